@@ -1,0 +1,27 @@
+# Two entry points for a fresh machine with Python 3.11 and pip:
+#   make demo   sets up .venv and writes the weekly report on the bundled Milan data
+#   make test   sets up .venv with the dev extras and runs the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATA ?= data/milan
+DEMO_WEEK ?= 2013-W48
+
+.PHONY: demo test venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+demo: venv
+	$(BIN)/planner report --data $(DEMO_DATA) --week $(DEMO_WEEK) --out reports
+
+test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,327 @@
+"""Dataset settings: one TOML file per dataset, read into frozen dataclasses.
+
+The file declares the time zone, the measures and their units, the capacity
+rules and the staffing parameters. Every value that nobody measured is listed
+under ``[assumptions]`` with its reason, so that the report can show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from planner.inputs.errors import InputError, Problem
+
+logger = logging.getLogger(__name__)
+
+MeasureKind = Literal["volume", "rate"]
+MEASURE_KINDS: tuple[str, ...] = ("volume", "rate")
+ROLES: tuple[str, ...] = ("supervision_engineer", "customer_care_agent")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One traffic measure: its unit and how it is brought to hourly values.
+
+    A volume (MB, calls, cars) is summed over the hour; a rate (Erlangs,
+    Mbit/s) is averaged over the hour.
+    """
+
+    name: str
+    unit: str
+    kind: MeasureKind
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ExtraUnit:
+    """A unit of capacity that can be added to a cell for an event."""
+
+    name: str
+    capacity: dict[str, float]
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """Thresholds that turn a utilisation forecast into an action."""
+
+    default_utilisation_threshold: float = 0.8
+    watch_margin: float = 0.1
+    extra_units: tuple[ExtraUnit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A named shift that starts at a local wall-clock time."""
+
+    name: str
+    start: time
+    duration_hours: float
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """How one role's workload follows the traffic forecast.
+
+    Expected arrivals per hour are ``base_arrivals_per_hour`` scaled by the
+    ratio of the forecast network traffic of ``driver_measure`` to its mean
+    over the history, plus ``arrivals_per_overloaded_cell_hour`` for every
+    cell whose p90 utilisation passes its threshold in that hour.
+    """
+
+    name: str
+    driver_measure: str
+    base_arrivals_per_hour: float
+    arrivals_per_overloaded_cell_hour: float
+    handle_time_seconds: float
+    service_level_target: float
+    answer_time_seconds: float
+    max_occupancy: float = 0.85
+
+
+@dataclass(frozen=True)
+class StaffingSettings:
+    """Parameters of the staffing plan shared by every role."""
+
+    interval_minutes: int = 30
+    shrinkage: float = 0.3
+    shifts: tuple[Shift, ...] = ()
+    roles: tuple[RoleSettings, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a dataset's ``settings.toml`` declares."""
+
+    name: str
+    title: str
+    timezone: ZoneInfo
+    country: str
+    subdivision: str
+    step_minutes: int
+    measures: tuple[Measure, ...]
+    capacity: CapacitySettings
+    staffing: StaffingSettings
+    assumptions: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    def measure(self, name: str) -> Measure:
+        """Return the measure called ``name``, or raise ``KeyError`` naming the known ones."""
+        for measure in self.measures:
+            if measure.name == name:
+                return measure
+        known = ", ".join(m.name for m in self.measures)
+        raise KeyError(f"measure {name!r} is not declared in the settings; declared measures: {known}")
+
+    @property
+    def measure_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.measures)
+
+
+DEFAULT_SHIFTS: tuple[Shift, ...] = (
+    Shift("night", time(22, 0), 8.0),
+    Shift("morning", time(6, 0), 8.0),
+    Shift("afternoon", time(14, 0), 8.0),
+)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and check a dataset's ``settings.toml``.
+
+    Raises
+    ------
+    InputError
+        Listing every missing or invalid key with its value and the fix.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), None, None, None,
+                                  "settings file not found; every dataset folder needs a settings.toml")]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError([Problem(str(path), None, None, None, f"invalid TOML: {error}")]) from None
+
+    reader = _Reader(path, raw)
+    settings = reader.settings()
+    reader.raise_if_problems()
+    return settings
+
+
+class _Reader:
+    """Collect every problem of a settings file before raising."""
+
+    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+        self.problems: list[Problem] = []
+
+    def raise_if_problems(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)
+
+    def fail(self, key: str, value: Any, message: str) -> None:
+        self.problems.append(Problem(str(self.path), None, key, value, message))
+
+    def get(self, table: dict[str, Any], dotted: str, key: str, kind: type | tuple[type, ...],
+            default: Any = ..., check=None, expected: str = "") -> Any:
+        full_key = f"{dotted}.{key}" if dotted else key
+        if key not in table:
+            if default is ...:
+                self.fail(full_key, None, f"missing key; add {full_key} = <{expected or kind}>")
+                return None
+            return default
+        value = table[key]
+        if isinstance(value, bool) and kind is not bool:
+            self.fail(full_key, value, f"invalid value; expected {expected or kind}")
+            return None
+        if not isinstance(value, kind):
+            self.fail(full_key, value, f"invalid type {type(value).__name__}; expected {expected or kind}")
+            return None
+        if check is not None and not check(value):
+            self.fail(full_key, value, f"invalid value; expected {expected}")
+            return None
+        return value
+
+    def settings(self) -> Settings:
+        dataset = self.raw.get("dataset", {})
+        name = self.get(dataset, "dataset", "name", str, expected="a short dataset name")
+        title = self.get(dataset, "dataset", "title", str, default=name or "")
+        timezone = self._timezone(dataset)
+        country = self.get(dataset, "dataset", "country", str, default="FR", expected="an ISO 3166 country code or \"\"")
+        subdivision = self.get(dataset, "dataset", "subdivision", str, default="")
+
+        traffic = self.raw.get("traffic", {})
+        step_minutes = self.get(traffic, "traffic", "step_minutes", int, default=60,
+                                check=lambda v: v > 0 and 60 % v == 0,
+                                expected="a whole number of minutes that divides 60 (5, 10, 15, 30, 60)")
+
+        measures = self._measures()
+        measure_names = {m.name for m in measures}
+        capacity = self._capacity(measure_names)
+        staffing = self._staffing(measure_names)
+
+        assumptions = self.raw.get("assumptions", {})
+        if not isinstance(assumptions, dict) or not all(isinstance(v, str) for v in assumptions.values()):
+            self.fail("assumptions", assumptions, "expected a table of \"dotted.key\" = \"why this value is assumed\"")
+            assumptions = {}
+
+        return Settings(
+            name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
+            subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
+            capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path,
+        )
+
+    def _timezone(self, dataset: dict[str, Any]) -> ZoneInfo | None:
+        text = self.get(dataset, "dataset", "timezone", str, expected="an IANA time zone such as \"Europe/Paris\"")
+        if text is None:
+            return None
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("dataset.timezone", text, "unknown time zone; use an IANA name such as \"Europe/Paris\"")
+            return None
+
+    def _measures(self) -> tuple[Measure, ...]:
+        table = self.raw.get("measures", {})
+        if not table:
+            self.fail("measures", None, "no measure declared; add a [measures.<name>] table with unit and kind")
+        measures = []
+        for name, spec in table.items():
+            dotted = f"measures.{name}"
+            if not isinstance(spec, dict):
+                self.fail(dotted, spec, "expected a table with unit and kind")
+                continue
+            unit = self.get(spec, dotted, "unit", str, expected="the measure's unit, such as \"MB\" or \"cars\"")
+            kind = self.get(spec, dotted, "kind", str, check=lambda v: v in MEASURE_KINDS,
+                            expected="\"volume\" (summed per hour) or \"rate\" (averaged per hour)")
+            label = self.get(spec, dotted, "label", str, default=name)
+            measures.append(Measure(name=name, unit=unit or "", kind=kind or "volume", label=label or name))
+        return tuple(measures)
+
+    def _capacity(self, measure_names: set[str]) -> CapacitySettings:
+        table = self.raw.get("capacity", {})
+        fraction = lambda v: 0 < v <= 1  # noqa: E731
+        threshold = self.get(table, "capacity", "default_utilisation_threshold", (int, float), default=0.8,
+                             check=fraction, expected="a fraction in (0, 1], such as 0.8")
+        margin = self.get(table, "capacity", "watch_margin", (int, float), default=0.1,
+                          check=lambda v: 0 <= v < 1, expected="a fraction in [0, 1), such as 0.1")
+        units = []
+        for index, spec in enumerate(table.get("extra_units", [])):
+            dotted = f"capacity.extra_units[{index}]"
+            unit_name = self.get(spec, dotted, "name", str, expected="a name such as \"temporary carrier\"")
+            unit_capacity = self.get(spec, dotted, "capacity", dict, expected="a table of measure = capacity")
+            for measure, value in (unit_capacity or {}).items():
+                if measure not in measure_names:
+                    self.fail(f"{dotted}.capacity.{measure}", value, "unknown measure; declare it under [measures]")
+                elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                    self.fail(f"{dotted}.capacity.{measure}", value, "expected a positive number")
+            units.append(ExtraUnit(name=unit_name or "", capacity={k: float(v) for k, v in (unit_capacity or {}).items()
+                                                                   if isinstance(v, (int, float))}))
+        return CapacitySettings(default_utilisation_threshold=float(threshold or 0.8),
+                                watch_margin=float(margin if margin is not None else 0.1), extra_units=tuple(units))
+
+    def _staffing(self, measure_names: set[str]) -> StaffingSettings:
+        table = self.raw.get("staffing", {})
+        interval = self.get(table, "staffing", "interval_minutes", int, default=30,
+                            check=lambda v: v > 0 and (24 * 60) % v == 0,
+                            expected="a whole number of minutes that divides a day, such as 30")
+        shrinkage = self.get(table, "staffing", "shrinkage", (int, float), default=0.3,
+                             check=lambda v: 0 <= v < 1, expected="a fraction in [0, 1), such as 0.3")
+        shifts = self._shifts(table.get("shifts"))
+        roles = []
+        for name, spec in table.get("roles", {}).items():
+            dotted = f"staffing.roles.{name}"
+            if name not in ROLES:
+                self.fail(dotted, name, f"unknown role; expected one of {', '.join(ROLES)}")
+                continue
+            number = (int, float)
+            positive = lambda v: v > 0  # noqa: E731
+            non_negative = lambda v: v >= 0  # noqa: E731
+            roles.append(RoleSettings(
+                name=name,
+                driver_measure=self.get(spec, dotted, "driver_measure", str, check=lambda v: v in measure_names,
+                                        expected=f"one of the declared measures: {', '.join(sorted(measure_names))}") or "",
+                base_arrivals_per_hour=float(self.get(spec, dotted, "base_arrivals_per_hour", number,
+                                                      check=non_negative, expected="arrivals per hour >= 0") or 0),
+                arrivals_per_overloaded_cell_hour=float(self.get(spec, dotted, "arrivals_per_overloaded_cell_hour",
+                                                                 number, default=0.0, check=non_negative,
+                                                                 expected="arrivals >= 0") or 0),
+                handle_time_seconds=float(self.get(spec, dotted, "handle_time_seconds", number, check=positive,
+                                                   expected="seconds > 0") or 1),
+                service_level_target=float(self.get(spec, dotted, "service_level_target", number,
+                                                    check=lambda v: 0 < v < 1,
+                                                    expected="a fraction in (0, 1), such as 0.8") or 0.8),
+                answer_time_seconds=float(self.get(spec, dotted, "answer_time_seconds", number, check=non_negative,
+                                                   expected="seconds >= 0") or 0),
+                max_occupancy=float(self.get(spec, dotted, "max_occupancy", number, default=0.85,
+                                             check=lambda v: 0 < v <= 1,
+                                             expected="a fraction in (0, 1], such as 0.85") or 0.85),
+            ))
+        return StaffingSettings(interval_minutes=interval or 30,
+                                shrinkage=float(shrinkage if shrinkage is not None else 0.3),
+                                shifts=shifts, roles=tuple(roles))
+
+    def _shifts(self, specs: Any) -> tuple[Shift, ...]:
+        if specs is None:
+            return DEFAULT_SHIFTS
+        shifts = []
+        for index, spec in enumerate(specs):
+            dotted = f"staffing.shifts[{index}]"
+            name = self.get(spec, dotted, "name", str, expected="a shift name such as \"night\"")
+            start = self.get(spec, dotted, "start", str, expected="a local time \"HH:MM\"")
+            hours = self.get(spec, dotted, "duration_hours", (int, float), check=lambda v: 0 < v <= 24,
+                             expected="hours in (0, 24]")
+            try:
+                start_time = time.fromisoformat(start) if start else time(0, 0)
+            except ValueError:
+                self.fail(f"{dotted}.start", start, "invalid time; expected \"HH:MM\" such as \"06:00\"")
+                start_time = time(0, 0)
+            shifts.append(Shift(name=name or "", start=start_time, duration_hours=float(hours or 8)))
+        return tuple(shifts)
