@@ -1,0 +1,227 @@
+"""Capacity actions: compare each cell-hour's p90 forecast with the cell's capacity.
+
+A cell-hour whose p90 utilisation passes the cell's threshold needs extra
+capacity (``add``), one within ``watch_margin`` below the threshold is
+watched (``watch``), and any other is ``ok``. For an ``add`` hour the plan
+counts the fewest extra units (a temporary carrier, a cell on wheels) that
+bring the p90 utilisation back to the threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "cell_id", "measure", "event_id", "timestamp", "forecast_p90", "capacity", "threshold",
+    "utilisation_p90", "action", "extra_units", "extra_unit_name",
+)
+RISK_COLUMNS: tuple[str, ...] = (
+    "cell_id", "measure", "peak_utilisation_p90", "hours_add", "hours_watch", "first_hour",
+    "max_extra_units", "event_id",
+)
+ACTIONS: tuple[str, ...] = ("ok", "watch", "add")
+
+_FORECAST_COLUMNS = ("cell_id", "measure", "timestamp", "p90", "event_id")
+
+
+def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Decide a capacity action for every cell-hour of the forecast.
+
+    ``utilisation_p90 = p90 / capacity``. The action is ``add`` when it is
+    above the cell's threshold, ``watch`` when it is above ``threshold −
+    settings.capacity.watch_margin``, else ``ok``. A utilisation exactly at
+    the threshold is therefore ``watch``. For ``add`` rows, ``extra_units``
+    is the fewest ``n`` such that ``p90 / (capacity + n·unit) <= threshold``
+    with the first unit of ``settings.capacity.extra_units`` that declares a
+    capacity for the measure, and ``extra_unit_name`` is that unit's name.
+    An ``add`` row whose measure no unit declares gets NaN extra units and
+    an empty name. Other rows get 0 and an empty name.
+
+    A cell-hour whose p90 is NaN has no known utilisation, so its action is
+    ``watch`` (someone has to look at it) and a warning is logged.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        Long forecast with ``cell_id``, ``measure``, ``timestamp``, ``p90``
+        and ``event_id`` (empty outside events, ids joined by ``;`` where
+        several events cover the cell-hour). Other columns are ignored.
+    cells : DataFrame
+        ``cell_id``, ``utilisation_threshold`` (NaN takes
+        ``settings.capacity.default_utilisation_threshold``) and
+        ``capacity_<measure>`` for every measure in the forecast.
+    settings : Settings
+        The dataset's settings, for the watch margin and the extra units.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``WeeklyPlan.capacity``, sorted by cell, measure and
+        hour. It keeps every cell-hour inside an event (non-empty
+        ``event_id``) and every cell-hour whose action is not ``ok``. The
+        ``ok`` hours outside events are left out because they call for no
+        decision.
+
+    Raises
+    ------
+    ValueError
+        If a forecast column or a ``capacity_<measure>`` column is missing,
+        or if a forecast cell has no positive capacity for a measure. The
+        message lists every such cell and measure.
+    """
+    missing = [column for column in _FORECAST_COLUMNS if column not in forecast.columns]
+    if missing:
+        raise ValueError(f"forecast is missing the columns {missing}; expected {list(_FORECAST_COLUMNS)}")
+    if forecast.empty:
+        return _empty_capacity()
+
+    rows = forecast[list(_FORECAST_COLUMNS)].rename(columns={"p90": "forecast_p90"})
+    rows["event_id"] = rows["event_id"].fillna("").astype(str)
+    rows = rows.merge(_capacity_table(cells, rows["measure"].unique(), settings), on=["cell_id", "measure"],
+                      how="left", validate="many_to_one")
+    _check_capacity(rows)
+
+    rows["utilisation_p90"] = rows["forecast_p90"] / rows["capacity"]
+    margin = settings.capacity.watch_margin
+    unknown = rows["utilisation_p90"].isna().to_numpy()
+    above_threshold = (rows["utilisation_p90"] > rows["threshold"]).to_numpy()
+    above_watch = (rows["utilisation_p90"] > rows["threshold"] - margin).to_numpy()
+    rows["action"] = np.select([above_threshold, above_watch | unknown], ["add", "watch"], "ok")
+    if unknown.any():
+        pairs = rows.loc[unknown, ["cell_id", "measure"]].drop_duplicates()
+        logger.warning("%d cell-hours have no p90 forecast, in %d cell and measure pairs such as %s, "
+                       "so they are marked watch", int(unknown.sum()), len(pairs),
+                       ", ".join(f"{c}/{m}" for c, m in pairs.head(5).itertuples(index=False)))
+
+    _add_extra_units(rows, settings)
+
+    reported = rows[(rows["event_id"] != "") | (rows["action"] != "ok")]
+    reported = reported.sort_values(["cell_id", "measure", "timestamp"], kind="stable").reset_index(drop=True)
+    return reported[list(CAPACITY_COLUMNS)]
+
+
+def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Summarise the cells and measures that have an ``add`` or ``watch`` hour.
+
+    Parameters
+    ----------
+    capacity : DataFrame
+        Output of :func:`plan_capacity`.
+
+    Returns
+    -------
+    DataFrame
+        One row per cell and measure: ``cell_id``, ``measure``,
+        ``peak_utilisation_p90``, ``hours_add``, ``hours_watch``,
+        ``first_hour`` (the first ``add`` or ``watch`` hour),
+        ``max_extra_units`` (NaN when no unit covers the measure) and
+        ``event_id`` (the distinct events of those hours, joined by ``;``).
+        Sorted by peak utilisation, highest first, with NaN peaks last.
+    """
+    at_risk = capacity[capacity["action"].isin(["add", "watch"])].copy()
+    if at_risk.empty:
+        return pd.DataFrame({column: pd.Series(dtype=_RISK_DTYPES.get(column, "object"))
+                             for column in RISK_COLUMNS})
+
+    at_risk["is_add"] = at_risk["action"] == "add"
+    at_risk["is_watch"] = at_risk["action"] == "watch"
+    grouped = at_risk.groupby(["cell_id", "measure"], sort=False)
+    ranking = grouped.agg(
+        peak_utilisation_p90=("utilisation_p90", "max"),
+        hours_add=("is_add", "sum"),
+        hours_watch=("is_watch", "sum"),
+        first_hour=("timestamp", "min"),
+        max_extra_units=("extra_units", "max"),
+        event_id=("event_id", _join_event_ids),
+    ).reset_index()
+    ranking["hours_add"] = ranking["hours_add"].astype(int)
+    ranking["hours_watch"] = ranking["hours_watch"].astype(int)
+    ranking = ranking.sort_values(["peak_utilisation_p90", "cell_id", "measure"], ascending=[False, True, True],
+                                  na_position="last", kind="stable")
+    return ranking.reset_index(drop=True)[list(RISK_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------
+# Private helpers
+# ---------------------------------------------------------------------------
+
+_RISK_DTYPES = {"peak_utilisation_p90": "float64", "hours_add": "int64", "hours_watch": "int64",
+                "max_extra_units": "float64"}
+
+
+def _capacity_table(cells: pd.DataFrame, measures: np.ndarray, settings: Settings) -> pd.DataFrame:
+    """Reshape the cells' ``capacity_<measure>`` columns to one row per cell and measure."""
+    capacity_columns = {f"capacity_{measure}": measure for measure in measures}
+    missing = [column for column in capacity_columns if column not in cells.columns]
+    if missing:
+        raise ValueError(f"cells table is missing the columns {missing}; "
+                         "add a capacity column for every measure in the forecast")
+
+    if "utilisation_threshold" in cells.columns:
+        thresholds = cells["utilisation_threshold"].astype(float)
+    else:
+        thresholds = pd.Series(np.nan, index=cells.index)
+    table = cells[["cell_id", *capacity_columns]].assign(
+        threshold=thresholds.fillna(settings.capacity.default_utilisation_threshold))
+    table = table.melt(id_vars=["cell_id", "threshold"], value_vars=list(capacity_columns),
+                       var_name="measure", value_name="capacity")
+    table["measure"] = table["measure"].map(capacity_columns)
+    table["capacity"] = table["capacity"].astype(float)
+    return table[["cell_id", "measure", "capacity", "threshold"]]
+
+
+def _check_capacity(rows: pd.DataFrame) -> None:
+    unusable = rows["capacity"].isna() | (rows["capacity"] <= 0)
+    if not unusable.any():
+        return
+    pairs = rows.loc[unusable, ["cell_id", "measure", "capacity"]].drop_duplicates(["cell_id", "measure"])
+    problems = [f"cell {cell!r}: capacity_{measure} is {value!r}"
+                for cell, measure, value in pairs.itertuples(index=False)]
+    raise ValueError(f"{len(problems)} forecast cell and measure pairs have no positive capacity; set "
+                     "capacity_<measure> > 0 for them in the cells table: " + "; ".join(problems))
+
+
+def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:
+    """Fill ``extra_units`` and ``extra_unit_name`` in place for every row."""
+    unit_capacity: dict[str, float] = {}
+    unit_name: dict[str, str] = {}
+    for unit in settings.capacity.extra_units:
+        for measure, capacity in unit.capacity.items():
+            if measure not in unit_capacity:
+                unit_capacity[measure] = capacity
+                unit_name[measure] = unit.name
+
+    per_unit = rows["measure"].map(unit_capacity).astype(float).to_numpy()
+    is_add = (rows["action"] == "add").to_numpy()
+    p90 = rows["forecast_p90"].to_numpy(dtype=float)
+    capacity = rows["capacity"].to_numpy(dtype=float)
+    threshold = rows["threshold"].to_numpy(dtype=float)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shortfall = p90 / threshold - capacity
+        units = np.ceil(shortfall / per_unit * (1.0 - 1e-12))
+        units = np.maximum(units, 1.0)
+        # Float rounding can leave the ratio a hair above the threshold, so one more unit settles it.
+        units = units + (p90 / (capacity + units * per_unit) > threshold)
+
+    rows["extra_units"] = np.where(is_add, units, 0.0)
+    names = rows["measure"].map(unit_name)
+    rows["extra_unit_name"] = np.where(is_add & names.notna().to_numpy(), names.astype(object), "")
+
+
+def _join_event_ids(event_ids: pd.Series) -> str:
+    distinct = sorted({event for joined in event_ids for event in joined.split(";") if event})
+    return ";".join(distinct)
+
+
+def _empty_capacity() -> pd.DataFrame:
+    dtypes = {"forecast_p90": "float64", "capacity": "float64", "threshold": "float64",
+              "utilisation_p90": "float64", "extra_units": "float64"}
+    return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, "object")) for column in CAPACITY_COLUMNS})
