@@ -14,7 +14,13 @@ EVENT_KINDS: tuple[str, ...] = ("match", "concert", "demonstration", "marathon",
 
 @dataclass
 class TableQuality:
-    """Row accounting of one table: read = accepted + repaired + rejected."""
+    """Row accounting of one table: read = accepted + repaired + rejected.
+
+    ``missing_values`` counts the empty fields of each measure in the
+    accepted rows. ``imputed_hours`` counts the hours of each measure scaled
+    up from a partial set of steps, and ``missing_hours`` the cell hours left
+    NaN; both are filled for the traffic table only.
+    """
 
     table: str
     file: str
@@ -23,6 +29,9 @@ class TableQuality:
     rows_repaired: int = 0
     rows_rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    missing_values: dict[str, int] = field(default_factory=dict)
+    imputed_hours: dict[str, int] = field(default_factory=dict)
+    missing_hours: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

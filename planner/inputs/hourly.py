@@ -1,0 +1,102 @@
+"""Bring traffic in steps of ``[traffic] step_minutes`` to hourly values per cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.settings import Settings
+
+
+@dataclass
+class HourlyQuality:
+    """Cell hours per measure that were imputed or left missing by :func:`to_hourly`."""
+
+    imputed_hours: dict[str, int] = field(default_factory=dict)
+    missing_hours: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, HourlyQuality]:
+    """Aggregate traffic steps into one row per cell and hour.
+
+    Each step belongs to the hour that holds its start. Hours are absolute
+    hours in the dataset time zone, so a day with a daylight-saving change
+    has 23 or 25 of them. A volume measure is summed over the hour's steps
+    and a rate measure is averaged. When only some steps of an hour have a
+    value but at least half do, the hour is imputed: a volume becomes
+    ``sum * steps_per_hour / steps_present`` and a rate the mean of the
+    present steps. With fewer than half the steps present the hour is NaN.
+
+    Parameters
+    ----------
+    traffic : DataFrame
+        ``cell_id``, ``timestamp`` (tz-aware, on the step grid, unique per
+        cell) and one float column per measure, as from
+        :func:`planner.inputs.tables.read_traffic`.
+    settings : Settings
+        Supplies the step and each measure's kind.
+
+    Returns
+    -------
+    hourly : DataFrame
+        ``cell_id``, ``timestamp`` (hour start) and one float column per
+        measure, for every cell of ``traffic`` and every hour from the first
+        to the last hour of the data: an hour without any step is a row of NaN.
+    quality : HourlyQuality
+        Imputed and missing cell hours per measure, with a note for each.
+    """
+    measures = list(settings.measure_names)
+    steps_per_hour = 60 // settings.step_minutes
+    quality = HourlyQuality()
+    if traffic.empty:
+        empty = pd.DataFrame({"cell_id": pd.Series(dtype=str),
+                              "timestamp": pd.Series(dtype=f"datetime64[us, {settings.timezone.key}]")})
+        for name in measures:
+            empty[name] = pd.Series(dtype="float64")
+            quality.imputed_hours[name] = 0
+            quality.missing_hours[name] = 0
+        return empty, quality
+
+    timestamps = traffic["timestamp"]
+    # Subtract the local minutes in absolute time: flooring the wall clock would be ambiguous
+    # in the repeated autumn hour, and UTC flooring would be wrong where the offset has minutes.
+    hour = timestamps - pd.to_timedelta(timestamps.dt.minute, unit="min")
+    cells = pd.Categorical(traffic["cell_id"].astype(str))
+    grouped = traffic[measures].groupby([cells.codes, hour.rename("timestamp")], sort=True)
+    sums = grouped.sum(min_count=1)
+    counts = grouped.count()
+
+    enough = counts * 2 >= steps_per_hour
+    partial = enough & (counts < steps_per_hour)
+    values = pd.DataFrame(index=sums.index)
+    for name in measures:
+        if settings.measure(name).kind == "volume":
+            hourly_value = sums[name] * steps_per_hour / counts[name]
+        else:
+            hourly_value = sums[name] / counts[name]
+        values[name] = hourly_value.where(enough[name]).astype("float64")
+
+    hours = pd.date_range(hour.min(), hour.max(), freq="h")
+    full_index = pd.MultiIndex.from_product([np.arange(len(cells.categories)), hours],
+                                            names=["cell_code", "timestamp"])
+    values.index = values.index.set_names(["cell_code", "timestamp"])
+    values = values.reindex(full_index)
+
+    hourly = values.reset_index()
+    hourly.insert(0, "cell_id", pd.Series(cells.categories[hourly.pop("cell_code")], dtype=str))
+    for name in measures:
+        imputed = int(partial[name].sum())
+        missing = int(hourly[name].isna().sum())
+        quality.imputed_hours[name] = imputed
+        quality.missing_hours[name] = missing
+        if imputed:
+            method = "scaled up to the full hour" if settings.measure(name).kind == "volume" else "averaged"
+            quality.notes.append(f"{name}: {imputed} cell hours imputed from at least half of their "
+                                 f"{steps_per_hour} steps ({method})")
+        if missing:
+            quality.notes.append(f"{name}: {missing} of {len(hourly)} cell hours missing "
+                                 f"(fewer than half of their {steps_per_hour} steps have a value)")
+    return hourly, quality

@@ -1,0 +1,132 @@
+"""Load a dataset folder into a validated ``Dataset``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from planner.inputs.dataset import DataQuality, Dataset, TableQuality
+from planner.inputs.errors import InputError, Problem
+from planner.inputs.holidays import holiday_events
+from planner.inputs.hourly import to_hourly
+from planner.inputs.settings import Settings, load_settings
+from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+
+logger = logging.getLogger(__name__)
+
+# Public holidays are generated this far past the last hour of traffic, so that a forecast can see them.
+HOLIDAY_HORIZON = pd.Timedelta(days=60)
+
+_Result = TypeVar("_Result")
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read, validate and merge every file of a dataset folder.
+
+    The folder holds ``settings.toml``, ``traffic.csv``, ``cells.csv``,
+    ``venues.csv`` and ``events.csv``. Traffic is brought to hourly values
+    (see :func:`planner.inputs.hourly.to_hourly`). The calendar events of
+    ``events.csv`` (``source`` = ``"calendar"``) are merged with the public
+    holidays of the settings' country from the first hour of traffic to 60
+    days past the last one (``source`` = ``"holidays"``); a generated holiday
+    is skipped when the calendar already has a ``holiday`` event on that day.
+
+    Raises
+    ------
+    InputError
+        Listing the problems of every file at once. An invalid
+        ``settings.toml`` is raised before the tables are read.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, None,
+                                  "dataset folder not found; pass a folder that holds settings.toml, traffic.csv, "
+                                  "cells.csv, venues.csv and events.csv")])
+    settings = load_settings(folder / "settings.toml")
+
+    problems: list[Problem] = []
+    cells_result = _collect(problems, read_cells, folder / "cells.csv", settings)
+    venues_result = _collect(problems, read_venues, folder / "venues.csv")
+    venues = venues_result[0] if venues_result else None
+    events_result = _collect(problems, read_events, folder / "events.csv", settings, venues)
+    known_cells = cells_result[0]["cell_id"] if cells_result else None
+    traffic_result = _collect(problems, read_traffic, folder / "traffic.csv", settings, known_cells)
+    if problems:
+        raise InputError(problems)
+
+    cells, cells_quality = cells_result
+    venues, venues_quality = venues_result
+    calendar, events_quality = events_result
+    steps, traffic_quality = traffic_result
+
+    hourly, hourly_quality = to_hourly(steps, settings)
+    traffic_quality.imputed_hours = hourly_quality.imputed_hours
+    traffic_quality.missing_hours = hourly_quality.missing_hours
+    traffic_quality.notes.extend(hourly_quality.notes)
+
+    quality = DataQuality(tables=[traffic_quality, events_quality, venues_quality, cells_quality])
+    silent_cells = sorted(set(cells["cell_id"]) - set(hourly["cell_id"]))
+    if silent_cells:
+        note = f"{len(silent_cells)} cells of cells.csv have no traffic rows: {', '.join(silent_cells[:20])}"
+        if len(silent_cells) > 20:
+            note += f" and {len(silent_cells) - 20} more"
+        quality.notes.append(note)
+        logger.warning("%s: %s", folder, note)
+
+    events = _merge_holidays(calendar, settings, hourly, events_quality)
+    for table in quality.tables:
+        logger.info("%s: %d rows read, %d accepted, %d repaired, %d rejected", table.file, table.rows_read,
+                    table.rows_accepted, table.rows_repaired, table.rows_rejected)
+        for note in table.notes:
+            logger.info("%s: %s", table.file, note)
+    if not hourly.empty:
+        logger.info("%s: %d cells, hourly traffic from %s to %s", folder, hourly["cell_id"].nunique(),
+                    hourly["timestamp"].min(), hourly["timestamp"].max())
+
+    return Dataset(name=settings.name, path=folder, settings=settings, traffic=hourly, events=events,
+                   venues=venues, cells=cells, quality=quality)
+
+
+def _collect(problems: list[Problem], reader: Callable[..., _Result], *arguments) -> _Result | None:
+    """Call a reader; on ``InputError`` keep its problems and return None."""
+    try:
+        return reader(*arguments)
+    except InputError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _merge_holidays(calendar: pd.DataFrame, settings: Settings, hourly: pd.DataFrame,
+                    quality: TableQuality) -> pd.DataFrame:
+    """Add the generated public holidays to the calendar events, sorted by start."""
+    if hourly.empty or not settings.country:
+        return calendar
+    first = hourly["timestamp"].min()
+    last = hourly["timestamp"].max() + HOLIDAY_HORIZON
+    try:
+        generated = holiday_events(settings.country, settings.subdivision, first, last, settings.timezone)
+    except ValueError as error:
+        raise InputError([Problem(str(settings.path), None, "dataset.country", settings.country, str(error))]) from None
+
+    calendar_holidays = calendar.loc[calendar["kind"] == "holiday", "start"]
+    calendar_days = {moment.date() for moment in calendar_holidays}
+    duplicate = generated["start"].map(lambda moment: moment.date() in calendar_days)
+    duplicate |= generated["event_id"].isin(set(calendar["event_id"]))
+    if duplicate.any():
+        skipped = ", ".join(generated.loc[duplicate, "event_id"])
+        quality.notes.append(f"skipped {int(duplicate.sum())} generated public holidays that events.csv already "
+                             f"has: {skipped}")
+    generated = generated.loc[~duplicate]
+    region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")
+    quality.notes.append(f"added {len(generated)} public holidays of {region} from the holidays package, "
+                         f"{first.date()} to {last.date()}")
+    if generated.empty:
+        return calendar
+    if calendar.empty:
+        return generated.reset_index(drop=True)
+    events = pd.concat([calendar, generated], ignore_index=True)
+    return events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)

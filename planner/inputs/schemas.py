@@ -1,0 +1,205 @@
+"""Pandera schemas of the four dataset tables, after parsing.
+
+Every check has a name, and ``CHECK_MESSAGES`` gives for each name the rule
+and the fix in plain words, so that ``planner.inputs.validation`` can turn
+each pandera failure case into a ``Problem``. Columns whose names depend on
+the settings (the measures, ``capacity_<measure>``) or on another file (known
+cells and venues) are added by the ``*_schema`` functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from planner.inputs.dataset import EVENT_KINDS
+
+CHECK_MESSAGES: dict[str, str] = {
+    "not_nullable": "missing value; fill in the field",
+    "non_empty": "empty field; every row needs a value here",
+    "field_uniqueness": "duplicate id; every row needs its own id",
+    "multiple_fields_uniqueness": "duplicate row",
+    "latitude_range": "latitude out of range; write decimal degrees (WGS84) between -90 and 90, such as 45.478",
+    "longitude_range": "longitude out of range; write decimal degrees (WGS84) between -180 and 180, such as 9.124",
+    "threshold_range": ("utilisation threshold out of range; write a fraction in (0, 1] such as 0.8, "
+                        "or leave it empty to use capacity.default_utilisation_threshold from settings.toml"),
+    "capacity_positive": "capacity must be greater than 0; write the cell's capacity in the measure's unit",
+    "people_positive": "capacity_people must be greater than 0; write the number of people, or leave it empty",
+    "attendance_non_negative": "attendance cannot be negative; write the number of people, or leave it empty",
+    "traffic_non_negative": "negative traffic value",
+    "known_kind": f"unknown event kind; use one of: {', '.join(EVENT_KINDS)}",
+    "known_venue": "unknown venue_id; add the venue to venues.csv, or leave venue_id empty for an area-wide event",
+    "known_cell": "unknown cell_id; add the cell to cells.csv or remove its rows from traffic.csv",
+    "end_after_start": "event ends before or when it starts; the end must be later than the start",
+    "attendance_order": "attendance figures out of order; they must satisfy "
+                        "attendance_low <= expected_attendance <= attendance_high",
+    "on_step_grid": "timestamp is not on the step grid",
+}
+
+
+def _non_empty(series: pd.Series) -> pd.Series:
+    return series.str.len() > 0
+
+
+class VenueModel(pa.DataFrameModel):
+    """``venues.csv``: one row per venue."""
+
+    venue_id: Series[str] = pa.Field(unique=True)
+    name: Series[str]
+    latitude: Series[float]
+    longitude: Series[float]
+    capacity_people: Series[float] = pa.Field(nullable=True)
+
+    @pa.check("venue_id", name="non_empty")
+    def _venue_id_non_empty(cls, series):
+        return _non_empty(series)
+
+    @pa.check("latitude", name="latitude_range")
+    def _latitude_range(cls, series):
+        return series.between(-90, 90)
+
+    @pa.check("longitude", name="longitude_range")
+    def _longitude_range(cls, series):
+        return series.between(-180, 180)
+
+    @pa.check("capacity_people", name="people_positive")
+    def _capacity_positive(cls, series):
+        return series > 0
+
+    class Config:
+        strict = False
+
+
+class CellModel(pa.DataFrameModel):
+    """``cells.csv``: one row per cell, before the ``capacity_<measure>`` columns."""
+
+    cell_id: Series[str] = pa.Field(unique=True)
+    site_id: Series[str]
+    latitude: Series[float]
+    longitude: Series[float]
+    utilisation_threshold: Series[float] = pa.Field(nullable=True)
+
+    @pa.check("cell_id", "site_id", name="non_empty")
+    def _ids_non_empty(cls, series):
+        return _non_empty(series)
+
+    @pa.check("latitude", name="latitude_range")
+    def _latitude_range(cls, series):
+        return series.between(-90, 90)
+
+    @pa.check("longitude", name="longitude_range")
+    def _longitude_range(cls, series):
+        return series.between(-180, 180)
+
+    @pa.check("utilisation_threshold", name="threshold_range")
+    def _threshold_range(cls, series):
+        return (series > 0) & (series <= 1)
+
+    class Config:
+        strict = False
+
+
+class EventModel(pa.DataFrameModel):
+    """``events.csv``: one row per event, before ``start``, ``end`` and the venue check."""
+
+    event_id: Series[str] = pa.Field(unique=True)
+    name: Series[str]
+    kind: Series[str]
+    venue_id: Series[str]
+    expected_attendance: Series[float] = pa.Field(nullable=True)
+    attendance_low: Series[float] = pa.Field(nullable=True)
+    attendance_high: Series[float] = pa.Field(nullable=True)
+
+    @pa.check("event_id", name="non_empty")
+    def _event_id_non_empty(cls, series):
+        return _non_empty(series)
+
+    @pa.check("kind", name="known_kind")
+    def _known_kind(cls, series):
+        return series.isin(EVENT_KINDS)
+
+    @pa.check("expected_attendance", "attendance_low", "attendance_high", name="attendance_non_negative")
+    def _attendance_non_negative(cls, series):
+        return series >= 0
+
+    @pa.dataframe_check(name="end_after_start")
+    def _end_after_start(cls, frame):
+        # A row with a missing start or end has its own problem already.
+        return frame["end"].isna() | frame["start"].isna() | (frame["end"] > frame["start"])
+
+    @pa.dataframe_check(name="attendance_order")
+    def _attendance_order(cls, frame):
+        low, expected, high = frame["attendance_low"], frame["expected_attendance"], frame["attendance_high"]
+        low_ok = low.isna() | expected.isna() | (low <= expected)
+        high_ok = high.isna() | expected.isna() | (expected <= high)
+        span_ok = low.isna() | high.isna() | (low <= high)
+        return low_ok & high_ok & span_ok
+
+    class Config:
+        strict = False
+
+
+class TrafficModel(pa.DataFrameModel):
+    """``traffic.csv``: one row per cell and time step, before the timestamp and measure columns."""
+
+    cell_id: Series[str]
+
+    @pa.check("cell_id", name="non_empty")
+    def _cell_id_non_empty(cls, series):
+        return _non_empty(series)
+
+    class Config:
+        strict = False
+        unique = ["cell_id", "timestamp"]
+
+
+def venues_schema() -> pa.DataFrameSchema:
+    """Return the schema of the parsed venues table."""
+    return VenueModel.to_schema()
+
+
+def cells_schema(measure_names: Collection[str]) -> pa.DataFrameSchema:
+    """Return the schema of the parsed cells table with one capacity column per measure."""
+    capacity = pa.Check(lambda series: series > 0, name="capacity_positive")
+    return CellModel.to_schema().add_columns(
+        {f"capacity_{name}": pa.Column(float, capacity, nullable=False) for name in measure_names})
+
+
+def events_schema(venue_ids: Collection[str] | None) -> pa.DataFrameSchema:
+    """Return the schema of the parsed events table.
+
+    ``venue_id`` must be empty or one of ``venue_ids``; ``None`` skips that check.
+    """
+    schema = EventModel.to_schema().add_columns({
+        "start": pa.Column(nullable=False),
+        "end": pa.Column(nullable=False),
+    })
+    if venue_ids is None:
+        return schema
+    allowed = set(venue_ids) | {""}
+    known_venue = pa.Check(lambda series: series.isin(allowed), name="known_venue")
+    return schema.update_column("venue_id", checks=[known_venue])
+
+
+def traffic_schema(measure_names: Collection[str], step_minutes: int,
+                   known_cells: Collection[str] | None = None) -> pa.DataFrameSchema:
+    """Return the schema of the parsed traffic table.
+
+    ``timestamp`` must be on the local-clock grid of ``step_minutes``; every
+    measure is a float, NaN where missing, and must not be negative.
+    """
+    def on_grid(series: pd.Series) -> pd.Series:
+        return (series.dt.minute % step_minutes == 0) & (series.dt.second == 0) & (series.dt.microsecond == 0)
+
+    non_negative = pa.Check(lambda series: series >= 0, name="traffic_non_negative")
+    columns = {"timestamp": pa.Column(checks=pa.Check(on_grid, name="on_step_grid"), nullable=False)}
+    columns.update({name: pa.Column(float, non_negative, nullable=True) for name in measure_names})
+    schema = TrafficModel.to_schema().add_columns(columns)
+    if known_cells is not None:
+        cells = pd.Index(list(known_cells)).unique()
+        known_cell = pa.Check(lambda series: series.isin(cells), name="known_cell")
+        schema = schema.update_column("cell_id", checks=[known_cell] + list(schema.columns["cell_id"].checks))
+    return schema
