@@ -78,3 +78,15 @@ def week_of(timestamp: pd.Timestamp) -> Week:
     """Return the ISO week that holds ``timestamp``, in its own time zone."""
     iso = timestamp.isocalendar()
     return Week(iso.year, iso.week, timestamp.tzinfo)
+
+
+def resolve_week(text: str, dataset) -> Week:
+    """Return the week a user asked for: an ISO week, or ``next`` for the week after the latest data.
+
+    ``dataset`` is anything with ``timezone`` and ``last_hour`` attributes,
+    such as a ``Dataset``.
+    """
+    if text.strip().lower() == "next":
+        last = dataset.last_hour.tz_convert(dataset.timezone)
+        return week_of(last).following()
+    return parse_week(text, dataset.timezone)

@@ -1,0 +1,198 @@
+"""The baseline: what each cell would carry in an hour without events.
+
+The baseline of an hour is a weighted mean of the same local hour in earlier
+weeks (recent weeks weigh more), computed from event-free hours only, then
+corrected for the trend of the cell's weekly level. All cells are computed
+at once on a matrix with one row per hour and one column per cell, so the
+cost grows linearly with the number of cells and no Python loop runs over
+cells or rows.
+
+When a week-ago twin is missing for every past week (a short history, a
+holiday on the same weekday every week), the estimate falls back, in order,
+to the same hour on recent days, to the cell's mean at that hour of the day,
+and to the cell's mean.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.forecasting.lags import lagged_rows, take_rows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProfileEstimate:
+    """A baseline estimate for some rows of the hourly matrix.
+
+    Attributes
+    ----------
+    values : ndarray, shape (rows, cells)
+        The estimate, NaN only where a cell has no usable history at all.
+    mean_lag_weeks : ndarray, shape (rows, cells)
+        The weighted mean age, in weeks, of the hours the estimate was taken
+        from; the trend correction moves the estimate forward by that much.
+    """
+
+    values: np.ndarray
+    mean_lag_weeks: np.ndarray
+
+
+def seasonal_profile(
+    clean: np.ndarray,
+    index: pd.DatetimeIndex,
+    target_rows: np.ndarray,
+    *,
+    max_weeks: int = 8,
+    halflife_weeks: float = 2.0,
+    symmetric: bool = False,
+) -> ProfileEstimate:
+    """Estimate each target hour from the same local hour in other weeks.
+
+    Parameters
+    ----------
+    clean : ndarray, shape (hours, cells)
+        Traffic with NaN wherever an hour must not be learned from (missing,
+        inside an event window, after the forecast origin).
+    index : DatetimeIndex
+        The tz-aware hourly index of ``clean``, in the dataset's time zone.
+    target_rows : ndarray of int
+        The rows of ``index`` to estimate.
+    max_weeks : int, default 8
+        How many weeks back (and forward when ``symmetric``) to look.
+    halflife_weeks : float, default 2.0
+        The weight of a week halves every ``halflife_weeks`` weeks of age.
+    symmetric : bool, default False
+        Look both ways, for an in-sample baseline under past events; the
+        forecast itself only looks back.
+    """
+    week_lags = list(range(1, max_weeks + 1))
+    if symmetric:
+        week_lags += [-lag for lag in week_lags]
+    estimate, lag = _weighted_lag_mean(clean, index, target_rows, [7 * k for k in week_lags],
+                                       [0.5 ** ((abs(k) - 1) / halflife_weeks) for k in week_lags])
+
+    # Fall back to the same hour on nearby days where no week-ago twin exists.
+    missing = np.isnan(estimate)
+    if missing.any():
+        day_lags = list(range(1, 21))
+        if symmetric:
+            day_lags += [-d for d in day_lags]
+        day_estimate, day_lag = _weighted_lag_mean(clean, index, target_rows, day_lags,
+                                                   [0.5 ** ((abs(d) - 1) / 3.0) for d in day_lags])
+        estimate = np.where(missing, day_estimate, estimate)
+        lag = np.where(missing, day_lag, lag)
+
+    # Then to the cell's mean at that hour of the day, and to the cell's mean.
+    missing = np.isnan(estimate)
+    if missing.any():
+        hour_of_day = index.hour.to_numpy()
+        means_by_hour = _nanmean_by_group(clean, hour_of_day, 24)
+        estimate = np.where(missing, means_by_hour[hour_of_day[target_rows]], estimate)
+        lag = np.where(missing, 0.0, lag)
+    missing = np.isnan(estimate)
+    if missing.any():
+        cell_mean = _nanmean_columns(clean)
+        estimate = np.where(missing, np.broadcast_to(cell_mean, estimate.shape), estimate)
+    return ProfileEstimate(values=estimate, mean_lag_weeks=lag)
+
+
+def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, *, weeks: int = 6,
+                  damping: float = 0.5, max_growth_per_week: float = 0.1) -> np.ndarray:
+    """Estimate each cell's damped growth rate per week, as a log ratio.
+
+    A least-squares line through the log of the last ``weeks`` weekly means
+    before the origin gives the slope; it is multiplied by ``damping`` and
+    clipped to ``max_growth_per_week`` so that a noisy slope cannot run away.
+    Fewer than three complete weeks give no trend (zero).
+    """
+    complete_weeks = min(weeks, origin_row // 168)
+    cells = filled.shape[1]
+    if complete_weeks < 3:
+        return np.zeros(cells)
+    blocks = filled[origin_row - 168 * complete_weeks:origin_row].reshape(complete_weeks, 168, cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weekly_mean = np.nanmean(blocks, axis=1)
+        log_mean = np.log(np.where(weekly_mean > 0, weekly_mean, np.nan))
+    age = np.arange(complete_weeks, dtype=float)[:, None]  # 0 is the oldest week
+    usable = np.isfinite(log_mean)
+    count = usable.sum(axis=0)
+    age_mean = np.where(usable, age, 0).sum(axis=0) / np.maximum(count, 1)
+    log_centre = np.where(usable, log_mean, 0).sum(axis=0) / np.maximum(count, 1)
+    covariance = np.where(usable, (age - age_mean) * (np.nan_to_num(log_mean) - log_centre), 0).sum(axis=0)
+    variance = np.where(usable, (age - age_mean) ** 2, 0).sum(axis=0)
+    slope = np.where((count >= 3) & (variance > 0), covariance / np.where(variance > 0, variance, 1), 0.0)
+    return np.clip(damping * slope, -max_growth_per_week, max_growth_per_week)
+
+
+def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles: tuple[float, ...],
+                             *, min_samples: int = 48) -> np.ndarray:
+    """Return the quantiles of the relative error ``actual / estimate - 1`` per cell.
+
+    A cell with fewer than ``min_samples`` usable hours takes the quantiles
+    pooled over all cells, so that a short history still gets a band.
+
+    Returns
+    -------
+    ndarray, shape (len(quantiles), cells)
+    """
+    level = np.nanmean(estimate, axis=0)
+    floor = 0.05 * np.where(np.isfinite(level), level, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (actual - estimate) / np.maximum(estimate, floor)
+    ratio[~np.isfinite(ratio)] = np.nan
+    samples = np.sum(~np.isnan(ratio), axis=0)
+    per_cell = np.full((len(quantiles), ratio.shape[1]), np.nan)
+    enough = samples >= min_samples
+    if enough.any():
+        per_cell[:, enough] = np.nanquantile(ratio[:, enough], quantiles, axis=0)
+    if (~enough).any():
+        pooled_values = ratio[~np.isnan(ratio)]
+        if pooled_values.size >= min_samples:
+            pooled = np.quantile(pooled_values, quantiles)
+        else:
+            # NOTE: with under two days of event-free history there is no error sample to learn from,
+            # so the band falls back to +-30 %, a wide guess that the report's notes flag.
+            pooled = np.array([-0.3 if q < 0.5 else (0.3 if q > 0.5 else 0.0) for q in quantiles])
+            logger.warning("too little event-free history to measure forecast errors; using a +-30% band")
+        per_cell[:, ~enough] = pooled[:, None]
+    return per_cell
+
+
+def _weighted_lag_mean(clean: np.ndarray, index: pd.DatetimeIndex, target_rows: np.ndarray,
+                       lags_days: list[int], weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    numerator = np.zeros((len(target_rows), clean.shape[1]))
+    denominator = np.zeros_like(numerator)
+    lag_sum = np.zeros_like(numerator)
+    for days, weight in zip(lags_days, weights):
+        rows = lagged_rows(index, days)[target_rows]
+        values = take_rows(clean, rows)
+        present = ~np.isnan(values)
+        numerator += np.where(present, values, 0.0) * weight
+        denominator += present * weight
+        lag_sum += present * weight * abs(days) / 7.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(denominator > 0, numerator / denominator, np.nan)
+        lag = np.where(denominator > 0, lag_sum / denominator, 0.0)
+    return estimate, lag
+
+
+def _nanmean_by_group(values: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:
+    means = np.full((group_count, values.shape[1]), np.nan)
+    for group in range(group_count):
+        members = values[groups == group]
+        if len(members):
+            means[group] = _nanmean_columns(members)
+    return means
+
+
+def _nanmean_columns(values: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(values)
+    counts = present.sum(axis=0)
+    sums = np.where(present, values, 0.0).sum(axis=0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

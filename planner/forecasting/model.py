@@ -1,0 +1,437 @@
+"""The event forecaster: baseline plus learned event uplift, with quantiles.
+
+``EventForecaster.fit`` learns from a dataset's history strictly before an
+origin; ``predict`` forecasts any hours after it, for the events given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
+from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
+from planner.forecasting.windows import HOUR, event_window, metric_window_mask
+from planner.inputs.dataset import Dataset
+
+logger = logging.getLogger(__name__)
+
+QUANTILES = (0.1, 0.5, 0.9)
+PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
+"""Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
+FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
+EVENT_COLUMNS = ["event_id", "measure", "peak_uplift_ratio", "uplift_ratio_p10", "uplift_ratio_p90",
+                 "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from"]
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """A forecast for a span of hours.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns ``FORECAST_COLUMNS``: one row per cell, measure and hour.
+        ``event_id`` lists, joined by ";", the events whose scoring window
+        (start - 1 h to end + 2 h) covers that hour at a cell they affect.
+    events : DataFrame
+        Columns ``EVENT_COLUMNS``: one row per event and measure.
+    notes : list of str
+        Choices made for the user (borrowed effects, missing history).
+    """
+
+    table: pd.DataFrame
+    events: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+class EventForecaster:
+    """Forecast hourly traffic per cell with event uplifts learned from history.
+
+    Parameters
+    ----------
+    history_weeks : int, default 8
+        Weeks of history the baseline looks back over.
+    halflife_weeks : float, default 2.0
+        Age, in weeks, at which a past week's weight in the baseline halves.
+    hours_before_event, hours_after_event : int, default 3 and 4
+        Hours before the start and after the end that belong to an event's
+        window, both for learning and for forecasting.
+    trend_damping : float, default 0.5
+        Share of the measured weekly growth carried into the forecast.
+    footprint_radius_m : float, default 500.0
+        At a venue with no history, cells within this distance of the venue
+        (and always the nearest cell) receive the effect borrowed from other
+        venues.
+    venue_reach_m : float, default 3000.0
+        Cells farther than this from a venue are never counted as affected by
+        its events, however their traffic moved on event days: a crowd does
+        not load a cell across town, and with many cells a few pass any
+        significance test by chance.
+    """
+
+    def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
+                 hours_after_event: int = 4, trend_damping: float = 0.5,
+                 footprint_radius_m: float = 500.0, venue_reach_m: float = 3000.0) -> None:
+        self.history_weeks = history_weeks
+        self.halflife_weeks = halflife_weeks
+        self.hours_before_event = hours_before_event
+        self.hours_after_event = hours_after_event
+        self.trend_damping = trend_damping
+        self.footprint_radius_m = footprint_radius_m
+        self.venue_reach_m = venue_reach_m
+
+    def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
+        """Learn baselines and event effects from the history strictly before ``origin``."""
+        origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
+        history = dataset.traffic[dataset.traffic["timestamp"] < origin]
+        if history.empty:
+            raise ValueError(f"no traffic before {origin.isoformat()} in dataset {dataset.name!r}; "
+                             f"the data starts at {dataset.first_hour.isoformat()}: plan a later week")
+        self.dataset_ = dataset
+        self.origin_ = origin
+        self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
+        self.measures_ = {}
+        for measure in dataset.settings.measure_names:
+            self.measures_[measure] = self._fit_measure(dataset, history, measure, origin)
+        return self
+
+    def predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None = None) -> ForecastResult:
+        """Forecast every hour from ``start`` (included) to ``end`` (excluded).
+
+        Parameters
+        ----------
+        events : DataFrame, optional
+            The events to plan for, with the columns of ``Dataset.events``;
+            by default the dataset's events that overlap the span.
+        """
+        if not hasattr(self, "measures_"):
+            raise RuntimeError("this EventForecaster is not fitted yet; call fit(dataset, origin) before predict")
+        timezone = self.dataset_.timezone
+        start, end = pd.Timestamp(start).tz_convert(timezone), pd.Timestamp(end).tz_convert(timezone)
+        if start < self.origin_:
+            raise ValueError(f"cannot forecast from {start.isoformat()}: it is before the origin "
+                             f"{self.origin_.isoformat()} the model was fitted at")
+        if events is None:
+            events = self.dataset_.events
+        events = events[(events["end"] > start - self.hours_after_event * HOUR)
+                        & (events["start"] < end + self.hours_before_event * HOUR)]
+
+        tables, summaries, notes = [], [], []
+        for measure, fit in self.measures_.items():
+            table, summary, measure_notes = self._predict_measure(fit, measure, start, end, events)
+            tables.append(table)
+            summaries.append(summary)
+            notes.extend(measure_notes)
+        events_table = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=EVENT_COLUMNS)
+        return ForecastResult(table=pd.concat(tables, ignore_index=True), events=events_table,
+                              notes=list(dict.fromkeys(notes)))
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def _fit_measure(self, dataset: Dataset, history: pd.DataFrame, measure: str, origin: pd.Timestamp) -> _MeasureFit:
+        cells = list(dataset.cells["cell_id"])
+        matrix = history.pivot_table(index="timestamp", columns="cell_id", values=measure, aggfunc="first",
+                                     dropna=False).reindex(columns=cells)
+        index = pd.date_range(matrix.index.min(), origin, freq="h", inclusive="left")
+        observed = matrix.reindex(index).to_numpy(dtype=float)
+
+        # Hours inside any event window are kept out of the baseline.
+        clean = observed.copy()
+        for start, end in zip(self.past_events_["start"], self.past_events_["end"]):
+            window = event_window(start, end, index, hours_before=self.hours_before_event,
+                                  hours_after=self.hours_after_event)
+            clean[window.rows] = np.nan
+
+        all_rows = np.arange(len(index))
+        in_sample = seasonal_profile(clean, index, all_rows, max_weeks=4, halflife_weeks=self.halflife_weeks,
+                                     symmetric=True).values
+        recent = slice(max(0, len(index) - 4 * 168), len(index))
+        level = _positive(np.nanmean(in_sample[recent], axis=0))
+
+        # The baseline's own error, measured as a forecast over the last weeks of history.
+        filled = np.where(np.isnan(clean), in_sample, clean)
+        growth = weekly_growth(filled, index, len(index), damping=self.trend_damping)
+        error_rows = np.arange(max(168, len(index) - 4 * 168), len(index)) if len(index) > 168 else all_rows
+        error_estimate = self._baseline(clean, index, error_rows, growth)
+        error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
+
+        past_events = self._past_events(index, observed, in_sample, clean)
+        profiles = self._learn_profiles(past_events, cells)
+        logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
+                    len(past_events), origin.isoformat())
+        return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
+                           profiles=profiles, level=level)
+
+    def _baseline(self, clean: np.ndarray, index: pd.DatetimeIndex, rows: np.ndarray, growth: np.ndarray) -> np.ndarray:
+        profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
+                                   halflife_weeks=self.halflife_weeks)
+        return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
+
+    def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
+                     clean: np.ndarray) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
+        """Return each past event's excess, with its placebos: the same window moved by whole weeks."""
+        event_free = ~np.isnan(clean) | np.isnan(observed)
+        event_free_row = event_free.all(axis=1)
+        past = []
+        for event in self.past_events_.itertuples(index=False):
+            window = event_window(event.start, event.end, index, hours_before=self.hours_before_event,
+                                  hours_after=self.hours_after_event)
+            if len(window.rows) == 0 or event.start.floor("h") < index[0]:
+                continue
+            excess = self._excess(window.rows, observed, in_sample)
+            if np.isnan(excess).all():
+                continue
+            attendance = float(_get(event, "expected_attendance"))
+            placebos = {}
+            for shift in PLACEBO_SHIFTS_WEEKS:
+                rows = window.rows + 168 * shift
+                if rows.min() < 0 or rows.max() >= len(index) or not event_free_row[rows].all():
+                    continue
+                placebo_excess = self._excess(rows, observed, in_sample)
+                if not np.isnan(placebo_excess).all():
+                    placebos[shift] = PastEvent(event.event_id, event.kind, event.venue_id or "", attendance,
+                                                window.positions, placebo_excess)
+            past.append((PastEvent(event_id=event.event_id, kind=event.kind, venue_id=event.venue_id or "",
+                                   attendance=attendance, positions=window.positions, excess=excess), placebos))
+        return past
+
+    @staticmethod
+    def _excess(rows: np.ndarray, observed: np.ndarray, in_sample: np.ndarray) -> np.ndarray:
+        centre = rows[len(rows) // 2]
+        nearby = slice(max(0, centre - 84), min(len(observed), centre + 84))
+        local_level = _positive(np.nanmean(in_sample[nearby], axis=0))
+        return (observed[rows] - in_sample[rows]) / local_level[None, :]
+
+    def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]], cells: list[str]) -> dict:
+        profiles: dict[tuple, EffectProfile] = {}
+        groups: dict[tuple, list] = {}
+        for event, placebos in past_events:
+            groups.setdefault(("venue", event.venue_id, event.kind), []).append((event, placebos))
+            groups.setdefault(("venue", event.venue_id, "*"), []).append((event, placebos))
+        for key, members in groups.items():
+            profile = learn_profile(*_split(members))
+            if key[1]:
+                profile = _limit_to(profile, self._distance_to_venue(key[1], cells) <= self.venue_reach_m)
+            profiles[key] = profile
+
+        # Effects that travel to a new venue: each past event seen at its venue's most responsive cell.
+        travelling: dict[tuple, list] = {}
+        for event, placebos in past_events:
+            if not event.venue_id:
+                continue
+            venue_profile = profiles[("venue", event.venue_id, "*")]
+            if not venue_profile.affected.any():
+                continue
+            strength = np.where(venue_profile.affected, np.abs(venue_profile.beta).sum(axis=0), -np.inf)
+            main_cell = [int(np.argmax(strength))]
+            single = _select_cells(event, main_cell)
+            single_placebos = {shift: _select_cells(placebo, main_cell) for shift, placebo in placebos.items()}
+            travelling.setdefault(("kind", event.kind), []).append((single, single_placebos))
+            travelling.setdefault(("all",), []).append((single, single_placebos))
+        for key, members in travelling.items():
+            profiles[key] = learn_profile(*_split(members))
+        return profiles
+
+    # -- forecasting -----------------------------------------------------------------------------
+
+    def _predict_measure(self, fit: _MeasureFit, measure: str, start: pd.Timestamp, end: pd.Timestamp,
+                         events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+        hours = pd.date_range(start, end, freq="h", inclusive="left")
+        index = pd.date_range(fit.index[0], end, freq="h", inclusive="left")
+        clean = np.full((len(index), len(fit.cells)), np.nan)
+        clean[: len(fit.index)] = fit.clean
+        target_rows = index.get_indexer(hours)
+
+        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth))
+        level = _positive(np.nanmean(baseline, axis=0))
+        uplift = np.zeros_like(baseline)
+        variance = np.zeros_like(baseline)
+        event_ids = np.full(baseline.shape, "", dtype=object)
+        summaries, notes = [], []
+
+        for event in events.itertuples(index=False):
+            profile, pooling, cell_weights = self._profile_for(event, fit, measure, notes)
+            window = event_window(event.start, event.end, hours, hours_before=self.hours_before_event,
+                                  hours_after=self.hours_after_event)
+            if profile is None or len(window.rows) == 0:
+                summaries.append(_summary_row(event.event_id, measure, pooling, (), 0))
+                continue
+            travelling = cell_weights is not None
+            mean, sd = uplift_for_event(profile, window.positions, np.ones(1) if travelling else level,
+                                        float(event.expected_attendance), float(_get(event, "attendance_low")),
+                                        float(_get(event, "attendance_high")))
+            if travelling:
+                mean = mean * (cell_weights * level)[None, :]
+                sd = sd * (cell_weights * level)[None, :]
+                affected = cell_weights > 0
+            else:
+                affected = profile.affected
+                if not affected.any():
+                    notes.append(f"{event.event_id}: past events at this venue moved {measure} no more than "
+                                 f"event-free weeks did at any cell within {self.venue_reach_m:,.0f} m, "
+                                 f"so no uplift is forecast for it")
+            uplift[window.rows] += mean
+            variance[window.rows] += sd**2
+
+            scoring = metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), hours)
+            marked = scoring[:, None] & affected[None, :]
+            event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
+                                         event_ids[marked] + ";" + event.event_id)
+            summaries.append(self._summarise(event.event_id, measure, pooling, profile, fit, hours, window,
+                                             baseline, mean, sd, affected))
+
+        spread = Z_90 * np.sqrt(variance)
+        p50 = baseline + uplift
+        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :]
+        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :]
+        p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
+        p90 = p50 + np.sqrt(high_error**2 + spread**2)
+
+        table = pd.DataFrame({
+            "cell_id": np.tile(np.asarray(fit.cells, dtype=object), len(hours)),
+            "measure": measure,
+            "timestamp": np.repeat(hours, len(fit.cells)),
+            "baseline": baseline.ravel(),
+            "p10": p10.ravel(),
+            "p50": p50.ravel(),
+            "p90": p90.ravel(),
+            "event_id": event_ids.ravel(),
+        })
+        table = table.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
+        summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
+        return table, summary, notes
+
+    def _profile_for(self, event, fit: _MeasureFit, measure: str,
+                     notes: list[str]) -> tuple[EffectProfile | None, str, np.ndarray | None]:
+        venue = event.venue_id or ""
+        for key, pooling in ((("venue", venue, event.kind), "venue"), (("venue", venue, "*"), "venue")):
+            profile = fit.profiles.get(key)
+            if profile is not None:
+                if not profile.tested:
+                    notes.append(f"{event.event_id}: no event-free week lies around the past events it is "
+                                 f"learned from, so its effect on {measure} could not be told apart from noise "
+                                 f"and is used as measured")
+                return profile, pooling, None
+        if not venue:
+            notes.append(f"{event.event_id}: no past {event.kind} event in the history of {measure}; "
+                         f"no uplift is forecast for it")
+            return None, "none", None
+        weights = self._footprint(venue, fit.cells)
+        for key, pooling, text in ((("kind", event.kind), "kind", f"past {event.kind} events at other venues"),
+                                   (("all",), "all", "all past events at other venues")):
+            profile = fit.profiles.get(key)
+            if profile is not None and weights is not None:
+                notes.append(f"{event.event_id}: no history at venue {venue!r}; its uplift on {measure} is "
+                             f"borrowed from {text} and spread over the cells within "
+                             f"{self.footprint_radius_m:.0f} m of the venue")
+                return profile, pooling, weights
+        notes.append(f"{event.event_id}: no past event to learn from for {measure}; no uplift is forecast for it")
+        return None, "none", None
+
+    def _footprint(self, venue_id: str, cells: list[str]) -> np.ndarray | None:
+        distance = self._distance_to_venue(venue_id, cells)
+        if not np.isfinite(distance).any():
+            return None
+        weights = (distance <= self.footprint_radius_m).astype(float)
+        weights[int(np.nanargmin(distance))] = 1.0
+        return weights
+
+    def _distance_to_venue(self, venue_id: str, cells: list[str]) -> np.ndarray:
+        """Return each cell's distance to the venue in metres, NaN when the venue is unknown."""
+        venues = self.dataset_.venues.set_index("venue_id")
+        if venue_id not in venues.index:
+            return np.full(len(cells), np.nan)
+        cell_table = self.dataset_.cells.set_index("cell_id").reindex(cells)
+        return _haversine_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
+                            cell_table["latitude"].to_numpy(float), cell_table["longitude"].to_numpy(float))
+
+    def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected):
+        base = baseline[window.rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(base > 0, (base + mean) / base, np.nan)
+        ratio = np.where(affected[None, :], ratio, np.nan)
+        if np.isnan(ratio).all():
+            return _summary_row(event_id, measure, pooling, profile.event_ids, 0)
+        row, column = np.unravel_index(np.nanargmax(ratio), ratio.shape)
+        low = (base[row, column] + mean[row, column] - Z_90 * sd[row, column]) / base[row, column]
+        high = (base[row, column] + mean[row, column] + Z_90 * sd[row, column]) / base[row, column]
+        return {
+            "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio[row, column]),
+            "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
+            "peak_time": hours[window.rows[row]], "peak_cell_id": fit.cells[column],
+            "cells_affected": int(affected.sum()), "pooling": pooling,
+            "learned_from": _describe_sources(profile.event_ids),
+        }
+
+
+@dataclass
+class _MeasureFit:
+    cells: list[str]
+    index: pd.DatetimeIndex
+    clean: np.ndarray
+    growth: np.ndarray
+    error_quantiles: np.ndarray
+    profiles: dict
+    level: np.ndarray
+
+
+def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
+    """Return the profile with every cell outside ``reachable`` set to no effect."""
+    affected = profile.affected & reachable
+    return replace(profile, affected=affected, beta=np.where(affected[None, :], profile.beta, 0.0),
+                   sigma=np.where(affected[None, :], profile.sigma, 0.0))
+
+
+def _split(members: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[list[PastEvent], dict[int, list[PastEvent]]]:
+    events = [event for event, _ in members]
+    placebos: dict[int, list[PastEvent]] = {}
+    for _, event_placebos in members:
+        for shift, placebo in event_placebos.items():
+            placebos.setdefault(shift, []).append(placebo)
+    return events, placebos
+
+
+def _select_cells(event: PastEvent, cells: list[int]) -> PastEvent:
+    return PastEvent(event.event_id, event.kind, event.venue_id, event.attendance, event.positions,
+                     event.excess[:, cells])
+
+
+def _summary_row(event_id: str, measure: str, pooling: str, sources: tuple[str, ...], cells: int) -> dict:
+    return {"event_id": event_id, "measure": measure, "peak_uplift_ratio": 1.0, "uplift_ratio_p10": 1.0,
+            "uplift_ratio_p90": 1.0, "peak_time": pd.NaT, "peak_cell_id": "", "cells_affected": cells,
+            "pooling": pooling, "learned_from": _describe_sources(sources)}
+
+
+def _describe_sources(event_ids: tuple[str, ...]) -> str:
+    if not event_ids:
+        return ""
+    if len(event_ids) <= 4:
+        return ", ".join(event_ids)
+    return f"{len(event_ids)} events: {event_ids[0]} ... {event_ids[-1]}"
+
+
+def _get(row, name: str) -> float:
+    value = getattr(row, name, np.nan)
+    return np.nan if value is None or pd.isna(value) else value
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Replace non-positive or missing levels by 1 so that dividing by them is safe."""
+    return np.where(np.isfinite(values) & (values > 0), values, 1.0)
+
+
+def _positive_or_zero(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), np.maximum(values, 0.0), 0.0)
+
+
+def _haversine_m(latitude: float, longitude: float, latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
+    radius_m = 6_371_000.0
+    phi1, phi2 = np.radians(latitude), np.radians(latitudes)
+    d_phi = phi2 - phi1
+    d_lambda = np.radians(longitudes - longitude)
+    a = np.sin(d_phi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(d_lambda / 2) ** 2
+    return 2 * radius_m * np.arcsin(np.sqrt(a))

@@ -1,0 +1,268 @@
+"""Event uplift learned from past events: shape by hour, scale by attendance.
+
+Each past event leaves an excess over the baseline in the hours of its
+window. The excess is divided by the cell's usual level, so that events at
+busy and quiet cells, and before and after years of growth, can be compared.
+For a group of past events (same venue and kind, same kind, or all events),
+the profile at each position of the window is the least-squares slope of
+the excess on the attendance relative to the group's mean attendance:
+an event twice as large is expected to bring twice the excess.
+
+A cell is counted as affected by a group only when its excess clearly
+stands out from placebos: the same windows moved by whole weeks to hours
+with no event. Its estimate is then shrunk towards zero by the share of
+placebo noise in it, so that a cell with a weak, uncertain response gets a
+weak uplift rather than noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.forecasting.windows import END_ANCHOR
+
+Z_90 = 1.2815515655446004
+"""Standard normal quantile at 0.9: a p10-p90 band spans +-Z_90 standard deviations."""
+
+
+@dataclass(frozen=True)
+class PastEvent:
+    """The observed excess of one past event over its window.
+
+    Attributes
+    ----------
+    excess : ndarray, shape (positions, cells)
+        (traffic - baseline) / the cell's level, NaN where traffic was missing.
+    """
+
+    event_id: str
+    kind: str
+    venue_id: str
+    attendance: float
+    positions: np.ndarray
+    excess: np.ndarray
+
+
+@dataclass(frozen=True)
+class EffectProfile:
+    """The learned effect of a group of past events, by window position and cell.
+
+    Attributes
+    ----------
+    positions : ndarray of int, shape (P,)
+        Window positions (see ``planner.forecasting.windows``), sorted.
+    beta : ndarray, shape (P, cells)
+        Excess in units of the cell's level for an event of the reference
+        attendance; zero for cells not affected.
+    sigma : ndarray, shape (P, cells)
+        Standard deviation of one event's excess around ``beta``, in the same unit.
+    attendance_reference : float
+        Mean known attendance of the group, NaN when no attendance is known.
+    attendance_spread : float
+        Standard deviation of the known attendances over their mean (zero for one event).
+    event_ids : tuple of str
+    affected : ndarray of bool, shape (cells,)
+    tested : bool
+        False when no placebo window existed, so the effect could not be
+        compared with noise and every cell kept its raw estimate.
+    """
+
+    positions: np.ndarray
+    beta: np.ndarray
+    sigma: np.ndarray
+    attendance_reference: float
+    attendance_spread: float
+    event_ids: tuple[str, ...]
+    affected: np.ndarray
+    tested: bool = True
+
+    def scale_for(self, attendance: float) -> float:
+        """Return the attendance of a new event relative to the group's reference (1 when unknown)."""
+        if np.isnan(attendance) or np.isnan(self.attendance_reference) or self.attendance_reference <= 0:
+            return 1.0
+        return float(attendance / self.attendance_reference)
+
+    def at(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``beta`` and ``sigma`` at the requested positions.
+
+        A position the group never saw (a longer event than any learned
+        from) takes the nearest learned position counted from the same anchor,
+        or zero when that anchor was never seen.
+        """
+        lookup = _nearest_same_anchor(self.positions, positions)
+        beta = np.where(lookup[:, None] >= 0, self.beta[np.maximum(lookup, 0)], 0.0)
+        sigma = np.where(lookup[:, None] >= 0, self.sigma[np.maximum(lookup, 0)], 0.0)
+        return beta, sigma
+
+
+def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]], *,
+                  min_relative_sigma: float = 0.25, detection_ratio: float = 4.0) -> EffectProfile:
+    """Learn the effect profile of a group of past events.
+
+    Parameters
+    ----------
+    events : list of PastEvent
+        At least one event; all have excess matrices with the same cells.
+    placebos : dict of int to list of PastEvent
+        The same events moved by a whole number of weeks (the key) to hours
+        with no event: what the excess looks like when nothing happens. They
+        measure the noise of each cell at the very hours of the week the
+        events fall on, which a single noise figure per cell would miss.
+    min_relative_sigma : float, default 0.25
+        Floor of the event-to-event spread as a share of the effect, since a
+        handful of events understates how much the next one can differ.
+    detection_ratio : float, default 4.0
+        A cell is affected when the sum of squares of its profile is more than
+        this many times its expected value with no effect, estimated from the
+        placebos.
+    """
+    positions = np.unique(np.concatenate([event.positions for event in events]))
+    reference, spread = _attendance_reference(events)
+    beta, sigma, _ = _fit_slopes(events, positions, reference)
+
+    # Keep the cells whose response stands out from their placebos, shrunk by the noise share.
+    null_variance = _null_slope_variance(events, placebos, positions, reference)
+    tested = null_variance is not None
+    if tested:
+        statistic = (beta**2).sum(axis=0)
+        null_statistic = null_variance.sum(axis=0)
+        affected = statistic > detection_ratio * null_statistic
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shrink = np.clip(1.0 - null_variance / np.where(beta != 0, beta**2, np.inf), 0.0, 1.0)
+        beta = beta * shrink
+    else:
+        # NOTE: with too few event-free weeks around the events there is nothing to compare with, so every
+        # cell keeps its raw estimate and the profile is flagged as untested.
+        affected = np.ones(beta.shape[1], dtype=bool)
+    sigma = np.sqrt(sigma**2 + (min_relative_sigma * beta) ** 2)
+    beta = np.where(affected[None, :], beta, 0.0)
+    sigma = np.where(affected[None, :], sigma, 0.0)
+    return EffectProfile(positions=positions, beta=beta, sigma=sigma, attendance_reference=reference,
+                         attendance_spread=spread, event_ids=tuple(e.event_id for e in events), affected=affected,
+                         tested=tested)
+
+
+def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.ndarray, attendance: float,
+                     attendance_low: float, attendance_high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the expected uplift and its standard deviation over an event's window.
+
+    Parameters
+    ----------
+    positions : ndarray of int, shape (hours,)
+        Window positions of the new event's hours.
+    level : ndarray, shape (cells,)
+        Each cell's usual level in the forecast week, in the measure's unit.
+    attendance, attendance_low, attendance_high : float
+        NaN when unknown. An unknown attendance takes the group's reference,
+        with the spread of the group's attendances as its uncertainty; a
+        low-high range is read as a p10-p90 range of the attendance.
+
+    Returns
+    -------
+    mean, sd : ndarray, shape (hours, cells)
+        In the measure's unit.
+    """
+    beta, sigma = profile.at(positions)
+    if np.isnan(attendance) and not (np.isnan(attendance_low) or np.isnan(attendance_high)):
+        attendance = 0.5 * (attendance_low + attendance_high)
+    scale = profile.scale_for(attendance)
+    if not (np.isnan(attendance_low) or np.isnan(attendance_high)) and not np.isnan(profile.attendance_reference):
+        scale_sd = (attendance_high - attendance_low) / (2 * Z_90 * profile.attendance_reference)
+    elif np.isnan(attendance):
+        scale_sd = profile.attendance_spread
+    else:
+        scale_sd = 0.0
+    mean = beta * scale * level[None, :]
+    sd = np.sqrt((sigma * scale) ** 2 + (beta * scale_sd) ** 2) * level[None, :]
+    return mean, sd
+
+
+def _nearest_same_anchor(learned: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    result = np.full(len(wanted), -1, dtype=np.int64)
+    learned_anchor = learned >= END_ANCHOR // 2
+    for position_index, position in enumerate(wanted):
+        same = np.flatnonzero(learned_anchor == (position >= END_ANCHOR // 2))
+        if same.size:
+            result[position_index] = same[np.argmin(np.abs(learned[same] - position))]
+    return result
+
+
+def _attendance_reference(events: list[PastEvent]) -> tuple[float, float]:
+    known = np.array([event.attendance for event in events if not np.isnan(event.attendance)])
+    reference = float(known.mean()) if known.size else np.nan
+    spread = float(known.std() / reference) if known.size > 1 else 0.0
+    return reference, spread
+
+
+def _fit_slopes(events: list[PastEvent], positions: np.ndarray,
+                reference: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit the least-squares slope through the origin of excess on relative attendance.
+
+    Returns the slope, the event-to-event standard deviation around it, and
+    the number of events seen at each position, each of shape (positions, cells).
+    """
+    cells = events[0].excess.shape[1]
+    weighted_sum = np.zeros((len(positions), cells))
+    scale_squares = np.zeros_like(weighted_sum)
+    counts = np.zeros_like(weighted_sum)
+    placed = []
+    for event in events:
+        scale = 1.0 if np.isnan(event.attendance) or np.isnan(reference) else event.attendance / reference
+        rows = np.searchsorted(positions, event.positions)
+        full = np.full((len(positions), cells), np.nan)
+        full[rows] = event.excess
+        present = ~np.isnan(full)
+        placed.append((full, scale))
+        weighted_sum += np.where(present, full * scale, 0.0)
+        scale_squares += present * scale**2
+        counts += present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beta = np.where(scale_squares > 0, weighted_sum / scale_squares, 0.0)
+    squared_residuals = np.zeros_like(beta)
+    for full, scale in placed:
+        residual = full - beta * scale
+        squared_residuals += np.where(np.isnan(residual), 0.0, residual**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma = np.where(counts > 1, np.sqrt(squared_residuals / np.maximum(counts - 1, 1)), 0.0)
+    return beta, sigma, counts
+
+
+MIN_PLACEBOS = 3
+"""Fewest placebo windows that give a usable estimate of the noise."""
+
+
+def _null_slope_variance(events: list[PastEvent], placebos: dict[int, list[PastEvent]], positions: np.ndarray,
+                         reference: float) -> np.ndarray | None:
+    """Return the variance of the fitted slope under no effect, per position and cell.
+
+    Each placebo window gives one draw of the excess with no event; their
+    mean square at a position is the noise variance of one event's excess
+    there, and the least-squares slope over the events divides it by the sum
+    of the squared attendance scales. Placebo windows are pooled one by one
+    rather than fitted as sets, because neighbouring weeks share baselines
+    and their errors partly cancel within a set.
+    """
+    windows = [placebo for group in placebos.values() for placebo in group]
+    if len(windows) < MIN_PLACEBOS:
+        return None
+    cells = events[0].excess.shape[1]
+    squares = np.zeros((len(positions), cells))
+    counts = np.zeros_like(squares)
+    for placebo in windows:
+        rows = np.searchsorted(positions, placebo.positions)
+        present = ~np.isnan(placebo.excess)
+        squares[rows] += np.where(present, placebo.excess**2, 0.0)
+        counts[rows] += present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise_variance = np.where(counts > 0, squares / counts, np.nan)
+    noise_variance = np.where(np.isnan(noise_variance), np.nanmean(noise_variance, axis=0, keepdims=True),
+                              noise_variance)
+    scale_squares = np.zeros_like(squares)
+    for event in events:
+        scale = 1.0 if np.isnan(event.attendance) or np.isnan(reference) else event.attendance / reference
+        rows = np.searchsorted(positions, event.positions)
+        scale_squares[rows] += (~np.isnan(event.excess)) * scale**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale_squares > 0, noise_variance / scale_squares, 0.0)

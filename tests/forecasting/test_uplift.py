@@ -1,0 +1,103 @@
+"""The event uplift on synthetic data whose effect is known exactly."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.forecasting.model import EventForecaster
+from planner.inputs.weeks import parse_week
+from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
+
+# Excess of an event of 40,000 people, by hour after the start hour.
+EXCESS = {-1: 20.0, 0: 60.0, 1: 90.0, 2: 140.0, 3: 30.0}
+
+# Saturday matches at 20:00 in weeks 2 to 9, one every two weeks, and one in week 10 (the planned week).
+PAST = ["2024-01-13 20:00", "2024-01-27 20:00", "2024-02-10 20:00", "2024-02-24 20:00"]
+PAST_ATTENDANCE = [30000, 40000, 50000, 40000]
+PLANNED = "2024-03-09 20:00"
+
+
+def plan_synthetic(planned_attendance: float):
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [planned_attendance])
+    dataset = synthetic_dataset(events, EXCESS)
+    week = parse_week("2024-W10", TIMEZONE)
+    forecaster = EventForecaster().fit(dataset, week.start)
+    return dataset, week, forecaster.predict(week.start, week.end)
+
+
+@pytest.mark.parametrize("attendance", [40000.0, 60000.0], ids=["reference-crowd", "larger-crowd"])
+def test_uplift_recovers_known_excess(attendance):
+    _, _, result = plan_synthetic(attendance)
+    table = result.table.set_index("timestamp")
+    start_hour = pd.Timestamp(PLANNED, tz=TIMEZONE)
+
+    for offset, excess in EXCESS.items():
+        hour = start_hour + pd.Timedelta(hours=offset)
+        expected = daily_shape(pd.DatetimeIndex([hour]))[0] + excess * attendance / 40000.0
+        assert table.loc[hour, "p50"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_uplift_absent_outside_window():
+    _, _, result = plan_synthetic(40000.0)
+    table = result.table.set_index("timestamp")
+    quiet_hour = pd.Timestamp("2024-03-06 12:00", tz=TIMEZONE)
+
+    assert table.loc[quiet_hour, "p50"] == pytest.approx(daily_shape(pd.DatetimeIndex([quiet_hour]))[0])
+    assert table.loc[quiet_hour, "event_id"] == ""
+
+
+def test_uplift_summary_names_sources():
+    _, _, result = plan_synthetic(40000.0)
+    summary = result.events.set_index("event_id").loc["match-2024-03-09"]
+
+    assert summary["pooling"] == "venue"
+    assert summary["cells_affected"] == 1
+    peak_hour = pd.Timestamp(PLANNED, tz=TIMEZONE) + pd.Timedelta(hours=2)
+    expected_ratio = 1 + 140.0 / daily_shape(pd.DatetimeIndex([peak_hour]))[0]
+    assert summary["peak_uplift_ratio"] == pytest.approx(expected_ratio, rel=1e-6)
+    assert summary["learned_from"] == "match-2024-01-13, match-2024-01-27, match-2024-02-10, match-2024-02-24"
+
+
+def test_uplift_band_contains_median():
+    _, _, result = plan_synthetic(40000.0)
+    table = result.table
+
+    assert (table["p10"] <= table["p50"]).all()
+    assert (table["p50"] <= table["p90"]).all()
+    in_event = table["event_id"] != ""
+    assert (table.loc[in_event, "p90"] - table.loc[in_event, "p10"]).min() > 0
+
+
+def test_uplift_unknown_attendance_uses_mean():
+    _, _, known = plan_synthetic(40000.0)
+    _, _, unknown = plan_synthetic(np.nan)
+    hour = pd.Timestamp(PLANNED, tz=TIMEZONE) + pd.Timedelta(hours=2)
+
+    known_row = known.table.set_index("timestamp").loc[hour]
+    unknown_row = unknown.table.set_index("timestamp").loc[hour]
+    assert unknown_row["p50"] == pytest.approx(known_row["p50"], rel=1e-6)
+    assert unknown_row["p90"] - unknown_row["p10"] > known_row["p90"] - known_row["p10"]
+
+
+def test_uplift_new_venue_borrows_from_kind():
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [40000.0])
+    events.loc[events.index[-1], "venue_id"] = "arena"
+    dataset = synthetic_dataset(events, {k: v for k, v in EXCESS.items()})
+    dataset.venues.loc[len(dataset.venues)] = ["arena", "Arena", 48.8415, 2.2531, 20000]
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    summary = result.events.set_index("event_id").loc["match-2024-03-09"]
+    assert summary["pooling"] == "kind"
+    assert any("borrowed from past match events at other venues" in note for note in result.notes)
+
+
+def test_uplift_no_effect_on_quiet_cell():
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [40000.0])
+    dataset = synthetic_dataset(events, {offset: 0.0 for offset in EXCESS}, noise=0.05)
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    summary = result.events.set_index("event_id").loc["match-2024-03-09"]
+    assert summary["cells_affected"] == 0
+    assert (result.table["event_id"] == "").all()
