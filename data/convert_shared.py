@@ -6,9 +6,9 @@ Usage::
 
 The conversion is deterministic: run twice on the same source files, it
 writes the same bytes. It needs only the standard library and pandas. The
-prose of each PROVENANCE.md and settings.toml lives in ``data/templates``;
-the numbers in them (capacities, row counts, hours over threshold) are
-computed here from the source files.
+prose of each PROVENANCE.md and settings.toml is in ``data/templates``. The
+converter computes the numbers in them (capacities, row counts, hours over
+the threshold) from the source files.
 """
 
 from __future__ import annotations

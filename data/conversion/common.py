@@ -53,7 +53,7 @@ def iso_text(aware: pd.Series) -> pd.Series:
 def hourly_volume(values: pd.Series, step_minutes: int) -> pd.Series:
     """Sum a volume measure over local clock hours by the bundled format's rule.
 
-    ``values`` is indexed by tz-aware interval starts and holds NaN where a
+    ``values`` is indexed by tz-aware interval starts and contains NaN where a
     step is missing. An hour with at least half of its steps present is
     scaled up by expected over present steps; with fewer present, it is NaN.
     """
@@ -78,7 +78,7 @@ def render_template(name: str, values: dict[str, object]) -> str:
 
 
 def round_to(value: float, step: float) -> float:
-    """Round ``value`` to the nearest multiple of ``step``, halves away from zero."""
+    """Round ``value`` to the nearest multiple of ``step``, rounding halves up."""
     return math.floor(value / step + 0.5) * step
 
 
@@ -87,8 +87,3 @@ def number_text(value: float, decimals: int) -> str:
     if decimals == 0:
         return str(int(round(value)))
     return f"{value:.{decimals}f}"
-
-
-def thousands(value: float) -> str:
-    """Format an integer count with a thin space between thousands, as the provenance notes do."""
-    return f"{int(round(value)):,}".replace(",", " ")

@@ -130,8 +130,8 @@ def _facts(cars: pd.Series, games: pd.DataFrame) -> dict[str, object]:
         if cars[(cars.index >= start) & (cars.index < end + pd.Timedelta(hours=1))].notna().sum() == 0:
             silent_games.append(start.strftime("%Y-%m-%d"))
 
-    add = hourly >= THRESHOLD * CAPACITY_CARS_PER_HOUR
-    watch = (hourly >= (THRESHOLD - WATCH_MARGIN) * CAPACITY_CARS_PER_HOUR) & ~add
+    add = hourly > THRESHOLD * CAPACITY_CARS_PER_HOUR
+    watch = (hourly > (THRESHOLD - WATCH_MARGIN) * CAPACITY_CARS_PER_HOUR) & ~add
     imputed = hourly.notna() & ~complete_hours.reindex(hourly.index, fill_value=False)
     weekday_afternoon = (hourly.index.hour.isin([15, 16])) & (hourly.index.day_of_week < 5)
     return {

@@ -12,7 +12,7 @@ TIMEZONE = "Europe/Rome"
 VENUE_ID = "san-siro"
 
 # Scheduled kick-off to final whistle: 2 x 45 min play, 15 min half-time and
-# about 10 min of stoppage time. Nobody recorded the real end of these matches.
+# about 10 min of stoppage time. The real end of these matches was not recorded.
 MATCH_DURATION = pd.Timedelta(hours=1, minutes=55)
 
 MATCHES_FILE = Path("milan_telecom_san_siro") / "san_siro_matches_2013.csv"

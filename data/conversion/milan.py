@@ -100,13 +100,13 @@ def _cells(shared: Path, capacity: pd.Series) -> pd.DataFrame:
 def _facts(values: pd.DataFrame, capacity: pd.Series, events: pd.DataFrame) -> dict[str, object]:
     """Count the observed cell-hours that reach the add and watch bands, per ISO week."""
     utilisation = values / capacity
-    add = utilisation >= THRESHOLD
-    watch = (utilisation >= THRESHOLD - WATCH_MARGIN) & ~add
+    add = utilisation > THRESHOLD
+    watch = (utilisation > THRESHOLD - WATCH_MARGIN) & ~add
     week = values.index.map(lambda moment: f"{moment.isocalendar().year}-W{moment.isocalendar().week:02d}")
     match_days = set(pd.to_datetime(events["start"]).map(lambda moment: moment.date()))
     on_match_day = values.index.map(lambda moment: moment.date() in match_days)
 
-    lines = ["| ISO week | cell-hours at add (>= 0.8) | cells with an add hour | cell-hours at watch | "
+    lines = ["| ISO week | cell-hours at add (> 0.8) | cells with an add hour | cell-hours at watch | "
              "add cell-hours on match days |", "|---|---|---|---|---|"]
     for label in sorted(set(week)):
         in_week = week == label

@@ -99,12 +99,12 @@ def _match_days(events: pd.DataFrame) -> set:
 def _band_table(hourly: dict[str, pd.Series], capacity: dict[str, float], events: pd.DataFrame) -> str:
     """List, per measure, the observed hours in the add and watch bands and how many fall on match days."""
     match_days = _match_days(events)
-    lines = ["| measure | capacity per hour | hours at add (>= 0.8) | of them on match days | hours at watch | "
+    lines = ["| measure | capacity per hour | hours at add (> 0.8) | of them on match days | hours at watch | "
              "of them on match days |", "|---|---|---|---|---|---|"]
     for measure, values in hourly.items():
         utilisation = values / capacity[measure]
-        add = utilisation >= THRESHOLD
-        watch = (utilisation >= THRESHOLD - WATCH_MARGIN) & ~add
+        add = utilisation > THRESHOLD
+        watch = (utilisation > THRESHOLD - WATCH_MARGIN) & ~add
         on_match_day = values.index.map(lambda moment: moment.date() in match_days)
         lines.append(f"| {measure} | {number_text(capacity[measure], 0)} | {int(add.sum())} | "
                      f"{int((add & on_match_day).sum())} | {int(watch.sum())} | {int((watch & on_match_day).sum())} |")
