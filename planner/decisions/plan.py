@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.decisions.capacity import plan_capacity
+from planner.decisions.staffing import plan_staffing
+from planner.forecasting.model import EventForecaster
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,3 +71,64 @@ class WeeklyPlan:
     @property
     def has_actuals(self) -> bool:
         return bool(self.forecast["actual"].notna().any())
+
+
+def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | None = None) -> WeeklyPlan:
+    """Forecast one ISO week from the history before it, then plan capacity and staffing.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Only its traffic strictly before ``week.start`` is learned from; the
+        week's own traffic, when present, is kept as ``actual`` for comparison.
+    week : Week
+    scenario_events : DataFrame, optional
+        Events to plan for in place of the dataset's calendar for this week.
+    """
+    # Forecast from the history strictly before the week.
+    forecaster = EventForecaster().fit(dataset, week.start)
+    result = forecaster.predict(week.start, week.end, scenario_events)
+    logger.info("forecast %s for %s: %d cells, %d events", dataset.name, week.label,
+                len(dataset.cells), result.events["event_id"].nunique())
+
+    forecast = _with_actuals(result.table, dataset, week)
+    events = _describe_events(result.events, scenario_events if scenario_events is not None else dataset.events,
+                              dataset.venues)
+
+    # Decisions: capacity actions per cell-hour, then staffing per interval and shift.
+    capacity = plan_capacity(forecast, dataset.cells, dataset.settings)
+    reference = _reference_traffic(dataset, week)
+    staffing, intervals = plan_staffing(forecast, capacity, dataset.settings, reference, week)
+
+    notes = list(result.notes)
+    for measure, value in reference.items():
+        notes.append(f"staffing workload is scaled by the network's {measure} against its mean of "
+                     f"{value:,.1f} per hour over the four weeks before {week.label}")
+    return WeeklyPlan(dataset=dataset, week=week, forecast=forecast, events=events, capacity=capacity,
+                      staffing=staffing, staffing_intervals=intervals,
+                      assumptions=dict(dataset.settings.assumptions), notes=notes)
+
+
+def _with_actuals(table: pd.DataFrame, dataset: Dataset, week: Week) -> pd.DataFrame:
+    inside = dataset.traffic[(dataset.traffic["timestamp"] >= week.start) & (dataset.traffic["timestamp"] < week.end)]
+    actual = inside.melt(id_vars=["cell_id", "timestamp"], value_vars=list(dataset.settings.measure_names),
+                         var_name="measure", value_name="actual")
+    merged = table.merge(actual, on=["cell_id", "measure", "timestamp"], how="left")
+    return merged[["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "actual", "event_id"]]
+
+
+def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
+    venue_names = venues.set_index("venue_id")["name"]
+    details = calendar[["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
+                        "attendance_low", "attendance_high"]].drop_duplicates("event_id")
+    events = details.merge(summary, on="event_id", how="inner")
+    events.insert(4, "venue_name", events["venue_id"].map(venue_names).fillna(""))
+    return events.sort_values(["start", "event_id", "measure"]).reset_index(drop=True)
+
+
+def _reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
+    """Return the mean hourly network total of each measure over the weeks before ``week``."""
+    history = dataset.traffic[(dataset.traffic["timestamp"] < week.start)
+                              & (dataset.traffic["timestamp"] >= week.start - pd.Timedelta(weeks=weeks))]
+    totals = history.groupby("timestamp")[list(dataset.settings.measure_names)].sum(min_count=1)
+    return {measure: float(totals[measure].mean()) for measure in dataset.settings.measure_names}

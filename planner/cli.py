@@ -1,0 +1,102 @@
+"""The ``planner`` command: a thin caller of the public API.
+
+``planner report`` plans one ISO week and writes the report folder;
+``planner backtest`` replays past weeks and prints the accuracy table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from planner.decisions.plan import plan_week
+from planner.forecasting.backtest import available_models, run_backtest
+from planner.inputs import InputError, load_dataset
+from planner.inputs.weeks import resolve_week
+from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
+from planner.reporting.backtest import write_backtest
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if arguments.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    message = cli_messages(_message_language(arguments))
+    try:
+        return arguments.run(arguments, message)
+    except (InputError, ValueError, FileNotFoundError) as error:
+        print(message("Error: {message}").format(message=error), file=sys.stderr)
+        return 2
+
+
+def _report(arguments: argparse.Namespace, message) -> int:
+    dataset = load_dataset(arguments.data)
+    week = resolve_week(arguments.week, dataset)
+    plan = plan_week(dataset, week)
+    folder = write_report(plan, arguments.out, lang=arguments.lang)
+    print(message("Report written to {path}").format(path=folder / "report.html"))
+    return 0
+
+
+def _backtest(arguments: argparse.Namespace, message) -> int:
+    dataset = load_dataset(arguments.data)
+    result = run_backtest(dataset, arguments.weeks, models=arguments.models,
+                          progress_bar=not arguments.no_progress)
+    folder = write_backtest(result, dataset.name, arguments.out)
+    print(result.metrics.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
+    return 0
+
+
+def _message_language(arguments: argparse.Namespace) -> str:
+    if getattr(arguments, "lang", None):
+        return arguments.lang
+    environment = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "fr" if environment.lower().startswith("fr") else "en"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planner", description="Planned-event capacity planner for telecom networks.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (DEBUG level)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    report = commands.add_parser("report", help="plan one ISO week and write its report")
+    report.add_argument("--data", required=True, help="dataset folder, such as data/milan")
+    report.add_argument("--week", required=True,
+                        help="ISO week such as 2013-W48, or 'next' for the week after the latest data")
+    report.add_argument("--out", default="reports", help="output folder (default: reports)")
+    report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
+                        help="language of the report (default: fr)")
+    report.set_defaults(run=_report)
+
+    backtest = commands.add_parser("backtest", help="plan past weeks with only earlier history and score them")
+    backtest.add_argument("--data", required=True, help="dataset folder, such as data/dodgers")
+    backtest.add_argument("--weeks", type=_positive_int, default=8,
+                          help="how many of the last complete weeks to replay (default: 8)")
+    backtest.add_argument("--models", nargs="+", default=["planner"], choices=list(available_models()),
+                          help="models to compare; same_hour_last_week is always included")
+    backtest.add_argument("--out", default="reports", help="output folder (default: reports)")
+    backtest.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    backtest.set_defaults(run=_backtest)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of weeks {text!r}; expected a whole number such as 8") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid number of weeks {value}; expected 1 or more")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

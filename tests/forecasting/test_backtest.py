@@ -1,0 +1,68 @@
+"""Backtests on the bundled real data: the accuracy the product promises."""
+
+import pandas as pd
+import pytest
+
+from planner.forecasting.backtest import last_complete_weeks, run_backtest
+from planner.inputs import load_dataset, parse_week
+from tests.conftest import BUNDLED_DATA
+
+
+@pytest.fixture(scope="module")
+def dodgers():
+    return load_dataset(BUNDLED_DATA / "dodgers")
+
+
+@pytest.fixture(scope="module")
+def dodgers_backtest(dodgers):
+    return run_backtest(dodgers, 8, progress_bar=False)
+
+
+def test_backtest_dodgers_weeks(dodgers_backtest):
+    assert [week.label for week in dodgers_backtest.weeks] == [f"2005-W{number}" for number in range(31, 39)]
+
+
+def test_backtest_dodgers_game_windows(dodgers_backtest):
+    metrics = dodgers_backtest.metrics.set_index(["model", "scope"])
+    planner = metrics.loc[("planner", "event_windows")]
+
+    assert planner["hours"] > 100
+    assert planner["mae_relative_to_last_week"] <= 0.75
+    assert metrics.loc[("same_hour_last_week", "event_windows"), "mae_relative_to_last_week"] == 1.0
+
+
+def test_backtest_dodgers_overall_beats_reference(dodgers_backtest):
+    metrics = dodgers_backtest.metrics.set_index(["model", "scope"])
+
+    assert metrics.loc[("planner", "overall"), "mae_relative_to_last_week"] < 1.0
+    assert 0.6 <= metrics.loc[("planner", "overall"), "coverage_p10_p90"] <= 0.95
+
+
+def test_backtest_history_strictly_before_week(dodgers):
+    week = parse_week("2005-W33", dodgers.timezone)
+    changed = dodgers.traffic.copy()
+    in_week = (changed["timestamp"] >= week.start) & (changed["timestamp"] < week.end)
+    changed.loc[in_week, "cars"] = changed.loc[in_week, "cars"] * 10
+    altered = type(dodgers)(**{**dodgers.__dict__, "traffic": changed})
+
+    original = run_backtest(dodgers, [week], models=["planner"], progress_bar=False).forecasts
+    replayed = run_backtest(altered, [week], models=["planner"], progress_bar=False).forecasts
+    planner_rows = original["model"] == "planner"
+    pd.testing.assert_series_equal(original.loc[planner_rows, "p50"], replayed.loc[planner_rows, "p50"])
+
+
+def test_backtest_too_many_weeks_rejected(dodgers):
+    with pytest.raises(ValueError, match="ask for fewer weeks"):
+        last_complete_weeks(dodgers, 30)
+
+
+def test_san_siro_match_peaks_within_25_percent():
+    dataset = load_dataset(BUNDLED_DATA / "san-siro")
+    weeks = [parse_week(label, dataset.timezone) for label in ("2013-W45", "2013-W46", "2013-W47", "2013-W48")]
+    peaks = run_backtest(dataset, weeks, models=["planner"], progress_bar=False).peaks
+    internet = peaks[(peaks["model"] == "planner") & (peaks["measure"] == "internet")].set_index("event_id")
+
+    assert sorted(internet.index) == ["san-siro-2013-11-09", "san-siro-2013-11-15", "san-siro-2013-11-23",
+                                      "san-siro-2013-12-01"]
+    for event_id, row in internet.iterrows():
+        assert abs(row["peak_error"]) <= 0.25, f"{event_id}: forecast peak {row['forecast_peak']:.1f}, actual {row['actual_peak']:.1f}"
