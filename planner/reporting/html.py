@@ -1,0 +1,186 @@
+"""The self-contained ``report.html``: Jinja2 template, translated text, embedded plots.
+
+The page has no external reference at all: CSS sits in a ``<style>`` element
+and every plot is a base64 PNG ``data:`` URI, so the file can be mailed or
+archived alone. Autoescaping is on because event and venue names come from
+the user's files.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+import planner
+from planner.decisions.plan import WeeklyPlan
+from planner.reporting import i18n, plots, summary
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "report.html.j2"
+
+
+def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None) -> str:
+    """Render the weekly report of ``plan`` as one self-contained HTML page.
+
+    Parameters
+    ----------
+    plan : WeeklyPlan
+        The plan to show.
+    lang : str
+        ``"fr"`` (default) or ``"en"``.
+    generated_at : datetime, optional
+        Time printed in the header; now, in the dataset's time zone, by default.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not supported.
+    """
+    i18n.check_language(lang)
+    timezone = plan.dataset.timezone
+    if generated_at is None:
+        generated_at = datetime.now(timezone)
+    template = _environment(lang).get_template(TEMPLATE_NAME)
+    context = _context(plan, lang, generated_at)
+    return template.render(context)
+
+
+def png_data_uri(png: bytes) -> str:
+    """Return a ``data:image/png;base64,...`` URI holding ``png``."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _context(plan: WeeklyPlan, lang: str, generated_at: datetime) -> dict[str, Any]:
+    settings = plan.dataset.settings
+    cells_at_risk = summary.cells_at_risk(plan)
+    plotted, plot_reason = _cells_to_plot(plan, cells_at_risk)
+    plots_data = []
+    for row in plotted.itertuples(index=False):
+        png = plots.plot_plan_cell(plan, row.cell_id, row.measure, lang)
+        plots_data.append({"cell_id": row.cell_id, "measure": row.measure, "uri": png_data_uri(png)})
+    logger.debug("rendered %d plots for %s %s", len(plots_data), plan.dataset.name, plan.week.label)
+
+    actions = summary.capacity_actions(plan)
+    events = summary.week_events(plan)
+    return {
+        "lang": lang,
+        "title": settings.title or plan.dataset.name,
+        "dataset_name": plan.dataset.name,
+        "measures": {measure.name: _measure_label(measure) for measure in settings.measures},
+        "week_label": plan.week.label,
+        "week_first_day": plan.week.start,
+        "week_last_day": plan.week.end - pd.Timedelta(days=1),
+        "timezone": str(plan.dataset.timezone),
+        "generated_at": generated_at,
+        "version": planner.__version__,
+        "events": _records(events),
+        "event_measures": _event_measures(plan.events),
+        "actions": _records(actions),
+        "actions_add": _records(actions[actions["action"] == "add"]),
+        "cells_add": int((cells_at_risk["action"] == "add").sum()),
+        "cells_watch": int((cells_at_risk["action"] == "watch").sum()),
+        "staffing_peaks": _records(summary.staffing_peaks(plan)),
+        "plots": plots_data,
+        "plot_reason": plot_reason,
+        "cells_not_plotted": _records(cells_at_risk.iloc[summary.MAX_PLOTTED_CELLS:]),
+        "staffing": _records(_ordered_staffing(plan)),
+        "assumptions": sorted(plan.assumptions.items()),
+        "quality_tables": plan.dataset.quality.tables,
+        "quality_notes": plan.dataset.quality.notes,
+        "notes": plan.notes,
+        "has_actuals": plan.has_actuals,
+        "forecast_error": _records(summary.forecast_error(plan)) if plan.has_actuals else [],
+        "event_peaks": _records(summary.event_peaks(plan)) if plan.has_actuals else [],
+    }
+
+
+def _cells_to_plot(plan: WeeklyPlan, cells_at_risk: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Return the cells and measures to plot and why: ``at_risk``, ``uplift`` or ``none``."""
+    if not cells_at_risk.empty:
+        return cells_at_risk.head(summary.MAX_PLOTTED_CELLS), "at_risk"
+    by_uplift = summary.cells_by_uplift(plan)
+    if not by_uplift.empty:
+        return by_uplift, "uplift"
+    return by_uplift, "none"
+
+
+def _event_measures(events: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Return the per-measure uplift rows of each event, keyed by event id."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in _records(events):
+        grouped.setdefault(record["event_id"], []).append(record)
+    return grouped
+
+
+def _ordered_staffing(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the staffing rows by day, then shift by start time, then role."""
+    staffing = plan.staffing
+    if staffing.empty:
+        return staffing
+    shifts = sorted(plan.dataset.settings.staffing.shifts, key=lambda shift: shift.start)
+    shift_order = {shift.name: index for index, shift in enumerate(shifts)}
+    ordered = staffing.assign(_day=[_as_date(value) for value in staffing["date"]],
+                              _shift=staffing["shift"].map(shift_order).fillna(len(shift_order)))
+    return ordered.sort_values(["_day", "_shift", "role"]).drop(columns=["_day", "_shift"])
+
+
+def _measure_label(measure) -> str:
+    name = measure.label or measure.name
+    return f"{name} ({measure.unit})" if measure.unit else name
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict("records")
+
+
+@lru_cache(maxsize=None)
+def _environment(lang: str) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(i18n.translations(lang), newstyle=True)
+
+    def value_filter(category: str):
+        return lambda value: i18n.translate_value(category, value, lang)
+
+    environment.filters.update({
+        "number": lambda value, decimals=None: i18n.format_number(value, lang, decimals),
+        "percent": lambda value, decimals=0: i18n.format_percent(value, lang, decimals),
+        "day": lambda value, format="full": i18n.format_date(_as_date(value), lang, format),
+        "time": lambda value, format="EEE d MMM HH:mm": i18n.format_datetime(value, lang, format),
+        "role": value_filter("role"),
+        "action": value_filter("action"),
+        "shift": value_filter("shift"),
+        "event_kind": value_filter("event_kind"),
+        "pooling": value_filter("pooling"),
+    })
+    environment.tests["missing"] = _is_missing
+    return environment
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NaT or value == "" or (isinstance(value, float) and value != value)
+
+
+def _as_date(value: object) -> date | None:
+    if _is_missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

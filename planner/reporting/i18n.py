@@ -1,0 +1,219 @@
+"""Translations and locale-aware formatting of the report.
+
+The report is written in French by default and in English on request. Message
+ids are English strings in the code and the Jinja2 template. The French texts
+are in ``locales/fr/LC_MESSAGES/planner.po``, which is read and compiled in
+memory at run time, so no ``.mo`` file is built or shipped. Numbers, dates and
+percentages go through Babel with its own CLDR data, so the output does not
+depend on the operating system's locales.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+DOMAIN = "planner"
+LOCALES_DIR = Path(__file__).parent / "locales"
+MISSING = "–"
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction without translating it."""
+    return message
+
+
+# Machine values of the plan's tables, as they are shown in the report.
+ROLE_NAMES: dict[str, str] = {
+    "supervision_engineer": N_("supervision engineer"),
+    "customer_care_agent": N_("customer care agent"),
+}
+ACTION_NAMES: dict[str, str] = {
+    "ok": N_("ok"),
+    "watch": N_("watch"),
+    "add": N_("reinforce"),
+}
+SHIFT_NAMES: dict[str, str] = {
+    "night": N_("night"),
+    "morning": N_("morning"),
+    "afternoon": N_("afternoon"),
+    "evening": N_("evening"),
+    "day": N_("day"),
+}
+EVENT_KIND_NAMES: dict[str, str] = {
+    "match": N_("match"),
+    "concert": N_("concert"),
+    "demonstration": N_("demonstration"),
+    "marathon": N_("marathon"),
+    "festival": N_("festival"),
+    "holiday": N_("public holiday"),
+    "other": N_("other"),
+}
+POOLING_NAMES: dict[str, str] = {
+    "venue": N_("same venue"),
+    "kind": N_("same kind of event"),
+    "all": N_("all past events"),
+    "none": N_("no past event"),
+}
+VALUE_NAMES: dict[str, dict[str, str]] = {
+    "role": ROLE_NAMES,
+    "action": ACTION_NAMES,
+    "shift": SHIFT_NAMES,
+    "event_kind": EVENT_KIND_NAMES,
+    "pooling": POOLING_NAMES,
+}
+
+# Messages of the command-line interface, listed here so that message extraction finds them.
+CLI_MESSAGES: tuple[str, ...] = (
+    N_("Report written to {path}"),
+    N_("Backtest table written to {path}"),
+    N_("Error: {message}"),
+)
+
+
+def check_language(lang: str) -> str:
+    """Return ``lang`` if the report supports it.
+
+    Raises
+    ------
+    ValueError
+        Naming the supported languages.
+    """
+    if lang not in SUPPORTED_LANGUAGES:
+        supported = ", ".join(SUPPORTED_LANGUAGES)
+        raise ValueError(f"unsupported report language {lang!r}; supported languages: {supported}")
+    return lang
+
+
+def translations(lang: str = DEFAULT_LANGUAGE) -> NullTranslations:
+    """Return the message catalog of ``lang``, compiled in memory from its ``.po`` file.
+
+    English is the language of the message ids, so it gets a catalog that
+    returns every message unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not one of ``SUPPORTED_LANGUAGES``.
+    """
+    return _translations(check_language(lang))
+
+
+def cli_messages(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
+    """Return a ``gettext`` function for the command line's own messages.
+
+    The messages use ``str.format`` fields, so translate first and then fill
+    them: ``_("Report written to {path}").format(path=folder)``.
+    """
+    return translations(lang).gettext
+
+
+def translate_value(category: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Translate a machine value of the plan, such as a role or an action, for display.
+
+    ``category`` is one of ``role``, ``action``, ``shift``, ``event_kind`` and
+    ``pooling``. A value without a known label, such as a shift name chosen in
+    a dataset's settings, is shown as it is, with underscores as spaces.
+    """
+    names = VALUE_NAMES[category]
+    text = "" if value is None else str(value)
+    if text in names:
+        return translations(lang).gettext(names[text])
+    return text.replace("_", " ")
+
+
+def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
+    """Format a number with the locale's digit grouping and decimal sign.
+
+    Without ``decimals`` at most three decimals are shown, trailing zeros
+    dropped (``1234.5`` gives ``1 234,5`` in French); with ``decimals`` that
+    many are always shown. A missing value gives an en dash.
+    """
+    if _is_missing(value):
+        return MISSING
+    if decimals is None:
+        return babel_numbers.format_decimal(value, locale=check_language(lang))
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=check_language(lang))
+
+
+def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """Format a fraction as a percentage in the locale's style (``0.85`` gives ``85 %`` in French)."""
+    if _is_missing(value):
+        return MISSING
+    locale = Locale.parse(check_language(lang))
+    pattern = locale.percent_formats[None].pattern
+    if decimals > 0:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
+    return babel_numbers.format_percent(value, format=pattern, locale=locale)
+
+
+def format_date(value: date | datetime | pd.Timestamp | None, lang: str = DEFAULT_LANGUAGE,
+                format: str = "full") -> str:
+    """Format a calendar date, such as ``samedi 16 novembre 2013`` with the ``full`` format in French.
+
+    A tz-aware timestamp gives the date it has in its own time zone.
+    ``format`` is a Babel format name (``short``, ``medium``, ``long``,
+    ``full``) or a CLDR date pattern.
+    """
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, datetime):
+        value = value.date()
+    return babel_dates.format_date(value, format=format, locale=check_language(lang))
+
+
+def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_LANGUAGE,
+                    format: str = "EEE d MMM HH:mm") -> str:
+    """Format a tz-aware time in its own time zone, such as ``lun. 12 août 19:00`` in French.
+
+    ``format`` is a Babel format name or a CLDR pattern.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` has no time zone, because a wall-clock time without one
+        is ambiguous on daylight-saving days.
+    """
+    if _is_missing(value):
+        return MISSING
+    if value.tzinfo is None:
+        raise ValueError(f"cannot format naive time {value!r}; give a tz-aware time")
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return babel_dates.format_datetime(value, format=format, tzinfo=value.tzinfo, locale=check_language(lang))
+
+
+@lru_cache(maxsize=None)
+def _translations(lang: str) -> NullTranslations:
+    if lang == "en":
+        return NullTranslations()
+    po_path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=DOMAIN)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return False

@@ -1,0 +1,235 @@
+"""Highlights of the report: events ranked by risk, actions to take, staffing peaks, forecast error.
+
+These functions reduce the plan's tables to the few rows a planner acts on.
+They return plain DataFrames with machine values, and the template
+translates and formats them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.decisions.plan import WeeklyPlan
+
+AT_RISK_ACTIONS: tuple[str, ...] = ("add", "watch")
+MAX_PLOTTED_CELLS = 12
+MAX_UPLIFT_CELLS = 4
+_ACTION_RANK = {"add": 2, "watch": 1, "ok": 0}
+_HOUR = pd.Timedelta(hours=1)
+
+
+def week_events(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return one row per event of the week, ranked by risk.
+
+    Risk is the peak p90 utilisation over the cell-hours of the event, then
+    the peak uplift ratio. Columns: the event's own columns (``event_id``,
+    ``name``, ``kind``, ``venue_id``, ``venue_name``, ``start``, ``end`` and
+    the attendance), ``peak_uplift_ratio`` (maximum over measures),
+    ``peak_utilisation_p90``, ``cells_add`` and ``cells_watch`` (cells with at
+    least one such hour during the event, over all measures).
+    """
+    events = plan.events
+    columns = ["event_id", "name", "kind", "venue_id", "venue_name", "start", "end",
+               "expected_attendance", "attendance_low", "attendance_high"]
+    if events.empty:
+        return pd.DataFrame(columns=[*columns, "peak_uplift_ratio", "peak_utilisation_p90", "cells_add",
+                                     "cells_watch"])
+
+    table = events.groupby("event_id", sort=False).first()[columns[1:]].reset_index()
+    uplift = events.groupby("event_id", sort=False)["peak_uplift_ratio"].max()
+    table["peak_uplift_ratio"] = table["event_id"].map(uplift)
+
+    capacity = _capacity_by_event(plan.capacity)
+    capacity = capacity[capacity["event_id"] != ""]
+    peak = capacity.groupby("event_id")["utilisation_p90"].max()
+    cells_add = capacity[capacity["action"] == "add"].groupby("event_id")["cell_id"].nunique()
+    cells_watch = capacity[capacity["action"] == "watch"].groupby("event_id")["cell_id"].nunique()
+    table["peak_utilisation_p90"] = table["event_id"].map(peak)
+    table["cells_add"] = table["event_id"].map(cells_add).fillna(0).astype(int)
+    table["cells_watch"] = table["event_id"].map(cells_watch).fillna(0).astype(int)
+
+    return table.sort_values(["peak_utilisation_p90", "peak_uplift_ratio", "start"],
+                             ascending=[False, False, True], na_position="last").reset_index(drop=True)
+
+
+def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return one row per cell, measure and event with an ``add`` or ``watch`` hour.
+
+    A cell-hour that lies in several events counts for each of them, and
+    hours outside events have an empty ``event_id``.
+
+    Columns: ``cell_id``, ``measure``, ``event_id``, ``event_name``,
+    ``action`` (the worst of the hours), ``timestamp`` (hour of peak
+    utilisation), and ``forecast_p90``, ``capacity``, ``threshold`` and
+    ``utilisation_p90`` at that hour. Then ``extra_units`` (maximum over the
+    hours, NaN when no extra unit covers the measure), ``extra_unit_name``,
+    ``hours`` (count of add or watch hours) and ``deadline`` (the event's
+    start, or the first such hour outside events). Rows are sorted with
+    ``add`` first, then by peak utilisation.
+    """
+    columns = ["cell_id", "measure", "event_id", "event_name", "action", "timestamp", "forecast_p90", "capacity",
+               "threshold", "utilisation_p90", "extra_units", "extra_unit_name", "hours", "deadline"]
+    capacity = _capacity_by_event(plan.capacity)
+    capacity = capacity[capacity["action"].isin(AT_RISK_ACTIONS)]
+    if capacity.empty:
+        return pd.DataFrame(columns=columns)
+
+    keys = ["cell_id", "measure", "event_id"]
+    peak_rows = capacity.loc[capacity.groupby(keys)["utilisation_p90"].idxmax()].set_index(keys)
+    grouped = capacity.groupby(keys)
+    table = peak_rows[["timestamp", "forecast_p90", "capacity", "threshold", "utilisation_p90",
+                       "extra_unit_name"]].copy()
+    table["action"] = grouped["action"].agg(lambda actions: max(actions, key=_ACTION_RANK.__getitem__))
+    table["extra_units"] = grouped["extra_units"].max()
+    table["hours"] = grouped.size()
+    table["first_hour"] = grouped["timestamp"].min()
+    table = table.reset_index()
+
+    starts = _event_field(plan.events, "start")
+    names = _event_field(plan.events, "name")
+    table["event_name"] = table["event_id"].map(names).fillna("")
+    table["deadline"] = table["event_id"].map(starts)
+    table["deadline"] = table["deadline"].where(table["deadline"].notna(), table["first_hour"])
+    table["action_rank"] = table["action"].map(_ACTION_RANK)
+    table = table.sort_values(["action_rank", "utilisation_p90", "deadline"], ascending=[False, False, True])
+    return table[columns].reset_index(drop=True)
+
+
+def cells_at_risk(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return one row per cell and measure with an ``add`` or ``watch`` hour, highest peak utilisation first.
+
+    Columns: ``cell_id``, ``measure``, ``action`` (the worst of the week),
+    ``peak_utilisation_p90``, ``peak_time``, ``max_extra_units``,
+    ``extra_unit_name`` and ``event_ids`` (the events of its risky hours, as
+    text).
+    """
+    columns = ["cell_id", "measure", "action", "peak_utilisation_p90", "peak_time", "max_extra_units",
+               "extra_unit_name", "event_ids"]
+    capacity = plan.capacity[plan.capacity["action"].isin(AT_RISK_ACTIONS)].reset_index(drop=True)
+    if capacity.empty:
+        return pd.DataFrame(columns=columns)
+
+    keys = ["cell_id", "measure"]
+    grouped = capacity.groupby(keys)
+    peak_rows = capacity.loc[grouped["utilisation_p90"].idxmax()].set_index(keys)
+    table = pd.DataFrame({
+        "action": grouped["action"].agg(lambda actions: max(actions, key=_ACTION_RANK.__getitem__)),
+        "peak_utilisation_p90": peak_rows["utilisation_p90"],
+        "peak_time": peak_rows["timestamp"],
+        "max_extra_units": grouped["extra_units"].max(),
+        "extra_unit_name": peak_rows["extra_unit_name"],
+        "event_ids": grouped["event_id"].agg(_join_event_ids),
+    }).reset_index()
+    table = table.sort_values(["peak_utilisation_p90", "cell_id"], ascending=[False, True])
+    return table[columns].reset_index(drop=True)
+
+
+def cells_by_uplift(plan: WeeklyPlan, limit: int = MAX_UPLIFT_CELLS) -> pd.DataFrame:
+    """Return the cells and measures whose p50 rises most above the baseline this week.
+
+    Columns: ``cell_id``, ``measure``, ``peak_uplift_ratio`` (maximum of p50
+    over baseline over the hours with a positive baseline), at most ``limit``
+    rows, largest first. Cells whose p50 never exceeds the baseline are left
+    out, because they show no event effect.
+    """
+    forecast = plan.forecast
+    usable = forecast[(forecast["baseline"] > 0) & forecast["p50"].notna()]
+    if usable.empty:
+        return pd.DataFrame(columns=["cell_id", "measure", "peak_uplift_ratio"])
+    ratios = usable.assign(ratio=usable["p50"] / usable["baseline"])
+    table = ratios.groupby(["cell_id", "measure"])["ratio"].max().rename("peak_uplift_ratio").reset_index()
+    table = table[table["peak_uplift_ratio"] > 1.0]
+    return table.sort_values(["peak_uplift_ratio", "cell_id"], ascending=[False, True]).head(limit).reset_index(
+        drop=True)
+
+
+def staffing_peaks(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return, for each role, the shift of the week that needs the most staff (the earliest on a tie)."""
+    staffing = plan.staffing
+    if staffing.empty:
+        return staffing.copy()
+    ordered = staffing.sort_values(["required_staff", "required_staff_fractional", "date"],
+                                   ascending=[False, False, True], kind="stable")
+    return ordered.groupby("role", sort=False).head(1).sort_values("role").reset_index(drop=True)
+
+
+def forecast_error(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return how far the forecast was from the actual traffic, per measure.
+
+    Columns: ``measure``, ``hours`` (cell-hours with an actual value),
+    ``mae`` (mean absolute error of p50), ``mean_actual``, ``relative_mae``
+    (MAE over the mean actual) and ``coverage_p10_p90`` (share of cell-hours
+    whose actual lies in the p10–p90 band, which should be near 0.8).
+    """
+    forecast = plan.forecast[plan.forecast["actual"].notna() & plan.forecast["p50"].notna()]
+    rows = []
+    for measure, group in forecast.groupby("measure", sort=False):
+        error = (group["actual"] - group["p50"]).abs()
+        inside = (group["actual"] >= group["p10"]) & (group["actual"] <= group["p90"])
+        mean_actual = group["actual"].mean()
+        rows.append({
+            "measure": measure,
+            "hours": len(group),
+            "mae": error.mean(),
+            "mean_actual": mean_actual,
+            "relative_mae": error.mean() / mean_actual if mean_actual > 0 else np.nan,
+            "coverage_p10_p90": inside.mean(),
+        })
+    return pd.DataFrame(rows, columns=["measure", "hours", "mae", "mean_actual", "relative_mae", "coverage_p10_p90"])
+
+
+def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the peak actual traffic of each event window beside the peak forecast.
+
+    The peaks are taken over the event's cells (those the capacity table
+    ties to the event, or every cell when it ties none) and the hours of the
+    week that overlap the event window. Columns: ``event_id``, ``name``, ``measure``,
+    ``peak_actual``, ``peak_p50``, ``peak_p90`` and ``within_p90`` (whether
+    the peak actual stayed at or below the peak p90).
+    """
+    columns = ["event_id", "name", "measure", "peak_actual", "peak_p50", "peak_p90", "within_p90"]
+    forecast = plan.forecast
+    if plan.events.empty or not plan.has_actuals:
+        return pd.DataFrame(columns=columns)
+
+    capacity = _capacity_by_event(plan.capacity)
+    rows = []
+    for event in plan.events.drop_duplicates(["event_id", "measure"]).itertuples(index=False):
+        cells = set(capacity.loc[capacity["event_id"] == event.event_id, "cell_id"])
+        # An hour counts when it overlaps the window, so a match at 20:45 includes the 20:00 hour.
+        in_window = ((forecast["measure"] == event.measure) & (forecast["timestamp"] + _HOUR > event.start)
+                     & (forecast["timestamp"] < event.end))
+        if cells:
+            in_window &= forecast["cell_id"].isin(cells)
+        window = forecast[in_window & forecast["actual"].notna()]
+        if window.empty:
+            continue
+        peak_actual = window["actual"].max()
+        peak_p90 = window["p90"].max()
+        rows.append({"event_id": event.event_id, "name": event.name, "measure": event.measure,
+                     "peak_actual": peak_actual, "peak_p50": window["p50"].max(), "peak_p90": peak_p90,
+                     "within_p90": bool(peak_actual <= peak_p90)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _capacity_by_event(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Return the capacity rows with one row per event where a cell-hour lies in several (ids joined by ";")."""
+    event_ids = capacity["event_id"].fillna("").astype(str).str.split(";")
+    exploded = capacity.assign(event_id=event_ids).explode("event_id")
+    exploded["event_id"] = exploded["event_id"].fillna("").str.strip()
+    return exploded.reset_index(drop=True)
+
+
+def _event_field(events: pd.DataFrame, column: str) -> pd.Series:
+    return events.drop_duplicates("event_id").set_index("event_id")[column]
+
+
+def _join_event_ids(event_ids: pd.Series) -> str:
+    unique: list[str] = []
+    for text in event_ids.fillna("").astype(str):
+        for event_id in text.split(";"):
+            event_id = event_id.strip()
+            if event_id and event_id not in unique:
+                unique.append(event_id)
+    return ";".join(unique)

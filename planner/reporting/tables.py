@@ -1,0 +1,141 @@
+"""The plan's tables as CSV files: fixed columns, ISO 8601 times with UTC offset.
+
+The CSV files keep the machine values of the plan (``add``, ``night``,
+``customer_care_agent``) so that other programs can read them. Only the HTML
+report translates them. Files are UTF-8, comma separated, with a dot as the
+decimal sign and an empty field for a missing value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from planner.decisions.plan import WeeklyPlan
+
+FORECAST_COLUMNS: tuple[str, ...] = ("cell_id", "measure", "timestamp", "p10", "p50", "p90", "baseline", "actual")
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id", "name", "kind", "venue_id", "venue_name", "start", "end", "expected_attendance",
+    "attendance_low", "attendance_high", "measure", "peak_uplift_ratio", "uplift_ratio_p10",
+    "uplift_ratio_p90", "cells_affected", "pooling", "learned_from",
+)
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "cell_id", "measure", "event_id", "timestamp", "forecast_p90", "capacity", "utilisation_p90", "action",
+    "extra_units", "threshold", "extra_unit_name",
+)
+STAFFING_COLUMNS: tuple[str, ...] = (
+    "date", "shift", "role", "expected_load", "required_staff", "service_level_target",
+    "expected_service_level", "required_staff_fractional",
+)
+
+# Counts: written without a decimal part when every value is a whole number.
+COUNT_COLUMNS: frozenset[str] = frozenset({
+    "expected_attendance", "attendance_low", "attendance_high", "cells_affected", "extra_units", "required_staff",
+})
+TIME_COLUMNS: frozenset[str] = frozenset({"timestamp", "start", "end"})
+DECIMALS = 4
+
+
+def forecast_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the hourly forecast as written to ``forecast.csv``."""
+    return _csv_frame(plan.forecast, FORECAST_COLUMNS, plan.dataset.timezone, "forecast")
+
+
+def events_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the week's events, one row per event and measure, as written to ``events.csv``.
+
+    Columns of the plan's events table beyond the documented ones are kept,
+    after them.
+    """
+    extra = tuple(column for column in plan.events.columns if column not in EVENT_COLUMNS)
+    return _csv_frame(plan.events, EVENT_COLUMNS + extra, plan.dataset.timezone, "events")
+
+
+def capacity_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the capacity check of every kept cell-hour as written to ``capacity.csv``."""
+    return _csv_frame(plan.capacity, CAPACITY_COLUMNS, plan.dataset.timezone, "capacity")
+
+
+def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the staffing need per day, shift and role as written to ``staffing.csv``."""
+    frame = _csv_frame(plan.staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
+    frame["date"] = [_iso_date(value) for value in plan.staffing["date"]]
+    return frame
+
+
+CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
+    "forecast.csv": forecast_table,
+    "events.csv": events_table,
+    "capacity.csv": capacity_table,
+    "staffing.csv": staffing_table,
+}
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a table prepared by one of the ``*_table`` functions: UTF-8, comma, no index."""
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+
+
+def round_for_csv(value: float) -> float:
+    """Round to 4 decimals, keeping at least 4 significant digits of a small value.
+
+    ``1234.56789`` gives ``1234.5679`` and ``0.000123456`` gives ``0.0001235``,
+    so neither large traffic volumes nor small fractions lose digits that
+    matter. NaN and infinities are returned unchanged.
+    """
+    if not math.isfinite(value) or value == 0:
+        return value
+    decimals = max(DECIMALS, DECIMALS - 1 - math.floor(math.log10(abs(value))))
+    return round(value, decimals)
+
+
+def _csv_frame(table: pd.DataFrame, columns: tuple[str, ...], timezone: ZoneInfo, name: str) -> pd.DataFrame:
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise ValueError(f"the plan's {name} table has no column {', '.join(missing)}; "
+                         f"its columns are {', '.join(map(str, table.columns))}")
+    frame = table.loc[:, list(columns)].reset_index(drop=True)
+    for column in columns:
+        series = frame[column]
+        if column in TIME_COLUMNS:
+            frame[column] = _iso_times(series, timezone, f"{name}.{column}")
+        elif pd.api.types.is_bool_dtype(series):
+            continue
+        elif pd.api.types.is_float_dtype(series):
+            frame[column] = _rounded(series, whole_numbers=column in COUNT_COLUMNS)
+    return frame
+
+
+def _rounded(series: pd.Series, whole_numbers: bool) -> pd.Series:
+    values = series.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if whole_numbers and np.all(finite == np.round(finite)):
+        return series.round().astype("Int64")
+    return pd.Series([round_for_csv(value) for value in values], index=series.index, dtype=float)
+
+
+def _iso_times(series: pd.Series, timezone: ZoneInfo, where: str) -> pd.Series:
+    """Return ISO 8601 texts with the UTC offset, such as ``2005-08-15T19:00:00-07:00``, in local time."""
+    times = pd.to_datetime(series)
+    if len(times) and times.dt.tz is None:
+        raise ValueError(f"invalid {where}: the times have no time zone; build the plan with tz-aware times")
+    if len(times):
+        times = times.dt.tz_convert(timezone)
+    return pd.Series([value.isoformat() if not pd.isna(value) else "" for value in times],
+                     index=series.index, dtype=object)
+
+
+def _iso_date(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(str(value)).isoformat()

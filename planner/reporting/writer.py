@@ -1,0 +1,152 @@
+"""Write a plan's report folder in one swap, so that readers never see half a report.
+
+Every file is written into a hidden temporary folder beside the target, then
+the temporary folder is renamed into place. A failed run removes its
+temporary folder and leaves the earlier report of the week as it was. Two
+runs for the same week each build a complete folder of their own, and the
+last one to swap in wins.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from planner.decisions.plan import WeeklyPlan
+from planner.reporting import html, i18n, tables
+
+logger = logging.getLogger(__name__)
+
+REPORT_FILE = "report.html"
+_UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+_SWAP_ATTEMPTS = 20
+
+
+def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = "fr") -> Path:
+    """Write the plan's CSV tables and ``report.html`` to ``out_dir/<dataset>/<week>/``.
+
+    The folder contains ``forecast.csv``, ``events.csv``, ``capacity.csv``,
+    ``staffing.csv`` and ``report.html``. It replaces an earlier report of the
+    same dataset and week only once every file is written.
+
+    Parameters
+    ----------
+    plan : WeeklyPlan
+        The plan to write.
+    out_dir : str or Path
+        Root of the reports; created when missing.
+    lang : str
+        Language of ``report.html``: ``"fr"`` (default) or ``"en"``. The CSV
+        files are the same in both.
+
+    Returns
+    -------
+    Path
+        The report folder.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not supported, or the dataset or week name has no
+        character left that is safe in a folder name.
+    """
+    i18n.check_language(lang)
+    root = Path(out_dir).resolve()
+    parent = root / safe_folder_name(plan.dataset.name, "dataset name")
+    week_name = safe_folder_name(plan.week.label, "week label")
+    target = parent / week_name
+    if not target.resolve().is_relative_to(root):
+        raise ValueError(f"report folder {target} is outside the output folder {root}")
+    parent.mkdir(parents=True, exist_ok=True)
+
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{week_name}."))
+    try:
+        for file_name, build_table in tables.CSV_TABLES.items():
+            tables.write_csv(build_table(plan), staging / file_name)
+        _write_text(staging / REPORT_FILE, html.render_html(plan, lang))
+        for path in staging.iterdir():
+            _fsync(path)
+        os.chmod(staging, 0o755)
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("report of %s %s written to %s", plan.dataset.name, plan.week.label, target)
+    return target
+
+
+def safe_folder_name(name: str, what: str = "name") -> str:
+    """Return ``name`` reduced to a single safe path component.
+
+    Characters other than ASCII letters, digits, ``.``, ``_`` and ``-`` become
+    ``_``, and leading dots are dropped, so ``../etc`` gives ``_etc`` and no
+    result can be ``..``, hidden, absolute or hold a separator.
+
+    Raises
+    ------
+    ValueError
+        If nothing is left, naming ``what`` and the value.
+    """
+    cleaned = _UNSAFE_CHARACTERS.sub("_", str(name)).lstrip(".")
+    if not cleaned.strip("_"):
+        raise ValueError(f"invalid {what} {name!r} for a report folder; use letters, digits, '.', '_' or '-'")
+    if cleaned != name:
+        logger.warning("%s %r is written as folder name %r", what, name, cleaned)
+    return cleaned
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``, moving an existing ``target`` aside and deleting it after.
+
+    ``rename`` cannot replace a non-empty folder, so an existing report is
+    first renamed to a hidden sibling. Between those two renames the target
+    is briefly absent, and another run may swap in first: the loop then moves
+    that report aside as well, so the last run to finish wins.
+    """
+    for _attempt in range(_SWAP_ATTEMPTS):
+        retired = None
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old."))
+            try:
+                os.rename(target, retired)
+            except FileNotFoundError:
+                retired.rmdir()
+                retired = None
+        try:
+            os.rename(staging, target)
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                if retired is not None:
+                    _restore(retired, target)
+                raise
+            # Another run swapped its report in between the two renames: retire it too.
+            if retired is not None:
+                shutil.rmtree(retired, ignore_errors=True)
+            continue
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        return
+    raise OSError(f"could not swap the report into {target} after {_SWAP_ATTEMPTS} attempts; "
+                  "other runs kept replacing it")
+
+
+def _restore(retired: Path, target: Path) -> None:
+    try:
+        os.rename(retired, target)
+    except OSError as error:
+        logger.error("could not restore the earlier report %s to %s: %s", retired, target, error)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())

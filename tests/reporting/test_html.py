@@ -1,0 +1,128 @@
+"""Tests of report.html: language, self-containment, escaping and sections."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from planner.reporting.html import render_html
+
+GENERATED_AT = datetime(2013, 8, 10, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
+NARROW_NO_BREAK_SPACE = "\u202f"
+
+
+@pytest.fixture
+def french_html(make_plan) -> str:
+    return render_html(make_plan(), generated_at=GENERATED_AT)
+
+
+def test_render_html_french_by_default(french_html):
+    assert '<html lang="fr">' in french_html
+    assert "Événements de la semaine" in french_html
+    assert "lundi 12 août 2013" in french_html
+    assert "dimanche 18 août 2013" in french_html
+    assert "Events of the week" not in french_html
+
+
+def test_render_html_french_values_translated(french_html):
+    assert "conseiller clientèle" in french_html
+    assert "ingénieur de supervision" in french_html
+    assert "à renforcer" in french_html
+    assert "après-midi" in french_html
+    assert "customer_care_agent" not in french_html
+
+
+def test_render_html_french_number_format(french_html):
+    assert f"75{NARROW_NO_BREAK_SPACE}000" in french_html
+    assert "×3,00" in french_html
+    assert "99\xa0%" in french_html
+
+
+def test_render_html_english_on_request(make_plan):
+    page = render_html(make_plan(), lang="en", generated_at=GENERATED_AT)
+
+    assert '<html lang="en">' in page
+    assert "Events of the week" in page
+    assert "Monday, August 12, 2013" in page
+    assert "customer care agent" in page
+    assert "Événements" not in page
+
+
+def test_render_html_no_external_url(french_html):
+    assert "http://" not in french_html
+    assert "https://" not in french_html
+    assert "<link" not in french_html
+    assert "<script" not in french_html
+
+
+def test_render_html_images_are_embedded_png(french_html):
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', french_html)
+    assert len(sources) == french_html.count("<img")
+    assert len(sources) == 1
+    for source in sources:
+        assert source.startswith("data:image/png;base64,")
+        png = base64.b64decode(source.removeprefix("data:image/png;base64,"), validate=True)
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_render_html_escapes_event_names(make_plan):
+    plan = make_plan(event_name="Derby <script>alert('x')</script>", venue_name="Stade <b>Nord</b>")
+    page = render_html(plan, generated_at=GENERATED_AT)
+
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "<b>Nord</b>" not in page
+    assert "Stade &lt;b&gt;Nord&lt;/b&gt;" in page
+
+
+def test_render_html_summary_lists_action(french_html):
+    summary = french_html.split('id="events"')[0]
+    assert "Cellule C1, Data traffic (MB) : ajouter 1 × temporary carrier avant le mer. 14 août 20:45." in summary
+    assert "Milan v Inter" in summary
+
+
+def test_render_html_borrowed_uplift_sentence(french_html):
+    assert "la hausse est empruntée aux événements passés du même type (match)" in french_html
+    assert "E0 (2013-05-19)" in french_html
+
+
+def test_render_html_assumptions_marked_assumed(french_html):
+    section = french_html.split('id="assumptions"')[1].split("</section>")[0]
+    assert "supposé" in section
+    assert "staffing.shrinkage" in section
+    assert "No absence records" in section
+
+
+def test_render_html_data_quality_and_notes(french_html):
+    quality = french_html.split('id="data-quality"')[1].split("</section>")[0]
+    assert "traffic.csv" in quality
+    assert "line 5: negative traffic rejected" in quality
+    assert "3 hours imputed" in quality
+    assert "Synthetic plan for the reporting tests." in french_html
+
+
+def test_render_html_actuals_section_when_known(make_plan):
+    without = render_html(make_plan(), generated_at=GENERATED_AT)
+    with_actuals = render_html(make_plan(with_actuals=True), lang="en", generated_at=GENERATED_AT)
+
+    assert 'id="actuals"' not in without
+    section = with_actuals.split('id="actuals"')[1].split("</section>")[0]
+    assert "Mean absolute error of p50" in section
+    assert "Event-window peaks" in section
+
+
+def test_render_html_plots_uplift_without_risk(make_plan):
+    page = render_html(make_plan(with_risk=False), lang="en", generated_at=GENERATED_AT)
+
+    assert "No cell is at risk this week. The plots show the cells with the largest event uplift." in page
+    assert page.count("<img") == 1
+    assert "Forecast of cell C1" in page
+
+
+def test_render_html_rejects_unknown_language(make_plan):
+    with pytest.raises(ValueError, match="unsupported report language 'it'"):
+        render_html(make_plan(), lang="it")
