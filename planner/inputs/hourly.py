@@ -22,7 +22,7 @@ class HourlyQuality:
 def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, HourlyQuality]:
     """Aggregate traffic steps into one row per cell and hour.
 
-    Each step belongs to the hour that holds its start. Hours are absolute
+    Each step belongs to the hour that contains its start. Hours are absolute
     hours in the dataset time zone, so a day with a daylight-saving change
     has 23 or 25 of them. A volume measure is summed over the hour's steps
     and a rate measure is averaged. When only some steps of an hour have a

@@ -27,7 +27,7 @@ _Result = TypeVar("_Result")
 def load_dataset(path: str | Path) -> Dataset:
     """Read, validate and merge every file of a dataset folder.
 
-    The folder holds ``settings.toml``, ``traffic.csv``, ``cells.csv``,
+    The folder contains ``settings.toml``, ``traffic.csv``, ``cells.csv``,
     ``venues.csv`` and ``events.csv``. Traffic is brought to hourly values
     (see :func:`planner.inputs.hourly.to_hourly`). The calendar events of
     ``events.csv`` (``source`` = ``"calendar"``) are merged with the public
@@ -44,7 +44,7 @@ def load_dataset(path: str | Path) -> Dataset:
     folder = Path(path)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, None,
-                                  "dataset folder not found; pass a folder that holds settings.toml, traffic.csv, "
+                                  "dataset folder not found; pass a folder that contains settings.toml, traffic.csv, "
                                   "cells.csv, venues.csv and events.csv")])
     settings = load_settings(folder / "settings.toml")
 
@@ -71,9 +71,10 @@ def load_dataset(path: str | Path) -> Dataset:
     quality = DataQuality(tables=[traffic_quality, events_quality, venues_quality, cells_quality])
     silent_cells = sorted(set(cells["cell_id"]) - set(hourly["cell_id"]))
     if silent_cells:
-        note = f"{len(silent_cells)} cells of cells.csv have no traffic rows: {', '.join(silent_cells[:20])}"
+        note = f"cells of cells.csv without traffic rows: {len(silent_cells)} ({', '.join(silent_cells[:20])}"
         if len(silent_cells) > 20:
             note += f" and {len(silent_cells) - 20} more"
+        note += ")"
         quality.notes.append(note)
         logger.warning("%s: %s", folder, note)
 
@@ -118,8 +119,8 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings, hourly: pd.DataF
     duplicate |= generated["event_id"].isin(set(calendar["event_id"]))
     if duplicate.any():
         skipped = ", ".join(generated.loc[duplicate, "event_id"])
-        quality.notes.append(f"skipped {int(duplicate.sum())} generated public holidays that events.csv already "
-                             f"has: {skipped}")
+        quality.notes.append(f"generated public holidays skipped because events.csv already has them: "
+                             f"{int(duplicate.sum())} ({skipped})")
     generated = generated.loc[~duplicate]
     region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")
     quality.notes.append(f"added {len(generated)} public holidays of {region} from the holidays package, "

@@ -1,10 +1,10 @@
 """Read and validate the four CSV tables of a dataset folder.
 
-Each reader returns the parsed table and its row accounting. A problem that
-makes the file unusable (a missing column, an id that is empty or repeated, a
-value that is not a number or out of range, an unknown reference) is collected
-with every other problem of the file and raised as one ``InputError``. A
-traffic row with a negative value, a repeated (cell_id, timestamp) pair, and a
+Each reader returns the parsed table and its row accounting. Some problems
+make the file unusable: a missing column, an empty or repeated id, a value
+that is not a number or is out of range, an unknown reference. Each of them is
+collected with every other problem of the file and raised as one
+``InputError``. A traffic row with a negative value, a repeated (cell_id, timestamp) pair, and a
 blank line in any file are rejected instead: they are counted in
 ``TableQuality.rows_rejected`` and a note names their lines.
 """
@@ -88,13 +88,13 @@ def read_traffic(path: str | Path, settings: Settings,
         raise InputError(sorted(problems, key=lambda problem: problem.row or 0))
 
     quality = _quality("traffic", table, rejected)
-    reasons_by_check = {"traffic_non_negative": "a negative value; traffic cannot be negative",
-                        "multiple_fields_uniqueness": "the same cell_id and timestamp as an earlier line"}
+    reasons_by_check = {"traffic_non_negative": "a value is negative",
+                        "multiple_fields_uniqueness": "an earlier line has the same cell_id and timestamp"}
     for check, reason in reasons_by_check.items():
         indexes = [index for index, failed in rejected.items() if failed == check]
         if indexes:
-            quality.notes.append(f"rejected {len(indexes)} rows with {reason}: "
-                                 f"{describe_lines(table.lines[indexes].to_numpy())}")
+            quality.notes.append(f"rows rejected because {reason}: {len(indexes)} "
+                                 f"({describe_lines(table.lines[indexes].to_numpy())})")
     _note_extra_columns(quality, table, ["cell_id", "timestamp", *measures])
 
     frame = frame.drop(index=list(rejected))
@@ -136,8 +136,8 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
     empty = frame["utilisation_threshold"].isna()
     if empty.any():
         frame["utilisation_threshold"] = frame["utilisation_threshold"].fillna(default)
-        quality.notes.append(f"{int(empty.sum())} of {len(frame)} cells have no utilisation_threshold and use "
-                             f"the default {default} (capacity.default_utilisation_threshold)")
+        quality.notes.append(f"cells without utilisation_threshold, given the default {default} of "
+                             f"capacity.default_utilisation_threshold: {int(empty.sum())} of {len(frame)}")
     _note_extra_columns(quality, table, [*CELL_COLUMNS, *capacity_columns])
     return frame[[*CELL_COLUMNS, *capacity_columns]], quality
 
@@ -173,9 +173,9 @@ def read_events(path: str | Path, settings: Settings,
         The file. ``attendance_low`` and ``attendance_high`` are optional
         columns; every attendance field may be empty.
     settings : Settings
-        The dataset settings; ``start`` and ``end`` without a UTC offset are
-        local times in its time zone (an ambiguous autumn time is read as
-        summer time).
+        The dataset settings. A ``start`` or ``end`` without a UTC offset is
+        local time in its time zone, and an ambiguous autumn time is read as
+        summer time.
     venues : DataFrame or None
         The venues table; an event's ``venue_id`` must be one of its ids, or
         empty for an event that concerns the whole area. ``None`` skips this
@@ -239,7 +239,7 @@ def _quality(name: str, table: RawTable, rejected: dict[int, str]) -> TableQuali
     quality.rows_rejected = len(rejected) + len(table.blank_lines)
     quality.rows_accepted = quality.rows_read - quality.rows_rejected
     if table.blank_lines:
-        quality.notes.append(f"rejected {len(table.blank_lines)} blank lines: {describe_lines(table.blank_lines)}")
+        quality.notes.append(f"blank lines rejected: {len(table.blank_lines)} ({describe_lines(table.blank_lines)})")
     return quality
 
 

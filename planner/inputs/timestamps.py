@@ -56,33 +56,40 @@ def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
                                 "missing timestamp; write the start of the interval in ISO 8601, "
                                 "such as 2024-03-31T01:00:00+01:00"))
 
-    has_offset = text.str.contains(_OFFSET_PATTERN, regex=True) & ~empty
+    # Parse each distinct text once: in a traffic file every cell repeats the same timestamps.
+    codes, uniques = pd.factorize(text)
+    unique_text = pd.Series(uniques, dtype=object)
+    unique_has_offset = unique_text.str.contains(_OFFSET_PATTERN, regex=True).to_numpy()
+    unique_exact = pd.to_datetime(unique_text.where(unique_has_offset), format="ISO8601", utc=True, errors="coerce")
+    unique_naive = pd.to_datetime(unique_text.where(~unique_has_offset), format="ISO8601", errors="coerce")
+
+    has_offset = pd.Series(unique_has_offset[codes], index=text.index) & ~empty
     without_offset = ~has_offset & ~empty
-    if has_offset.any() and without_offset.any():
-        problems.extend(_mixed_offset_problems(text, has_offset, without_offset, file, column, lines))
-        return pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[us, {timezone.key}]"), problems
+    exact = pd.Series(unique_exact.array.take(codes), index=text.index)
+    naive = pd.Series(unique_naive.array.take(codes), index=text.index)
+    local = _localize(naive, timezone, groups)
+    result = exact.dt.tz_convert(timezone).where(has_offset, local)
 
-    if has_offset.any():
-        parsed = pd.to_datetime(text.where(~empty), format="ISO8601", utc=True, errors="coerce")
-        result = parsed.dt.tz_convert(timezone)
-    else:
-        naive = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
-        parsed = naive
-        result = _localize(naive, timezone, groups)
-        skipped = naive.notna() & result.isna()
-        for index in text.index[skipped]:
-            problems.append(Problem(
-                file, int(lines[index]), column, text[index],
-                f"local time does not exist in {timezone.key} because clocks jump forward at the "
-                "daylight-saving change; add the UTC offset to every timestamp, such as "
-                "2024-03-31T03:10:00+02:00"))
+    skipped = naive.notna() & local.isna()
+    for index in text.index[skipped]:
+        problems.append(Problem(
+            file, int(lines[index]), column, text[index],
+            f"local time does not exist in {timezone.key} because clocks jump forward at the "
+            "daylight-saving change; add the UTC offset to every timestamp, such as "
+            "2024-03-31T03:10:00+02:00"))
 
-    invalid = parsed.isna() & ~empty
+    invalid = (has_offset & exact.isna()) | (without_offset & naive.isna())
     for index in text.index[invalid]:
         problems.append(Problem(file, int(lines[index]), column, text[index],
                                 "invalid timestamp; expected ISO 8601 such as 2024-03-31T01:00:00+01:00 "
                                 "or 2024-03-31 01:00:00"))
-    return result, problems
+
+    if has_offset.any() and without_offset.any():
+        odd, mixed_problems = _mixed_offset_problems(text, has_offset, without_offset, file, column, lines)
+        problems.extend(mixed_problems)
+        result = result.where(~odd)
+    # One resolution for every table, whatever precision the text had.
+    return result.dt.as_unit("us"), problems
 
 
 def _localize(naive: pd.Series, timezone, groups: pd.Series | None) -> pd.Series:
@@ -97,7 +104,8 @@ def _localize(naive: pd.Series, timezone, groups: pd.Series | None) -> pd.Series
 
 
 def _mixed_offset_problems(text: pd.Series, has_offset: pd.Series, without_offset: pd.Series,
-                           file: str, column: str, lines: pd.Series) -> list[Problem]:
+                           file: str, column: str, lines: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Report each value of the less common form; return which values those are."""
     with_count, without_count = int(has_offset.sum()), int(without_offset.sum())
     if without_count <= with_count:
         odd, usual_line = without_offset, int(lines[has_offset.idxmax()])
@@ -107,4 +115,4 @@ def _mixed_offset_problems(text: pd.Series, has_offset: pd.Series, without_offse
         odd, usual_line = has_offset, int(lines[without_offset.idxmax()])
         message = (f"timestamp has a UTC offset but {without_count} others have none (such as line {usual_line}); "
                    "write every timestamp of the column with its offset, or none of them")
-    return [Problem(file, int(lines[index]), column, text[index], message) for index in text.index[odd]]
+    return odd, [Problem(file, int(lines[index]), column, text[index], message) for index in text.index[odd]]

@@ -1,0 +1,177 @@
+"""Loading whole dataset folders: the bundled datasets and synthetic folders."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.inputs import InputError, load_dataset
+from planner.inputs.settings import load_settings
+from planner.inputs.tables import read_traffic
+
+EVENT_COLUMNS = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
+                 "attendance_low", "attendance_high", "source"]
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict:
+    """Cache of loaded bundled datasets, so each folder is read once per module."""
+    return {}
+
+
+def _load(bundled_folder, loaded: dict, name: str):
+    if name not in loaded:
+        loaded[name] = load_dataset(bundled_folder(name))
+    return loaded[name]
+
+
+def _assert_row_accounting(dataset) -> None:
+    for table in dataset.quality.tables:
+        assert table.rows_read == table.rows_accepted + table.rows_repaired + table.rows_rejected, table.table
+
+
+def test_dodgers_bundled_facts(bundled_folder, loaded):
+    dataset = _load(bundled_folder, loaded, "dodgers")
+    traffic = dataset.quality.table("traffic")
+
+    assert traffic.rows_read == 50400
+    assert traffic.rows_rejected == 0
+    assert traffic.missing_values == {"cars": 2903}
+    assert (dataset.events["source"] == "calendar").sum() == 81
+    # Each source count covers the 5 minutes before its stamp, so the first interval starts at 23:55 the day before.
+    assert dataset.first_hour == pd.Timestamp("2005-04-09 23:00", tz="America/Los_Angeles")
+    assert dataset.last_hour == pd.Timestamp("2005-10-01 23:00", tz="America/Los_Angeles")
+    assert str(dataset.traffic["timestamp"].dt.tz) == "America/Los_Angeles"
+    _assert_row_accounting(dataset)
+
+
+def test_dodgers_step_sum_matches_source(bundled_folder, shared_data):
+    # The counts of the public source file, -1 meaning missing, against the converted traffic.csv.
+    source = pd.read_csv(shared_data / "dodgers_loop_sensor" / "Dodgers.data", header=None, names=["time", "cars"])
+    dataset_folder = bundled_folder("dodgers")
+    steps, _ = read_traffic(dataset_folder / "traffic.csv", load_settings(dataset_folder / "settings.toml"))
+
+    assert steps["cars"].sum() == source.loc[source["cars"] >= 0, "cars"].sum()
+    assert steps["cars"].isna().sum() == (source["cars"] == -1).sum()
+
+
+def test_dodgers_holidays_merged(bundled_folder, loaded):
+    dataset = _load(bundled_folder, loaded, "dodgers")
+    holidays = dataset.events[dataset.events["source"] == "holidays"]
+
+    assert {"holiday-2005-07-04", "holiday-2005-09-05"} <= set(holidays["event_id"])
+    assert (holidays["kind"] == "holiday").all()
+    assert (holidays["venue_id"] == "").all()
+    assert holidays["start"].max() <= dataset.last_hour + pd.Timedelta(days=60)
+    assert dataset.events["start"].is_monotonic_increasing
+    assert list(dataset.events.columns) == EVENT_COLUMNS
+
+
+def test_milan_bundled_facts(bundled_folder, loaded):
+    dataset = _load(bundled_folder, loaded, "milan")
+
+    assert dataset.traffic["cell_id"].nunique() == 100
+    assert dataset.traffic["timestamp"].nunique() == 672
+    assert len(dataset.traffic) == 100 * 672
+    assert len(dataset.cells) == 100
+    assert dataset.cells["utilisation_threshold"].notna().all()
+    _assert_row_accounting(dataset)
+
+
+def test_milan_total_matches_source(bundled_folder, loaded, shared_data):
+    dataset = _load(bundled_folder, loaded, "milan")
+    source = pd.read_csv(shared_data / "milan_telecom_100_squares_hourly"
+                         / "milan_100_squares_hourly.2013-11-04_to_2013-12-01.csv", index_col=0)
+
+    assert dataset.traffic["internet"].sum() == pytest.approx(source.to_numpy().sum(), rel=1e-9)
+
+
+def test_san_siro_ten_minute_to_hourly(bundled_folder, loaded, shared_data):
+    dataset = _load(bundled_folder, loaded, "san-siro")
+    source = pd.read_csv(shared_data / "milan_telecom_san_siro"
+                         / "San_Siro_Mobile_Phone_Data.2013-11-01_to_2013-12-01.csv")
+    # The 10-minute source summed over its first local hour, 2013-11-01 00:00-00:50.
+    first_hour_internet = source["Internet Activity"].iloc[:6].sum()
+
+    assert dataset.quality.table("traffic").rows_read == 4464
+    assert len(dataset.traffic) == 744
+    assert dataset.traffic["internet"].iloc[0] == pytest.approx(first_hour_internet)
+    assert dataset.traffic["internet"].sum() == pytest.approx(source["Internet Activity"].sum())
+    _assert_row_accounting(dataset)
+
+
+def test_load_merges_calendar_and_holidays(dataset_folder):
+    folder = dataset_folder(
+        settings=_FRENCH_SETTINGS,
+        traffic=_hourly_traffic("2024-07-13T00:00:00+02:00", 72),
+        events="event_id,name,kind,venue_id,start,end,expected_attendance\n"
+               "fete-2024-07-14,Fête nationale,holiday,,2024-07-14 00:00:00,2024-07-15 00:00:00,\n")
+
+    dataset = load_dataset(folder)
+    events = dataset.events.set_index("event_id")
+
+    assert events.loc["fete-2024-07-14", "source"] == "calendar"
+    assert "holiday-2024-07-14" not in events.index
+    assert events.loc["holiday-2024-08-15", "source"] == "holidays"
+    notes = " | ".join(dataset.quality.table("events").notes)
+    assert "generated public holidays skipped because events.csv already has them: 1 (holiday-2024-07-14)" in notes
+
+
+def test_load_lists_problems_of_every_file(dataset_folder, bad_data):
+    folder = dataset_folder(events=(bad_data / "events_unknown_kind.csv").read_text(encoding="utf-8"),
+                            cells=(bad_data / "cells_bad_threshold.csv").read_text(encoding="utf-8"))
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    files = {problem.file.rsplit("/", 1)[-1] for problem in caught.value.problems}
+    assert files == {"events.csv", "cells.csv"}
+
+
+def test_load_missing_file_named(dataset_folder):
+    folder = dataset_folder()
+    (folder / "venues.csv").unlink()
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    assert [problem.file for problem in caught.value.problems] == [str(folder / "venues.csv")]
+    assert "file not found" in caught.value.problems[0].message
+
+
+def test_load_logs_row_accounting(dataset_folder, caplog):
+    folder = dataset_folder()
+
+    with caplog.at_level(logging.INFO, logger="planner.inputs.loading"):
+        dataset = load_dataset(folder)
+
+    assert f"{folder / 'traffic.csv'}: 24 rows read, 24 accepted, 0 repaired, 0 rejected" in caplog.text
+    assert len(dataset.traffic) == 4
+    np.testing.assert_allclose(dataset.traffic["calls"], [75.0, 75.0, 75.0, 75.0])
+
+
+_FRENCH_SETTINGS = """
+[dataset]
+name = "synthetic-paris"
+timezone = "Europe/Paris"
+country = "FR"
+
+[traffic]
+step_minutes = 60
+
+[measures.calls]
+unit = "calls"
+kind = "volume"
+"""
+
+
+def _hourly_traffic(first: str, hours: int) -> str:
+    """Synthetic hourly rows for cell-a and cell-b."""
+    stamps = pd.date_range(first, periods=hours, freq="h")
+    lines = ["cell_id,timestamp,calls"]
+    for cell in ("cell-a", "cell-b"):
+        lines += [f"{cell},{stamp.isoformat()},10" for stamp in stamps]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,197 @@
+"""Readers of the four CSV tables: bad files are rejected with file, line, column and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.inputs.errors import InputError, Problem
+from planner.inputs.settings import load_settings
+from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+
+
+@pytest.fixture
+def settings(bad_data: Path):
+    return load_settings(bad_data / "settings.toml")
+
+
+@pytest.fixture
+def venues(bad_data: Path) -> pd.DataFrame:
+    return read_venues(bad_data / "venues.csv")[0]
+
+
+def _problems(call) -> list[Problem]:
+    with pytest.raises(InputError) as caught:
+        call()
+    return caught.value.problems
+
+
+def _read(bad_data: Path, settings, venues, file: str):
+    path = bad_data / file
+    if file.startswith("events"):
+        return lambda: read_events(path, settings, venues)
+    if file.startswith("cells"):
+        return lambda: read_cells(path, settings)
+    return lambda: read_traffic(path, settings, known_cells=["cell-a", "cell-b"])
+
+
+# file, line, column, value, words of the message
+BAD_FILES = [
+    ("events_unknown_kind.csv", 3, "kind", "parade", "unknown event kind"),
+    ("events_end_before_start.csv", 2, "end", "2024-03-30 19:00:00", "ends before"),
+    ("traffic_non_numeric.csv", 5, "calls", "n/a", "invalid number"),
+    ("traffic_unknown_cell.csv", 9, "cell_id", "cell-z", "unknown cell_id"),
+    ("traffic_missing_column.csv", 1, "calls", None, "missing column"),
+    ("cells_bad_threshold.csv", 3, "utilisation_threshold", 1.5, "threshold out of range"),
+    ("traffic_spring_gap.csv", 13, "timestamp", "2024-03-31 02:10:00", "does not exist"),
+]
+
+
+@pytest.mark.parametrize(("file", "line", "column", "value", "words"), BAD_FILES)
+def test_bad_file_names_line_column_value(bad_data, settings, venues, file, line, column, value, words):
+    problems = _problems(_read(bad_data, settings, venues, file))
+
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.file == str(bad_data / file)
+    assert problem.row == line
+    assert problem.column == column
+    assert problem.value == value
+    assert words in problem.message
+
+
+@pytest.mark.parametrize(("file", "line", "column", "value", "words"), BAD_FILES)
+def test_bad_file_message_text_complete(bad_data, settings, venues, file, line, column, value, words):
+    with pytest.raises(InputError) as caught:
+        _read(bad_data, settings, venues, file)()
+
+    text = str(caught.value)
+    assert file in text
+    assert f"line {line}" in text
+    assert f"column {column!r}" in text
+    if value is not None:
+        assert repr(value) in text
+
+
+def test_missing_column_lists_found_columns(bad_data, settings):
+    problem = _problems(lambda: read_traffic(bad_data / "traffic_missing_column.csv", settings))[0]
+
+    assert "cell_id, timestamp" in problem.message
+    assert "settings.toml declares the measure 'calls'" in problem.message
+
+
+def test_spring_gap_says_add_offset(bad_data, settings):
+    problem = _problems(lambda: read_traffic(bad_data / "traffic_spring_gap.csv", settings))[0]
+
+    assert "add the UTC offset" in problem.message
+
+
+def test_events_every_problem_listed(bad_data, settings, venues):
+    problems = _problems(lambda: read_events(bad_data / "events_several_problems.csv", settings, venues))
+    found = {(problem.row, problem.column, problem.value) for problem in problems}
+
+    assert found == {
+        (2, "venue_id", "stade-de-france"),
+        (3, "event_id", "psg-2024-03-30"),
+        (3, "expected_attendance", "many"),
+        (4, "expected_attendance", 30000.0),
+    }
+    duplicate = next(problem for problem in problems if problem.column == "event_id")
+    assert "line 2 has the same value" in duplicate.message
+
+
+def test_events_valid_file_parsed(bad_data, settings, venues):
+    events, quality = read_events(bad_data / "events.csv", settings, venues)
+
+    assert list(events["event_id"]) == ["psg-2024-03-30"]
+    assert events.loc[0, "start"] == pd.Timestamp("2024-03-30 21:00", tz="Europe/Paris")
+    assert events.loc[0, "expected_attendance"] == 47000.0
+    assert pd.isna(events.loc[0, "attendance_low"])
+    assert events.loc[0, "source"] == "calendar"
+    assert quality.rows_read == 1
+    assert quality.rows_accepted == 1
+
+
+def test_cells_threshold_filled_from_settings(bad_data, settings):
+    cells, quality = read_cells(bad_data / "cells.csv", settings)
+
+    assert list(cells["utilisation_threshold"]) == [0.75, settings.capacity.default_utilisation_threshold]
+    assert list(cells["capacity_calls"]) == [600.0, 900.0]
+    assert "cells without utilisation_threshold, given the default 0.8 of " \
+           "capacity.default_utilisation_threshold: 1 of 2" in quality.notes
+
+
+def test_venues_range_and_id_checks(tmp_path):
+    path = tmp_path / "venues.csv"
+    path.write_text("venue_id,name,latitude,longitude,capacity_people\n"
+                    "stadium,Stadium,95.0,2.25,0\n"
+                    ",Arena,48.0,-190.0,\n", encoding="utf-8")
+
+    problems = _problems(lambda: read_venues(path))
+
+    assert {(problem.row, problem.column) for problem in problems} == {
+        (2, "latitude"), (2, "capacity_people"), (3, "venue_id"), (3, "longitude")}
+
+
+def test_traffic_negative_and_duplicate_rejected(settings, tmp_path):
+    # Synthetic: line 3 is negative, line 5 repeats line 2's cell and time, line 6 is blank.
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "cell-a,2024-01-10T10:00:00+01:00,5\n"
+                    "cell-a,2024-01-10T10:10:00+01:00,-2\n"
+                    "cell-a,2024-01-10T10:20:00+01:00,7\n"
+                    "cell-a,2024-01-10T10:00:00+01:00,9\n"
+                    "\n"
+                    "cell-a,2024-01-10T10:30:00+01:00,\n", encoding="utf-8")
+
+    traffic, quality = read_traffic(path, settings)
+
+    assert quality.rows_read == 6
+    assert quality.rows_rejected == 3
+    assert quality.rows_accepted == 3
+    assert quality.rows_read == quality.rows_accepted + quality.rows_repaired + quality.rows_rejected
+    assert list(traffic["calls"].fillna(-1)) == [5.0, 7.0, -1.0]
+    assert quality.missing_values == {"calls": 1}
+    notes = " | ".join(quality.notes)
+    assert "rows rejected because a value is negative: 1 (line 3)" in notes
+    assert "rows rejected because an earlier line has the same cell_id and timestamp: 1 (line 5)" in notes
+    assert "blank lines rejected: 1 (line 6)" in notes
+
+
+def test_traffic_mixed_offsets_rejected(settings, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "cell-a,2024-01-10T10:00:00+01:00,5\n"
+                    "cell-a,2024-01-10 10:10:00,6\n"
+                    "cell-a,2024-01-10T10:20:00+01:00,7\n", encoding="utf-8")
+
+    problems = _problems(lambda: read_traffic(path, settings))
+
+    assert [(problem.row, problem.value) for problem in problems] == [(3, "2024-01-10 10:10:00")]
+    assert "no UTC offset but 2 others have one" in problems[0].message
+
+
+def test_traffic_off_grid_timestamp_rejected(settings, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "cell-a,2024-01-10T10:00:00+01:00,5\n"
+                    "cell-a,2024-01-10T10:15:00+01:00,6\n", encoding="utf-8")
+
+    problems = _problems(lambda: read_traffic(path, settings))
+
+    assert [(problem.row, problem.column) for problem in problems] == [(3, "timestamp")]
+    assert "10-minute grid" in problems[0].message
+
+
+def test_traffic_offsets_converted_to_zone(settings, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "cell-a,2024-07-01T08:00:00Z,5\n"
+                    "cell-a,2024-07-01T10:10:00+02:00,6\n", encoding="utf-8")
+
+    traffic, _ = read_traffic(path, settings)
+
+    assert str(traffic["timestamp"].dt.tz) == "Europe/Paris"
+    assert list(traffic["timestamp"].dt.strftime("%H:%M%z")) == ["10:00+0200", "10:10+0200"]
