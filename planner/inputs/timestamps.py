@@ -70,7 +70,13 @@ def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
     local = _localize(naive, timezone, groups)
     result = exact.dt.tz_convert(timezone).where(has_offset, local)
 
-    skipped = naive.notna() & local.isna()
+    odd = pd.Series(False, index=text.index)
+    if has_offset.any() and without_offset.any():
+        odd, mixed_problems = _mixed_offset_problems(text, has_offset, without_offset, file, column, lines)
+        problems.extend(mixed_problems)
+        result = result.where(~odd)
+
+    skipped = naive.notna() & local.isna() & ~odd
     for index in text.index[skipped]:
         problems.append(Problem(
             file, int(lines[index]), column, text[index],
@@ -78,16 +84,12 @@ def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
             "daylight-saving change; add the UTC offset to every timestamp, such as "
             "2024-03-31T03:10:00+02:00"))
 
-    invalid = (has_offset & exact.isna()) | (without_offset & naive.isna())
+    invalid = ((has_offset & exact.isna()) | (without_offset & naive.isna())) & ~odd
     for index in text.index[invalid]:
         problems.append(Problem(file, int(lines[index]), column, text[index],
                                 "invalid timestamp; expected ISO 8601 such as 2024-03-31T01:00:00+01:00 "
                                 "or 2024-03-31 01:00:00"))
 
-    if has_offset.any() and without_offset.any():
-        odd, mixed_problems = _mixed_offset_problems(text, has_offset, without_offset, file, column, lines)
-        problems.extend(mixed_problems)
-        result = result.where(~odd)
     # One resolution for every table, whatever precision the text had.
     return result.dt.as_unit("us"), problems
 
