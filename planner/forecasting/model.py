@@ -68,8 +68,8 @@ class EventForecaster:
         venues.
     venue_reach_m : float, default 3000.0
         Cells farther than this from a venue are never counted as affected by
-        its events, however their traffic moved on event days: a crowd does
-        not load a cell across town, and with many cells a few pass any
+        its events, whatever their traffic did on event days. A crowd does not
+        load a cell across town, and among many cells a few pass any
         significance test by chance.
     """
 

@@ -3,10 +3,10 @@
 Each past event leaves an excess over the baseline in the hours of its
 window. The excess is divided by the cell's usual level, so that events at
 busy and quiet cells, and before and after years of growth, can be compared.
-For a group of past events (same venue and kind, same kind, or all events),
-the profile at each position of the window is the least-squares slope of
-the excess on the attendance relative to the group's mean attendance:
-an event twice as large is expected to bring twice the excess.
+A group of past events shares one venue and kind, one kind, or nothing.
+The group's profile at each position of the window is the least-squares
+slope of the excess on the attendance relative to the group's mean
+attendance, so an event twice as large is expected to bring twice the excess.
 
 A cell is counted as affected by a group only when its excess clearly
 stands out from placebos: the same windows moved by whole weeks to hours
@@ -122,7 +122,7 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     reference, spread = _attendance_reference(events)
     beta, sigma, _ = _fit_slopes(events, positions, reference)
 
-    # Keep the cells whose response stands out from their placebos, shrunk by the noise share.
+    # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
     null_variance = _null_slope_variance(events, placebos, positions, reference)
     tested = null_variance is not None
     if tested:
@@ -156,7 +156,7 @@ def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.nd
         Each cell's usual level in the forecast week, in the measure's unit.
     attendance, attendance_low, attendance_high : float
         NaN when unknown. An unknown attendance takes the group's reference,
-        with the spread of the group's attendances as its uncertainty; a
+        with the spread of the group's attendances as its uncertainty. A
         low-high range is read as a p10-p90 range of the attendance.
 
     Returns
@@ -230,17 +230,17 @@ def _fit_slopes(events: list[PastEvent], positions: np.ndarray,
 
 
 MIN_PLACEBOS = 3
-"""Fewest placebo windows that give a usable estimate of the noise."""
+"""Minimum number of placebo windows for a usable estimate of the noise."""
 
 
 def _null_slope_variance(events: list[PastEvent], placebos: dict[int, list[PastEvent]], positions: np.ndarray,
                          reference: float) -> np.ndarray | None:
     """Return the variance of the fitted slope under no effect, per position and cell.
 
-    Each placebo window gives one draw of the excess with no event; their
+    Each placebo window gives one draw of the excess with no event. Their
     mean square at a position is the noise variance of one event's excess
-    there, and the least-squares slope over the events divides it by the sum
-    of the squared attendance scales. Placebo windows are pooled one by one
+    there. The least-squares slope over the events divides that variance by
+    the sum of the squared attendance scales. Placebo windows are pooled one by one
     rather than fitted as sets, because neighbouring weeks share baselines
     and their errors partly cancel within a set.
     """

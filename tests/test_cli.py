@@ -1,0 +1,96 @@
+"""The planner command end to end on the bundled real data."""
+
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from tests.conftest import BUNDLED_DATA
+
+
+@pytest.fixture(scope="module")
+def dodgers_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--out", str(out)])
+    return code, out / "dodgers" / "2005-W32"
+
+
+def test_report_writes_every_file(dodgers_report):
+    code, folder = dodgers_report
+
+    assert code == 0
+    for name in ("forecast.csv", "events.csv", "capacity.csv", "staffing.csv", "report.html"):
+        assert (folder / name).is_file(), name
+
+
+def test_report_forecast_covers_week(dodgers_report):
+    _, folder = dodgers_report
+    forecast = pd.read_csv(folder / "forecast.csv")
+
+    assert list(forecast.columns[:6]) == ["cell_id", "measure", "timestamp", "p10", "p50", "p90"]
+    assert len(forecast) == 168
+    assert forecast["timestamp"].iloc[0] == "2005-08-08T00:00:00-07:00"
+    assert (forecast["p10"] <= forecast["p50"]).all()
+    assert (forecast["p50"] <= forecast["p90"]).all()
+
+
+def test_report_events_learned_from_history(dodgers_report):
+    _, folder = dodgers_report
+    events = pd.read_csv(folder / "events.csv")
+    games = events[events["kind"] == "match"]
+
+    assert len(games) == 6
+    assert (games["pooling"] == "venue").all()
+    assert (games["peak_uplift_ratio"] > 1.3).all()
+    assert games["learned_from"].str.contains("events").all()
+
+
+def test_report_capacity_and_staffing_columns(dodgers_report):
+    _, folder = dodgers_report
+    capacity = pd.read_csv(folder / "capacity.csv")
+    staffing = pd.read_csv(folder / "staffing.csv")
+
+    assert list(capacity.columns[:9]) == ["cell_id", "measure", "event_id", "timestamp", "forecast_p90", "capacity",
+                                          "utilisation_p90", "action", "extra_units"]
+    assert set(capacity["action"]) <= {"ok", "watch", "add"}
+    assert list(staffing.columns[:7]) == ["date", "shift", "role", "expected_load", "required_staff",
+                                          "service_level_target", "expected_service_level"]
+    assert set(staffing["role"]) == {"supervision_engineer", "customer_care_agent"}
+    assert (staffing["expected_service_level"] >= staffing["service_level_target"] - 1e-9).all()
+
+
+def test_report_french_by_default(dodgers_report):
+    _, folder = dodgers_report
+    html = (folder / "report.html").read_text(encoding="utf-8")
+
+    assert 'lang="fr"' in html
+    assert "août 2005" in html
+
+
+def test_report_english_on_request(tmp_path):
+    code = main(["report", "--data", str(BUNDLED_DATA / "san-siro"), "--week", "2013-W47", "--out", str(tmp_path),
+                 "--lang", "en"])
+    html = (tmp_path / "san-siro" / "2013-W47" / "report.html").read_text(encoding="utf-8")
+
+    assert code == 0
+    assert 'lang="en"' in html
+    assert "November 2013" in html
+
+
+def test_report_bad_week_fails_cleanly(tmp_path, capsys):
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-33", "--out", str(tmp_path)])
+
+    assert code == 2
+    assert "2005-33" in capsys.readouterr().err
+    assert not (tmp_path / "dodgers").exists()
+
+
+def test_backtest_prints_table(tmp_path, capsys):
+    code = main(["backtest", "--data", str(BUNDLED_DATA / "dodgers"), "--weeks", "2", "--out", str(tmp_path),
+                 "--no-progress"])
+    printed = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "dodgers" / "backtest-2005-W37-2005-W38" / "backtest.csv")
+
+    assert code == 0
+    assert "event_windows" in printed
+    assert set(table["model"]) == {"planner", "same_hour_last_week"}
+    assert set(table["scope"]) == {"overall", "event_windows", "outside_events"}
