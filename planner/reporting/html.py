@@ -1,6 +1,6 @@
 """The self-contained ``report.html``: Jinja2 template, translated text, embedded plots.
 
-The page has no external reference at all: CSS sits in a ``<style>`` element
+The page has no external reference at all. CSS is in a ``<style>`` element
 and every plot is a base64 PNG ``data:`` URI, so the file can be mailed or
 archived alone. Autoescaping is on because event and venue names come from
 the user's files.
@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
+# The summary lists this many reinforcements, highest utilisation first, so that it fits one page.
+MAX_SUMMARY_ACTIONS = 10
 
 
 def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None) -> str:
@@ -55,7 +57,7 @@ def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | Non
 
 
 def png_data_uri(png: bytes) -> str:
-    """Return a ``data:image/png;base64,...`` URI holding ``png``."""
+    """Return a ``data:image/png;base64,...`` URI containing ``png``."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -71,6 +73,9 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime) -> dict[str, A
 
     actions = summary.capacity_actions(plan)
     events = summary.week_events(plan)
+    # A cell counts once, under its worst action over all its measures.
+    worst_action = cells_at_risk.groupby("cell_id")["action"].agg(lambda actions: "add" if (actions == "add").any()
+                                                                   else "watch")
     return {
         "lang": lang,
         "title": settings.title or plan.dataset.name,
@@ -86,8 +91,9 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime) -> dict[str, A
         "event_measures": _event_measures(plan.events),
         "actions": _records(actions),
         "actions_add": _records(actions[actions["action"] == "add"]),
-        "cells_add": int((cells_at_risk["action"] == "add").sum()),
-        "cells_watch": int((cells_at_risk["action"] == "watch").sum()),
+        "max_summary_actions": MAX_SUMMARY_ACTIONS,
+        "cells_add": int((worst_action == "add").sum()),
+        "cells_watch": int((worst_action == "watch").sum()),
         "staffing_peaks": _records(summary.staffing_peaks(plan)),
         "plots": plots_data,
         "plot_reason": plot_reason,

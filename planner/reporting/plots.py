@@ -93,7 +93,7 @@ def plot_cell_forecast(forecast: pd.DataFrame, measure: Measure, timezone: ZoneI
     """
     gettext = translations(lang).gettext
     data = _with_closing_hour(forecast.sort_values("timestamp"))
-    times = pd.to_datetime(data["timestamp"]).dt.tz_convert(timezone).dt.to_pydatetime()
+    times = [pd.Timestamp(value).tz_convert(timezone).to_pydatetime() for value in data["timestamp"]]
 
     figure = Figure(figsize=FIGURE_SIZE_INCHES, dpi=FIGURE_DPI, layout="constrained")
     axes = figure.subplots()

@@ -86,11 +86,11 @@ def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
     table["first_hour"] = grouped["timestamp"].min()
     table = table.reset_index()
 
-    starts = _event_field(plan.events, "start")
-    names = _event_field(plan.events, "name")
-    table["event_name"] = table["event_id"].map(names).fillna("")
-    table["deadline"] = table["event_id"].map(starts)
-    table["deadline"] = table["deadline"].where(table["deadline"].notna(), table["first_hour"])
+    starts = _event_field(plan.events, "start").dropna().to_dict()
+    names = _event_field(plan.events, "name").dropna().astype(str).to_dict()
+    table["event_name"] = [names.get(event_id, "") for event_id in table["event_id"]]
+    table["deadline"] = [starts.get(event_id, first_hour)
+                         for event_id, first_hour in zip(table["event_id"], table["first_hour"])]
     table["action_rank"] = table["action"].map(_ACTION_RANK)
     table = table.sort_values(["action_rank", "utilisation_p90", "deadline"], ascending=[False, False, True])
     return table[columns].reset_index(drop=True)

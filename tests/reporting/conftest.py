@@ -34,6 +34,11 @@ unit = "MB"
 kind = "volume"
 label = "Data traffic"
 
+[measures.calls]
+unit = "calls"
+kind = "volume"
+label = "Voice calls"
+
 [capacity]
 default_utilisation_threshold = 0.8
 watch_margin = 0.1

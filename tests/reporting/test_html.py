@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from planner.reporting.html import render_html
@@ -39,7 +41,7 @@ def test_render_html_french_values_translated(french_html):
 def test_render_html_french_number_format(french_html):
     assert f"75{NARROW_NO_BREAK_SPACE}000" in french_html
     assert "×3,00" in french_html
-    assert "99\xa0%" in french_html
+    assert "99,0\xa0%" in french_html
 
 
 def test_render_html_english_on_request(make_plan):
@@ -126,3 +128,34 @@ def test_render_html_plots_uplift_without_risk(make_plan):
 def test_render_html_rejects_unknown_language(make_plan):
     with pytest.raises(ValueError, match="unsupported report language 'it'"):
         render_html(make_plan(), lang="it")
+
+
+def test_render_html_caps_plots_and_actions(make_plan):
+    plan = make_plan()
+    copies = [f"X{index:02d}" for index in range(1, 13)]
+    forecast = pd.concat([plan.forecast] + [plan.forecast[plan.forecast["cell_id"] == "C1"].assign(cell_id=cell)
+                                            for cell in copies], ignore_index=True)
+    capacity = pd.concat([plan.capacity] + [plan.capacity[plan.capacity["cell_id"] == "C1"].assign(cell_id=cell)
+                                            for cell in copies], ignore_index=True)
+    page = render_html(dataclasses.replace(plan, forecast=forecast, capacity=capacity), lang="en",
+                       generated_at=GENERATED_AT)
+
+    # 13 cells need reinforcing: 12 are plotted and 1 is listed, 10 are in the summary and 3 are counted.
+    assert page.count("<img") == 12
+    assert "Other cells at risk" in page
+    summary = page.split('id="events"')[0]
+    assert summary.count(": add 1 × temporary carrier") == 10
+    assert "3 more reinforcements are listed in the capacity actions table." in summary
+
+
+def test_render_html_counts_cells_once(make_plan):
+    plan = make_plan()
+    calls_capacity = plan.capacity[plan.capacity["cell_id"] == "C1"].assign(measure="calls")
+    calls_forecast = plan.forecast[plan.forecast["cell_id"] == "C1"].assign(measure="calls")
+    plan = dataclasses.replace(plan, capacity=pd.concat([plan.capacity, calls_capacity], ignore_index=True),
+                               forecast=pd.concat([plan.forecast, calls_forecast], ignore_index=True))
+    page = render_html(plan, lang="en", generated_at=GENERATED_AT)
+
+    assert '<div class="key-figure"><strong>1</strong>cells to reinforce</div>' in page
+    assert '<div class="key-figure"><strong>0</strong>cells to watch</div>' in page
+    assert page.count("<img") == 2

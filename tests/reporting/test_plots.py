@@ -60,3 +60,13 @@ def test_event_windows_clipped_to_week(make_plan):
 
     assert [(window.start, window.end) for window in windows] == [
         (pd.Timestamp("2013-08-12 00:00", tz="Europe/Paris"), pd.Timestamp("2013-08-13 06:00", tz="Europe/Paris"))]
+
+
+def test_plot_cell_forecast_without_rows(make_plan):
+    plan = make_plan()
+    empty = plan.forecast.iloc[0:0]
+
+    png = plot_cell_forecast(empty, plan.dataset.settings.measure("traffic"), plan.dataset.timezone,
+                             capacity=1000.0, threshold=0.8, week_start=plan.week.start, week_end=plan.week.end)
+
+    assert png.startswith(PNG_SIGNATURE)

@@ -39,6 +39,16 @@ def test_capacity_actions_split_joined_event_ids(make_plan):
     assert second["deadline"] == pd.Timestamp("2013-08-14 20:00", tz="Europe/Paris")
 
 
+def test_capacity_actions_outside_events(make_plan):
+    plan = make_plan()
+    capacity = plan.capacity.assign(event_id="")
+    actions = summary.capacity_actions(dataclasses.replace(plan, capacity=capacity, events=plan.events.iloc[0:0]))
+
+    assert list(actions["event_id"]) == [""]
+    assert actions.loc[0, "event_name"] == ""
+    assert actions.loc[0, "deadline"] == pd.Timestamp("2013-08-14 20:00", tz="Europe/Paris")
+
+
 def test_week_events_ranked_by_risk(make_plan):
     plan = make_plan()
     quiet = plan.events.assign(event_id="E9", name="Quiet concert", kind="concert", peak_uplift_ratio=1.1)
