@@ -38,6 +38,7 @@ STAFFING_COLUMNS: tuple[str, ...] = (
 COUNT_COLUMNS: frozenset[str] = frozenset({
     "expected_attendance", "attendance_low", "attendance_high", "cells_affected", "extra_units", "required_staff",
 })
+# Written as ISO 8601 with offset; any other column of datetimes is written the same way.
 TIME_COLUMNS: frozenset[str] = frozenset({"timestamp", "start", "end"})
 DECIMALS = 4
 
@@ -64,9 +65,11 @@ def capacity_table(plan: WeeklyPlan) -> pd.DataFrame:
 
 def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
     """Return the staffing need per day, shift and role as written to ``staffing.csv``."""
-    frame = _csv_frame(plan.staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
-    frame["date"] = [_iso_date(value) for value in plan.staffing["date"]]
-    return frame
+    staffing = plan.staffing
+    if "date" in staffing.columns:
+        # A calendar date has no offset, so it is written as YYYY-MM-DD whatever its type.
+        staffing = staffing.assign(date=[_iso_date(value) for value in staffing["date"]])
+    return _csv_frame(staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
 
 
 CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
@@ -103,7 +106,7 @@ def _csv_frame(table: pd.DataFrame, columns: tuple[str, ...], timezone: ZoneInfo
     frame = table.loc[:, list(columns)].reset_index(drop=True)
     for column in columns:
         series = frame[column]
-        if column in TIME_COLUMNS:
+        if column in TIME_COLUMNS or _holds_times(series):
             frame[column] = _iso_times(series, timezone, f"{name}.{column}")
         elif pd.api.types.is_bool_dtype(series):
             continue
@@ -118,6 +121,16 @@ def _rounded(series: pd.Series, whole_numbers: bool) -> pd.Series:
     if whole_numbers and np.all(finite == np.round(finite)):
         return series.round().astype("Int64")
     return pd.Series([round_for_csv(value) for value in values], index=series.index, dtype=float)
+
+
+def _holds_times(series: pd.Series) -> bool:
+    """Return whether a column has datetimes, either as a datetime dtype or as Python objects."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    if series.dtype != object:
+        return False
+    present = series.dropna()
+    return not present.empty and all(isinstance(value, datetime) for value in present)
 
 
 def _iso_times(series: pd.Series, timezone: ZoneInfo, where: str) -> pd.Series:

@@ -64,6 +64,8 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
         raise ValueError(f"report folder {target} is outside the output folder {root}")
     parent.mkdir(parents=True, exist_ok=True)
 
+    # NOTE: a process killed with SIGKILL cannot remove its staging folder, so a hidden
+    # ".<week>.*" folder may remain beside the report; it is never read and is safe to delete.
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{week_name}."))
     try:
         for file_name, build_table in tables.CSV_TABLES.items():

@@ -114,3 +114,23 @@ def _csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
+
+
+def test_events_table_extra_time_column(make_plan):
+    plan = make_plan()
+    peak_time = pd.Series([pd.Timestamp("2013-08-14 21:00", tz="Europe/Paris")], dtype=object)
+    events = plan.events.assign(peak_time=peak_time, peak_cell_id="C1")
+    table = events_table(dataclasses.replace(plan, events=events))
+
+    assert list(table.columns[-2:]) == ["peak_time", "peak_cell_id"]
+    assert table.loc[0, "peak_time"] == "2013-08-14T21:00:00+02:00"
+    assert table.loc[0, "peak_cell_id"] == "C1"
+
+
+def test_staffing_table_dates_as_timestamps(make_plan):
+    plan = make_plan()
+    staffing = plan.staffing.assign(date=pd.to_datetime(plan.staffing["date"]))
+    table = staffing_table(dataclasses.replace(plan, staffing=staffing))
+
+    assert table.loc[0, "date"] == "2013-08-12"
+    assert table["date"].iloc[-1] == "2013-08-18"
