@@ -101,12 +101,12 @@ def round_for_csv(value: float) -> float:
 def _csv_frame(table: pd.DataFrame, columns: tuple[str, ...], timezone: ZoneInfo, name: str) -> pd.DataFrame:
     missing = [column for column in columns if column not in table.columns]
     if missing:
-        raise ValueError(f"the plan's {name} table has no column {', '.join(missing)}; "
+        raise ValueError(f"missing column {', '.join(missing)} in the plan's {name} table; "
                          f"its columns are {', '.join(map(str, table.columns))}")
     frame = table.loc[:, list(columns)].reset_index(drop=True)
     for column in columns:
         series = frame[column]
-        if column in TIME_COLUMNS or _holds_times(series):
+        if column in TIME_COLUMNS or _is_datetime_column(series):
             frame[column] = _iso_times(series, timezone, f"{name}.{column}")
         elif pd.api.types.is_bool_dtype(series):
             continue
@@ -123,7 +123,7 @@ def _rounded(series: pd.Series, whole_numbers: bool) -> pd.Series:
     return pd.Series([round_for_csv(value) for value in values], index=series.index, dtype=float)
 
 
-def _holds_times(series: pd.Series) -> bool:
+def _is_datetime_column(series: pd.Series) -> bool:
     """Return whether a column has datetimes, either as a datetime dtype or as Python objects."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return True

@@ -68,7 +68,7 @@ def test_forecast_table_rejects_naive_times(make_plan):
 def test_forecast_table_missing_column_named(make_plan):
     plan = make_plan()
 
-    with pytest.raises(ValueError, match="no column actual"):
+    with pytest.raises(ValueError, match="missing column actual in the plan's forecast table"):
         forecast_table(dataclasses.replace(plan, forecast=plan.forecast.drop(columns="actual")))
 
 
