@@ -1,7 +1,8 @@
 """A small synthetic WeeklyPlan, built by hand, for the reporting tests.
 
 The plan covers ISO week 2013-W33 (Monday 12 August 2013) in Europe/Paris for
-two cells and one measure. A match at the stadium on Wednesday evening pushes
+two cells and the ``traffic`` measure. The settings also declare ``calls`` for
+tests that add a second measure. A match at the stadium on Wednesday evening pushes
 cell ``C1`` over its threshold, so it gets an ``add`` action; cell ``C2``
 stays ``ok``. Every number is synthetic and chosen so that tests know the
 expected result.

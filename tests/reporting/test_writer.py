@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import threading
 from pathlib import Path
 
 import pytest
 
 from planner.inputs.weeks import Week
-from planner.reporting import html, safe_folder_name, write_report
+from planner.reporting import html, safe_folder_name, write_report, writer
 
 EXPECTED_HEADERS = {
     "forecast.csv": ["cell_id", "measure", "timestamp", "p10", "p50", "p90", "baseline", "actual"],
@@ -172,3 +173,27 @@ def test_write_report_rejects_unknown_language(make_plan, tmp_path):
     with pytest.raises(ValueError, match="supported languages: fr, en"):
         write_report(make_plan(), tmp_path, lang="de")
     assert not (tmp_path / "synthetic_city").exists()
+
+
+def test_swap_in_retires_report_of_racing_run(tmp_path, monkeypatch):
+    staging = tmp_path / ".2013-W33.staging"
+    staging.mkdir()
+    (staging / "report.html").write_text("ours", encoding="utf-8")
+    target = tmp_path / "2013-W33"
+    real_rename = os.rename
+    raced = []
+
+    def rename_after_other_run(source, destination):
+        # Another run swaps its report in just before this run renames its staging folder.
+        if Path(source) == staging and not raced:
+            raced.append(True)
+            target.mkdir()
+            (target / "report.html").write_text("theirs", encoding="utf-8")
+        real_rename(source, destination)
+
+    monkeypatch.setattr(writer.os, "rename", rename_after_other_run)
+    writer._swap_in(staging, target)
+
+    assert raced == [True]
+    assert (target / "report.html").read_text(encoding="utf-8") == "ours"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2013-W33"]
