@@ -87,14 +87,15 @@ class EffectProfile:
     def at(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return ``beta`` and ``sigma`` at the requested positions.
 
-        A position the group never saw (a longer event than any learned
-        from) takes the nearest learned position counted from the same anchor,
-        or zero when that anchor was never seen.
+        Each position takes its hour's knot. A position beyond the knots the
+        group saw (a longer event than any learned from) takes the nearest
+        knot counted from the same anchor, or zero when that anchor was never
+        seen.
         """
-        lookup = _nearest_same_anchor(self.positions, positions)
-        beta = np.where(lookup[:, None] >= 0, self.beta[np.maximum(lookup, 0)], 0.0)
-        sigma = np.where(lookup[:, None] >= 0, self.sigma[np.maximum(lookup, 0)], 0.0)
-        return beta, sigma
+        rows = _knot_rows(self.positions, np.asarray(positions, dtype=float))
+        known = (rows >= 0)[:, None]
+        return (np.where(known, self.beta[np.maximum(rows, 0)], 0.0),
+                np.where(known, self.sigma[np.maximum(rows, 0)], 0.0))
 
 
 def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]], *,
@@ -111,31 +112,36 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
         measure the noise of each cell at the very hours of the week the
         events fall on, which a single noise figure per cell would miss.
     min_relative_sigma : float, default 0.25
-        Floor of the event-to-event spread as a share of the effect, since a
-        handful of events understates how much the next one can differ.
+        Floor of the event-to-event spread as a share of the effect for a
+        single event, divided by the square root of the number of events:
+        a handful of events understates how much the next one can differ.
     detection_ratio : float, default 4.0
         A cell is affected when the sum of squares of its profile is more than
         this many times its expected value with no effect, estimated from the
         placebos.
     """
-    positions = np.unique(np.concatenate([event.positions for event in events]))
+    positions = _knot_grid(np.concatenate([event.positions for event in events]))
     reference, spread = _attendance_reference(events)
     beta, sigma, _ = _fit_slopes(events, positions, reference)
 
     # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
-    null_variance = _null_slope_variance(events, placebos, positions, reference)
-    tested = null_variance is not None
+    noise_variance = _placebo_noise_variance(placebos, positions)
+    tested = noise_variance is not None
     if tested:
+        null_variance = _slope_variance(events, positions, reference, noise_variance)
         statistic = (beta**2).sum(axis=0)
         null_statistic = null_variance.sum(axis=0)
         affected = statistic > detection_ratio * null_statistic
         with np.errstate(invalid="ignore", divide="ignore"):
             shrink = np.clip(1.0 - null_variance / np.where(beta != 0, beta**2, np.inf), 0.0, 1.0)
         beta = beta * shrink
+        # The spread between events includes the hourly noise, which the baseline band already carries.
+        sigma = np.sqrt(np.maximum(sigma**2 - noise_variance, 0.0))
     else:
         # NOTE: with too few event-free weeks around the events there is nothing to compare with, so every
         # cell keeps its raw estimate and the profile is flagged as untested.
         affected = np.ones(beta.shape[1], dtype=bool)
+    min_relative_sigma = min_relative_sigma / np.sqrt(len(events))
     sigma = np.sqrt(sigma**2 + (min_relative_sigma * beta) ** 2)
     beta = np.where(affected[None, :], beta, 0.0)
     sigma = np.where(affected[None, :], sigma, 0.0)
@@ -179,16 +185,6 @@ def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.nd
     return mean, sd
 
 
-def _nearest_same_anchor(learned: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    result = np.full(len(wanted), -1, dtype=np.int64)
-    learned_anchor = learned >= END_ANCHOR // 2
-    for position_index, position in enumerate(wanted):
-        same = np.flatnonzero(learned_anchor == (position >= END_ANCHOR // 2))
-        if same.size:
-            result[position_index] = same[np.argmin(np.abs(learned[same] - position))]
-    return result
-
-
 def _attendance_reference(events: list[PastEvent]) -> tuple[float, float]:
     known = np.array([event.attendance for event in events if not np.isnan(event.attendance)])
     reference = float(known.mean()) if known.size else np.nan
@@ -196,34 +192,32 @@ def _attendance_reference(events: list[PastEvent]) -> tuple[float, float]:
     return reference, spread
 
 
-def _fit_slopes(events: list[PastEvent], positions: np.ndarray,
+def _fit_slopes(events: list[PastEvent], knots: np.ndarray,
                 reference: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the least-squares slope through the origin of excess on relative attendance.
+    """Fit, at each knot, the least-squares slope through the origin of excess on relative attendance.
 
     Returns the slope, the event-to-event standard deviation around it, and
-    the number of events seen at each position, each of shape (positions, cells).
+    the number of events seen at each knot, each of shape (knots, cells).
     """
     cells = events[0].excess.shape[1]
-    weighted_sum = np.zeros((len(positions), cells))
+    weighted_sum = np.zeros((len(knots), cells))
     scale_squares = np.zeros_like(weighted_sum)
     counts = np.zeros_like(weighted_sum)
-    placed = []
     for event in events:
-        scale = 1.0 if np.isnan(event.attendance) or np.isnan(reference) else event.attendance / reference
-        rows = np.searchsorted(positions, event.positions)
-        full = np.full((len(positions), cells), np.nan)
-        full[rows] = event.excess
-        present = ~np.isnan(full)
-        placed.append((full, scale))
-        weighted_sum += np.where(present, full * scale, 0.0)
-        scale_squares += present * scale**2
-        counts += present
+        scale = _scale(event, reference)
+        rows = _knot_rows(knots, event.positions)
+        present = ~np.isnan(event.excess)
+        np.add.at(weighted_sum, rows, np.where(present, event.excess * scale, 0.0))
+        np.add.at(scale_squares, rows, present * scale**2)
+        np.add.at(counts, rows, present)
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = np.where(scale_squares > 0, weighted_sum / scale_squares, 0.0)
+
     squared_residuals = np.zeros_like(beta)
-    for full, scale in placed:
-        residual = full - beta * scale
-        squared_residuals += np.where(np.isnan(residual), 0.0, residual**2)
+    for event in events:
+        rows = _knot_rows(knots, event.positions)
+        residual = event.excess - beta[rows] * _scale(event, reference)
+        np.add.at(squared_residuals, rows, np.where(np.isnan(residual), 0.0, residual**2))
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.where(counts > 1, np.sqrt(squared_residuals / np.maximum(counts - 1, 1)), 0.0)
     return beta, sigma, counts
@@ -233,36 +227,71 @@ MIN_PLACEBOS = 3
 """Minimum number of placebo windows for a usable estimate of the noise."""
 
 
-def _null_slope_variance(events: list[PastEvent], placebos: dict[int, list[PastEvent]], positions: np.ndarray,
-                         reference: float) -> np.ndarray | None:
-    """Return the variance of the fitted slope under no effect, per position and cell.
+def _placebo_noise_variance(placebos: dict[int, list[PastEvent]], knots: np.ndarray) -> np.ndarray | None:
+    """Return the variance of one event's excess with no event, per knot and cell, from the placebos.
 
-    Each placebo window gives one draw of the excess with no event. Their
-    mean square at a position is the noise variance of one event's excess
-    there. The least-squares slope over the events divides that variance by
-    the sum of the squared attendance scales. Placebo windows are pooled one by one
-    rather than fitted as sets, because neighbouring weeks share baselines
-    and their errors partly cancel within a set.
+    Placebo windows are pooled one by one rather than fitted as sets,
+    because neighbouring weeks share baselines and their errors partly
+    cancel within a set.
     """
     windows = [placebo for group in placebos.values() for placebo in group]
     if len(windows) < MIN_PLACEBOS:
         return None
-    cells = events[0].excess.shape[1]
-    squares = np.zeros((len(positions), cells))
+    cells = windows[0].excess.shape[1]
+    squares = np.zeros((len(knots), cells))
     counts = np.zeros_like(squares)
     for placebo in windows:
-        rows = np.searchsorted(positions, placebo.positions)
+        rows = _knot_rows(knots, placebo.positions)
         present = ~np.isnan(placebo.excess)
-        squares[rows] += np.where(present, placebo.excess**2, 0.0)
-        counts[rows] += present
+        np.add.at(squares, rows, np.where(present, placebo.excess**2, 0.0))
+        np.add.at(counts, rows, present)
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise_variance = np.where(counts > 0, squares / counts, np.nan)
-    noise_variance = np.where(np.isnan(noise_variance), np.nanmean(noise_variance, axis=0, keepdims=True),
-                              noise_variance)
-    scale_squares = np.zeros_like(squares)
+        variance = np.where(counts > 0, squares / counts, np.nan)
+    fallback = np.nanmean(variance, axis=0, keepdims=True) if np.isfinite(variance).any() else np.zeros((1, cells))
+    return np.where(np.isnan(variance), np.nan_to_num(fallback), variance)
+
+
+def _slope_variance(events: list[PastEvent], knots: np.ndarray, reference: float,
+                    noise_variance: np.ndarray) -> np.ndarray:
+    """Return the variance of the fitted slope under no effect: the noise over the squared attendance scales."""
+    scale_squares = np.zeros_like(noise_variance)
     for event in events:
-        scale = 1.0 if np.isnan(event.attendance) or np.isnan(reference) else event.attendance / reference
-        rows = np.searchsorted(positions, event.positions)
-        scale_squares[rows] += (~np.isnan(event.excess)) * scale**2
+        rows = _knot_rows(knots, event.positions)
+        np.add.at(scale_squares, rows, (~np.isnan(event.excess)) * _scale(event, reference) ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(scale_squares > 0, noise_variance / scale_squares, 0.0)
+
+
+def _scale(event: PastEvent, reference: float) -> float:
+    if np.isnan(event.attendance) or np.isnan(reference):
+        return 1.0
+    return event.attendance / reference
+
+
+def _knot_grid(positions: np.ndarray) -> np.ndarray:
+    """Return the knots of the given positions: one per hour, at half-hour offsets from each anchor.
+
+    An hour of an event that starts on the hour is centred on its knot; an
+    hour of an event that starts at 19:10 takes the knot nearest to the
+    middle of that hour.
+    """
+    return np.unique(np.floor(positions) + 0.5)
+
+
+def _knot_rows(knots: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Return each position's knot row, the nearest knot of the same anchor, or -1 when that anchor has none."""
+    wanted = np.floor(positions) + 0.5
+    rows = np.full(len(positions), -1, dtype=np.int64)
+    knot_end_anchor = knots >= END_ANCHOR / 2
+    wanted_end_anchor = wanted >= END_ANCHOR / 2
+    for anchor in (False, True):
+        members = np.flatnonzero(knot_end_anchor == anchor)
+        chosen = np.flatnonzero(wanted_end_anchor == anchor)
+        if members.size == 0 or chosen.size == 0:
+            continue
+        grid = knots[members]
+        index = np.clip(np.searchsorted(grid, wanted[chosen]), 0, len(grid) - 1)
+        previous = np.maximum(index - 1, 0)
+        closer_previous = np.abs(grid[previous] - wanted[chosen]) < np.abs(grid[index] - wanted[chosen])
+        rows[chosen] = members[np.where(closer_previous, previous, index)]
+    return rows

@@ -1,8 +1,8 @@
 """Event windows on the hourly grid, and the position of each hour in its event.
 
 An event's effect is described hour by hour relative to two anchors: the
-hours up to the middle of the event are counted from the hour that holds its
-start, the later hours from the hour that holds its end. A crowd arrives
+hours up to the middle of the event are placed by the time from its start to
+the middle of the hour, the later hours by the time from its end. A crowd arrives
 around kick-off and leaves around the final whistle, so anchoring both ends
 keeps the arrival and the departure peaks in place when events last longer
 or shorter than the ones learned from.
@@ -29,10 +29,10 @@ class EventWindow:
     ----------
     rows : ndarray of int
         Rows of the hourly index inside the window, in time order.
-    positions : ndarray of int
-        For each row, its position in the event: ``k`` for the k-th hour
-        after the hour holding the start (negative before it), or
-        ``END_ANCHOR + k`` for the k-th hour after the hour holding the end.
+    positions : ndarray of float
+        For each row, the time in hours from the event's start to the middle
+        of that hour (negative before the start), or ``END_ANCHOR`` plus the
+        time from the event's end, for the hours past the middle of the event.
     """
 
     rows: np.ndarray
@@ -54,7 +54,7 @@ def event_window(start: pd.Timestamp, end: pd.Timestamp, index: pd.DatetimeIndex
     rows = index.get_indexer(hours)
     inside = rows >= 0
     hours, rows = hours[inside], rows[inside]
-    return EventWindow(rows=rows.astype(np.int64), positions=_positions(hours, start_hour, end_hour))
+    return EventWindow(rows=rows.astype(np.int64), positions=_positions(hours, start, end))
 
 
 def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_before: int = 1,
@@ -73,8 +73,9 @@ def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_b
     return mask
 
 
-def _positions(hours: pd.DatetimeIndex, start_hour: pd.Timestamp, end_hour: pd.Timestamp) -> np.ndarray:
-    from_start = np.round((hours - start_hour) / HOUR).astype(np.int64)
-    from_end = np.round((hours - end_hour) / HOUR).astype(np.int64)
-    half_duration = int(round((end_hour - start_hour) / HOUR)) // 2
+def _positions(hours: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    middle = hours + HOUR / 2
+    from_start = np.asarray((middle - start) / HOUR, dtype=float)
+    from_end = np.asarray((middle - end) / HOUR, dtype=float)
+    half_duration = (end - start) / HOUR / 2
     return np.where(from_start <= half_duration, from_start, END_ANCHOR + from_end)
