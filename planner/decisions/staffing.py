@@ -1,15 +1,18 @@
-"""Staffing per shift and role from the traffic forecast, by Erlang C.
+"""Staffing per shift and role from the traffic forecast, by Erlang C or Erlang A.
 
 Each role's arrivals follow the network traffic of its driver measure and
 the number of overloaded cells. The week is cut into intervals (30 minutes
-by default), and each interval gets the fractional agents Erlang C needs for the
-role's service level target. Shrinkage is applied once, the shift needs the
-maximum over its intervals, and rounding to whole staff happens once, at the
-end.
+by default), and each interval gets the fractional agents the role's queue
+model needs for its service level target. Shrinkage is applied once, the
+shift needs the maximum over its intervals, and rounding to whole staff
+happens once, at the end.
 
-Erlang C assumes Poisson arrivals, exponential handle times and infinite
-patience (no caller abandons), so the plan is conservative when callers hang
-up. An Erlang A model with abandonment is not implemented yet.
+Erlang C (the default) assumes Poisson arrivals, exponential handle times
+and infinite patience, so the plan is conservative when callers hang up.
+Erlang A adds an exponential patience (``patience_seconds``), and its
+service level counts abandoned calls as not answered in time. A role with a
+``calibration_log`` takes its base arrival rate, handle time and patience
+from that log (see :mod:`planner.decisions.calibration`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from planner.decisions.erlang import agents_for_service_level_fractional, service_level_fractional
+from planner.decisions import erlang, erlang_a
+from planner.decisions.calibration import calibrate_role
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings, Shift
 from planner.inputs.weeks import Week
@@ -57,10 +61,13 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     any measure at that hour. Each interval of
     ``settings.staffing.interval_minutes`` takes its hour's rate, and its
     offered load is ``arrivals_per_hour × handle_time_seconds / 3600``
-    Erlangs. Erlang C gives the fractional agents that meet the role's
-    service level target within ``answer_time_seconds`` and its max
-    occupancy (see :func:`~planner.decisions.erlang.agents_for_service_level_fractional`).
-    Erlang C assumes Poisson arrivals and infinite patience.
+    Erlangs. The role's ``model``, Erlang C or Erlang A, gives the
+    fractional agents that meet its service level target within
+    ``answer_time_seconds`` and its max occupancy (see
+    :func:`~planner.decisions.erlang.agents_for_service_level_fractional` and
+    :func:`~planner.decisions.erlang_a.agents_for_service_level_fractional`).
+    A role with a ``calibration_log`` first takes its base arrival rate,
+    handle time and patience from the log.
 
     Shrinkage is applied once, ``staff = agents / (1 − shrinkage)``. A
     shift's fractional need is the maximum over its intervals, and
@@ -104,7 +111,8 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     Raises
     ------
     InputError
-        If the shifts leave a time of day uncovered or cover it twice.
+        If the shifts leave a time of day uncovered or cover it twice, or a
+        role's calibration log is invalid.
     ValueError
         If the forecast misses an hour of the week for a driver measure, or
         ``reference_traffic`` has no positive value for a driver measure.
@@ -112,7 +120,7 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     staffing_settings = settings.staffing
     interval_starts = pd.date_range(week.start, week.end, freq=f"{staffing_settings.interval_minutes}min",
                                     inclusive="left")
-    roles = staffing_settings.roles
+    roles = tuple(calibrate_role(role, settings) for role in staffing_settings.roles)
     if not roles:
         return _empty(STAFFING_COLUMNS), _empty(INTERVAL_COLUMNS)
 
@@ -136,9 +144,7 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
             "arrivals_per_hour": arrivals_per_hour[hour_index],
         })
         intervals["offered_load_erlangs"] = intervals["arrivals_per_hour"] * role.handle_time_seconds / 3600.0
-        intervals["agents_fractional"] = agents_for_service_level_fractional(
-            intervals["offered_load_erlangs"].to_numpy(), role.handle_time_seconds, role.answer_time_seconds,
-            role.service_level_target, role.max_occupancy)
+        intervals["agents_fractional"] = _agents_needed(role, intervals["offered_load_erlangs"].to_numpy())
         intervals["_staff_need"] = intervals["agents_fractional"] / (1.0 - shrinkage)
         intervals["_shift_start"] = shift_starts
 
@@ -148,9 +154,9 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
         intervals["staff_on_shift"] = intervals["required_staff"]
         # NOTE: whole staff times (1 − shrinkage) is a fractional agent count, and its
         # service level is interpolated linearly between the whole agent counts either side.
-        intervals["service_level"] = service_level_fractional(
-            intervals["staff_on_shift"].to_numpy() * (1.0 - shrinkage), intervals["offered_load_erlangs"].to_numpy(),
-            role.handle_time_seconds, role.answer_time_seconds)
+        intervals["service_level"] = _service_levels(
+            role, intervals["staff_on_shift"].to_numpy() * (1.0 - shrinkage),
+            intervals["offered_load_erlangs"].to_numpy())
         lowest = intervals.groupby(["date", "shift"], sort=False)["service_level"].min()
         lowest = lowest.rename("expected_service_level")
         shifts = shifts.merge(lowest.reset_index(), on=["date", "shift"], how="left", validate="one_to_one")
@@ -173,6 +179,32 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
 # ---------------------------------------------------------------------------
 # Private helpers
 # ---------------------------------------------------------------------------
+
+
+def _agents_needed(role: RoleSettings, loads: np.ndarray) -> np.ndarray:
+    """Return the fractional agents the role's queue model needs per interval load."""
+    if role.model == "erlang_a":
+        return np.asarray(erlang_a.agents_for_service_level_fractional(
+            loads, role.handle_time_seconds, _patience(role), role.answer_time_seconds, role.service_level_target,
+            role.max_occupancy))
+    return np.asarray(erlang.agents_for_service_level_fractional(
+        loads, role.handle_time_seconds, role.answer_time_seconds, role.service_level_target, role.max_occupancy))
+
+
+def _service_levels(role: RoleSettings, agents: np.ndarray, loads: np.ndarray) -> np.ndarray:
+    """Return the service level of fractional agent counts under the role's queue model."""
+    if role.model == "erlang_a":
+        return np.asarray(erlang_a.service_level_fractional(agents, loads, role.handle_time_seconds,
+                                                            _patience(role), role.answer_time_seconds))
+    return np.asarray(erlang.service_level_fractional(agents, loads, role.handle_time_seconds,
+                                                      role.answer_time_seconds))
+
+
+def _patience(role: RoleSettings) -> float:
+    if role.patience_seconds is None:
+        raise ValueError(f"role {role.name} uses erlang_a but has no patience_seconds; set it in the settings "
+                         "or give a calibration_log with wait_seconds and abandoned columns")
+    return role.patience_seconds
 
 
 def _size_shifts(intervals: pd.DataFrame, role: RoleSettings) -> pd.DataFrame:

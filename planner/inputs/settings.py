@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 MeasureKind = Literal["volume", "rate"]
 MEASURE_KINDS: tuple[str, ...] = ("volume", "rate")
 ROLES: tuple[str, ...] = ("supervision_engineer", "customer_care_agent")
+QUEUE_MODELS: tuple[str, ...] = ("erlang_c", "erlang_a")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class CapacitySettings:
     default_utilisation_threshold: float = 0.8
     watch_margin: float = 0.1
     extra_units: tuple[ExtraUnit, ...] = ()
+    grade_of_service: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class RoleSettings:
     ratio of the forecast network traffic of ``driver_measure`` to its mean
     over the history, plus ``arrivals_per_overloaded_cell_hour`` for every
     cell whose p90 utilisation passes its threshold in that hour.
+
+    ``model`` is the queue model, ``"erlang_c"`` (no caller abandons) or
+    ``"erlang_a"`` (callers abandon after an exponential patience of mean
+    ``patience_seconds``). ``calibration_log`` names a CSV of real arrivals,
+    relative to the dataset folder, from which the base arrival rate, the
+    handle time and the patience are estimated in place of the set values.
     """
 
     name: str
@@ -82,6 +90,9 @@ class RoleSettings:
     service_level_target: float
     answer_time_seconds: float
     max_occupancy: float = 0.85
+    model: str = "erlang_c"
+    patience_seconds: float | None = None
+    calibration_log: str = ""
 
 
 @dataclass(frozen=True)
@@ -252,6 +263,9 @@ class _Reader:
                              check=fraction, expected="a fraction in (0, 1], such as 0.8")
         margin = self.get(table, "capacity", "watch_margin", (int, float), default=0.1,
                           check=lambda v: 0 <= v < 1, expected="a fraction in [0, 1), such as 0.1")
+        grade_of_service = self.get(table, "capacity", "grade_of_service", (int, float), default=0.01,
+                                    check=lambda v: 0 < v < 1,
+                                    expected="a blocking probability in (0, 1), such as 0.01")
         units = []
         for index, spec in enumerate(table.get("extra_units", [])):
             dotted = f"capacity.extra_units[{index}]"
@@ -265,7 +279,8 @@ class _Reader:
             units.append(ExtraUnit(name=unit_name or "", capacity={k: float(v) for k, v in (unit_capacity or {}).items()
                                                                    if isinstance(v, (int, float))}))
         return CapacitySettings(default_utilisation_threshold=float(threshold or 0.8),
-                                watch_margin=float(margin if margin is not None else 0.1), extra_units=tuple(units))
+                                watch_margin=float(margin if margin is not None else 0.1), extra_units=tuple(units),
+                                grade_of_service=float(grade_of_service or 0.01))
 
     def _staffing(self, measure_names: set[str]) -> StaffingSettings:
         table = self.raw.get("staffing", {})
@@ -303,10 +318,25 @@ class _Reader:
                 max_occupancy=float(self.get(spec, dotted, "max_occupancy", number, default=0.85,
                                              check=lambda v: 0 < v <= 1,
                                              expected="a fraction in (0, 1], such as 0.85") or 0.85),
+                **self._queue_model(spec, dotted),
             ))
         return StaffingSettings(interval_minutes=interval or 30,
                                 shrinkage=float(shrinkage if shrinkage is not None else 0.3),
                                 shifts=shifts, roles=tuple(roles))
+
+    def _queue_model(self, spec: dict[str, Any], dotted: str) -> dict[str, Any]:
+        """Read a role's queue model, patience and calibration log."""
+        model = self.get(spec, dotted, "model", str, default="erlang_c", check=lambda v: v in QUEUE_MODELS,
+                         expected=f"one of {', '.join(QUEUE_MODELS)}")
+        patience = self.get(spec, dotted, "patience_seconds", (int, float), default=None, check=lambda v: v > 0,
+                            expected="the mean patience of a waiting caller, seconds > 0")
+        log = self.get(spec, dotted, "calibration_log", str, default="",
+                       expected="a CSV file name relative to the dataset folder")
+        if model == "erlang_a" and patience is None and not log:
+            self.fail(f"{dotted}.patience_seconds", None, "missing key; model \"erlang_a\" needs "
+                      f"{dotted}.patience_seconds = <seconds> or a calibration_log with abandonments")
+        return {"model": model or "erlang_c", "patience_seconds": float(patience) if patience else None,
+                "calibration_log": log or ""}
 
     def _shifts(self, specs: Any) -> tuple[Shift, ...]:
         if specs is None:

@@ -1,0 +1,241 @@
+"""Calibrate a staffing role from a log of real calls or alarms.
+
+The log is a CSV file, one row per arrival, with a header line:
+
+``timestamp``
+    Arrival time, ISO 8601 with a UTC offset (``2024-03-05T09:12:44+01:00``).
+``handle_time_seconds``
+    Handle time of an answered arrival, a number >= 0. It may be empty for
+    an abandoned one.
+``wait_seconds`` (optional)
+    Time spent waiting in queue before answer or abandonment, >= 0.
+``abandoned`` (optional)
+    ``1``/``0``, ``true``/``false`` or ``yes``/``no``: whether the caller hung
+    up before an answer. Empty means ``0``.
+
+The calibration gives the mean arrival rate per hour over the hours the log
+spans, the mean handle time of the answered arrivals and, when the log has
+both ``wait_seconds`` and ``abandoned``, the mean patience by the maximum
+likelihood estimate for exponential patience with censoring: the total wait
+of every arrival that waited, divided by the number of abandonments. An
+answered caller's wait is a lower bound of its patience, which is why it
+counts in the total.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from planner.inputs.errors import InputError, Problem
+from planner.inputs.settings import RoleSettings, Settings
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("timestamp", "handle_time_seconds")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("wait_seconds", "abandoned")
+
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"0", "false", "no", ""}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Arrival rate, handle time and patience estimated from an arrival log.
+
+    ``patience_seconds`` is ``None`` when the log cannot estimate it (no
+    ``wait_seconds`` or ``abandoned`` column) and ``inf`` when nobody
+    abandoned.
+    """
+
+    path: Path
+    arrivals: int
+    answered: int
+    abandoned: int
+    hours: float
+    arrivals_per_hour: float
+    handle_time_seconds: float
+    patience_seconds: float | None
+
+
+def read_arrival_log(path: str | Path) -> pd.DataFrame:
+    """Read and check an arrival log.
+
+    Returns
+    -------
+    DataFrame
+        ``timestamp`` (tz-aware, UTC), ``handle_time_seconds`` (NaN where
+        empty), ``wait_seconds`` (NaN when the column is absent) and
+        ``abandoned`` (bool), one row per arrival in file order.
+
+    Raises
+    ------
+    InputError
+        If the file is missing or empty, a required column is missing, or any
+        value is invalid. Every bad value is listed with its line number.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise InputError([Problem(file, None, None, None, "arrival log not found; check calibration_log in "
+                                  "the settings, which is relative to the dataset folder")]) from None
+    if not rows:
+        raise InputError([Problem(file, None, None, None, "arrival log is empty; expected a header line "
+                                  f"with {', '.join(REQUIRED_COLUMNS)} and one row per arrival")])
+
+    header = [name.strip() for name in rows[0]]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise InputError([Problem(file, 1, column, None, "missing column; the header needs "
+                                  f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})")
+                          for column in missing])
+
+    position = {name: header.index(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if name in header}
+    parsed: dict[str, list] = {"timestamp": [], "handle_time_seconds": [], "wait_seconds": [], "abandoned": []}
+    problems: list[Problem] = []
+    for offset, row in enumerate(rows[1:]):
+        line = offset + 2
+        if not any(field.strip() for field in row):
+            continue
+        if len(row) != len(header):
+            problems.append(Problem(file, line, None, ",".join(row),
+                                    f"row has {len(row)} fields but the header has {len(header)}; "
+                                    "fix the separators of this row"))
+            continue
+        values = {name: row[index].strip() for name, index in position.items()}
+        abandoned = _parse_abandoned(values.get("abandoned", ""), file, line, problems)
+        parsed["timestamp"].append(_parse_timestamp(values["timestamp"], file, line, problems))
+        parsed["handle_time_seconds"].append(
+            _parse_seconds(values["handle_time_seconds"], "handle_time_seconds", file, line, problems,
+                           empty_allowed=bool(abandoned)))
+        parsed["wait_seconds"].append(
+            _parse_seconds(values["wait_seconds"], "wait_seconds", file, line, problems, empty_allowed=False)
+            if "wait_seconds" in values else math.nan)
+        parsed["abandoned"].append(bool(abandoned))
+    if not parsed["timestamp"] and not problems:
+        problems.append(Problem(file, None, None, None, "arrival log has a header but no arrivals"))
+    if problems:
+        raise InputError(problems)
+
+    log = pd.DataFrame(parsed)
+    log["timestamp"] = pd.to_datetime(log["timestamp"], utc=True)
+    return log
+
+
+def calibrate_from_log(path: str | Path) -> Calibration:
+    """Estimate the arrival rate, handle time and patience from an arrival log.
+
+    The arrival rate counts every arrival over the whole hours from the hour
+    of the first arrival to the end of the hour of the last, so hours without
+    arrivals inside that span count as zero.
+
+    Raises
+    ------
+    InputError
+        If the log is invalid (see :func:`read_arrival_log`) or has no
+        answered arrival with a positive handle time.
+    """
+    path = Path(path)
+    log = read_arrival_log(path)
+    first = log["timestamp"].min().floor("h")
+    last = log["timestamp"].max().floor("h") + pd.Timedelta(hours=1)
+    hours = (last - first) / pd.Timedelta(hours=1)
+
+    answered = log[~log["abandoned"] & (log["handle_time_seconds"] > 0)]
+    if answered.empty:
+        raise InputError([Problem(str(path), None, "handle_time_seconds", None,
+                                  "no answered arrival with a handle time > 0; the log cannot give a handle time")])
+
+    patience = None
+    abandoned_count = int(log["abandoned"].sum())
+    if log["wait_seconds"].notna().all():
+        waited_total = float(log["wait_seconds"].sum())
+        patience = waited_total / abandoned_count if abandoned_count else math.inf
+
+    calibration = Calibration(
+        path=path, arrivals=len(log), answered=len(answered), abandoned=abandoned_count, hours=hours,
+        arrivals_per_hour=len(log) / hours, handle_time_seconds=float(answered["handle_time_seconds"].mean()),
+        patience_seconds=patience,
+    )
+    logger.info("calibrated from %s: %d arrivals over %.0f hours, %.2f per hour, handle time %.1f s, "
+                "patience %s s", path, calibration.arrivals, hours, calibration.arrivals_per_hour,
+                calibration.handle_time_seconds, "unknown" if patience is None else f"{patience:.1f}")
+    return calibration
+
+
+def calibrate_role(role: RoleSettings, settings: Settings) -> RoleSettings:
+    """Return the role with its rate, handle time and patience taken from its calibration log.
+
+    A role without ``calibration_log`` is returned unchanged. The log path is
+    relative to the folder of ``settings.path``. The log's mean arrival rate
+    replaces ``base_arrivals_per_hour``, which assumes that the network
+    traffic over the log's span was at its reference level. The patience is
+    replaced only when the log can estimate it.
+
+    Raises
+    ------
+    InputError
+        If the log is invalid, or the role uses Erlang A and neither the
+        settings nor the log give a patience.
+    """
+    if not role.calibration_log:
+        return role
+    folder = settings.path.parent if settings.path is not None else Path(".")
+    calibration = calibrate_from_log(folder / role.calibration_log)
+    patience = role.patience_seconds if calibration.patience_seconds is None else calibration.patience_seconds
+    if role.model == "erlang_a" and patience is None:
+        raise InputError([Problem(str(calibration.path), 1, "abandoned", None,
+                                  f"role {role.name} uses erlang_a but the log has no wait_seconds and abandoned "
+                                  "columns to estimate the patience; add them or set patience_seconds")])
+    return replace(role, base_arrivals_per_hour=calibration.arrivals_per_hour,
+                   handle_time_seconds=calibration.handle_time_seconds, patience_seconds=patience)
+
+
+# ---------------------------------------------------------------------------
+# Private helpers
+# ---------------------------------------------------------------------------
+
+
+def _parse_timestamp(text: str, file: str, line: int, problems: list[Problem]) -> pd.Timestamp | None:
+    try:
+        stamp = pd.Timestamp(text) if text else None
+    except ValueError:
+        stamp = None
+    if stamp is None or pd.isna(stamp) or stamp.tzinfo is None:
+        problems.append(Problem(file, line, "timestamp", text, "invalid timestamp; expected ISO 8601 with a UTC "
+                                "offset, such as 2024-03-05T09:12:44+01:00"))
+        return None
+    return stamp
+
+
+def _parse_seconds(text: str, column: str, file: str, line: int, problems: list[Problem],
+                   empty_allowed: bool) -> float:
+    if text == "" and empty_allowed:
+        return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        hint = " (it may be empty only for an abandoned arrival)" if column == "handle_time_seconds" else ""
+        problems.append(Problem(file, line, column, text, f"invalid number of seconds; expected a number >= 0{hint}"))
+        return math.nan
+    return value
+
+
+def _parse_abandoned(text: str, file: str, line: int, problems: list[Problem]) -> bool:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered not in _FALSE:
+        problems.append(Problem(file, line, "abandoned", text, "invalid flag; expected 1 or 0, true or false, "
+                                "yes or no, or empty for 0"))
+    return False
