@@ -11,10 +11,13 @@ import pandas as pd
 
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.errors import InputError, Problem
+from planner.inputs.gaps import report_gaps
 from planner.inputs.holidays import holiday_events
 from planner.inputs.hourly import to_hourly
+from planner.inputs.icalendar_events import read_events_ics
 from planner.inputs.settings import Settings, load_settings
-from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+from planner.inputs.tables import read_cells, read_events, read_venues
+from planner.inputs.traffic import read_traffic
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +30,20 @@ _Result = TypeVar("_Result")
 def load_dataset(path: str | Path) -> Dataset:
     """Read, validate and merge every file of a dataset folder.
 
-    The folder contains ``settings.toml``, ``traffic.csv``, ``cells.csv``,
-    ``venues.csv`` and ``events.csv``. Traffic is brought to hourly values
-    (see :func:`planner.inputs.hourly.to_hourly`). The calendar events of
-    ``events.csv`` (``source`` = ``"calendar"``) are merged with the public
-    holidays of the settings' country from the first hour of traffic to 60
-    days past the last one (``source`` = ``"holidays"``); a generated holiday
-    is skipped when the calendar already has a ``holiday`` event on that day.
+    The folder contains ``settings.toml``, the traffic table, ``cells.csv``,
+    ``venues.csv`` and the events. The traffic table is ``[inputs]
+    traffic_file`` when set, else ``traffic.parquet`` when present, else
+    ``traffic.csv``; it is brought to hourly values (see
+    :func:`planner.inputs.hourly.to_hourly`), its gaps are reported, and
+    under ``[inputs] on_bad_rows = "repair"`` its short gaps are filled (see
+    ``planner.inputs.gaps``). The events are ``[inputs] events_file`` when
+    set, else ``events.csv`` and ``events.ics``, whichever are present (both
+    are read when both are). The calendar events (``source`` =
+    ``"calendar"``) are merged with the public holidays of the settings'
+    country from the first hour of traffic to 60 days past the last one
+    (``source`` = ``"holidays"``); a generated holiday is skipped when the
+    calendar already has a ``holiday`` event on that day. Recurring events
+    of an ``.ics`` file are expanded over the same span.
 
     Raises
     ------
@@ -49,26 +59,41 @@ def load_dataset(path: str | Path) -> Dataset:
     settings = load_settings(folder / "settings.toml")
 
     problems: list[Problem] = []
+    traffic_path = traffic_file(folder, settings)
     cells_result = _collect(problems, read_cells, folder / "cells.csv", settings)
-    venues_result = _collect(problems, read_venues, folder / "venues.csv")
+    venues_result = _collect(problems, read_venues, folder / "venues.csv", settings.inputs)
     venues = venues_result[0] if venues_result else None
-    events_result = _collect(problems, read_events, folder / "events.csv", settings, venues)
     known_cells = cells_result[0]["cell_id"] if cells_result else None
-    traffic_result = _collect(problems, read_traffic, folder / "traffic.csv", settings, known_cells)
+    traffic_result = _collect(problems, read_traffic, traffic_path, settings, known_cells)
+    window = None
+    if traffic_result is not None and not traffic_result[0].empty:
+        window = (traffic_result[0]["timestamp"].min(), traffic_result[0]["timestamp"].max() + HOLIDAY_HORIZON)
+    events_result = _collect(problems, read_event_files, folder, settings, venues, window)
     if problems:
         raise InputError(problems)
 
     cells, cells_quality = cells_result
     venues, venues_quality = venues_result
-    calendar, events_quality = events_result
+    calendar, events_qualities = events_result
     steps, traffic_quality = traffic_result
+    if traffic_path.suffix != ".csv" and (folder / "traffic.csv").is_file():
+        note = f"traffic.csv ignored because the traffic table is {traffic_path.name}"
+        traffic_quality.notes.append(note)
+        logger.warning("%s: %s", folder, note)
 
     hourly, hourly_quality = to_hourly(steps, settings)
-    traffic_quality.imputed_hours = hourly_quality.imputed_hours
-    traffic_quality.missing_hours = hourly_quality.missing_hours
+    repair = settings.inputs.on_bad_rows == "repair"
+    hourly, gaps = report_gaps(hourly, list(settings.measure_names),
+                               settings.inputs.max_interpolated_gap_hours if repair else None)
+    traffic_quality.imputed_hours = {name: hourly_quality.imputed_hours[name] + gaps.filled_hours[name]
+                                     for name in settings.measure_names}
+    traffic_quality.missing_hours = {name: hourly_quality.missing_hours[name] - gaps.filled_hours[name]
+                                     for name in settings.measure_names}
     traffic_quality.notes.extend(hourly_quality.notes)
+    traffic_quality.notes.extend(gaps.notes)
+    events_quality = events_qualities[0]
 
-    quality = DataQuality(tables=[traffic_quality, events_quality, venues_quality, cells_quality])
+    quality = DataQuality(tables=[traffic_quality, *events_qualities, venues_quality, cells_quality])
     silent_cells = sorted(set(cells["cell_id"]) - set(hourly["cell_id"]))
     if silent_cells:
         note = f"cells of cells.csv without traffic rows: {len(silent_cells)} ({', '.join(silent_cells[:20])}"
@@ -90,6 +115,54 @@ def load_dataset(path: str | Path) -> Dataset:
 
     return Dataset(name=settings.name, path=folder, settings=settings, traffic=hourly, events=events,
                    venues=venues, cells=cells, quality=quality)
+
+
+def traffic_file(folder: Path, settings: Settings) -> Path:
+    """Return the traffic table of a dataset folder: the declared one, else Parquet when present, else CSV."""
+    if settings.inputs.traffic_file:
+        return folder / settings.inputs.traffic_file
+    parquet = folder / "traffic.parquet"
+    return parquet if parquet.is_file() else folder / "traffic.csv"
+
+
+def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | None,
+                     window: tuple[pd.Timestamp, pd.Timestamp] | None) -> tuple[pd.DataFrame, list[TableQuality]]:
+    """Read the event files of a folder and merge them; an ``event_id`` must not repeat across files.
+
+    Returns the events sorted by start, and one quality record per file.
+
+    Raises
+    ------
+    InputError
+        Listing the problems of every event file.
+    """
+    if settings.inputs.events_file:
+        paths = [folder / settings.inputs.events_file]
+    else:
+        paths = [path for path in (folder / "events.csv", folder / "events.ics") if path.is_file()]
+        paths = paths or [folder / "events.csv"]
+    problems: list[Problem] = []
+    results = []
+    for path in paths:
+        if path.suffix.lower() == ".ics":
+            result = _collect(problems, read_events_ics, path, settings, venues, window)
+        else:
+            result = _collect(problems, read_events, path, settings, venues)
+        if result is not None:
+            results.append((path, *result))
+    if problems:
+        raise InputError(problems)
+    if len(results) == 1:
+        return results[0][1], [results[0][2]]
+
+    events = pd.concat([frame for _, frame, _ in results], ignore_index=True)
+    repeated = events["event_id"][events["event_id"].duplicated()].unique()
+    if len(repeated):
+        raise InputError([Problem(str(results[-1][0]), None, "event_id", event_id,
+                                  f"the event id is also in {results[0][0].name}; give every event its own id")
+                          for event_id in repeated])
+    events = events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)
+    return events, [quality for _, _, quality in results]
 
 
 def _collect(problems: list[Problem], reader: Callable[..., _Result], *arguments) -> _Result | None:
@@ -119,7 +192,7 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings, hourly: pd.DataF
     duplicate |= generated["event_id"].isin(set(calendar["event_id"]))
     if duplicate.any():
         skipped = ", ".join(generated.loc[duplicate, "event_id"])
-        quality.notes.append(f"generated public holidays skipped because events.csv already has them: "
+        quality.notes.append(f"generated public holidays skipped because the calendar already has them: "
                              f"{int(duplicate.sum())} ({skipped})")
     generated = generated.loc[~duplicate]
     region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")

@@ -1,4 +1,4 @@
-"""Read a CSV file into text and number columns, keeping each row's line number.
+"""Read a CSV file into text columns, keeping each row's line number.
 
 Only an empty field is a missing value: text such as ``NA`` or ``nan`` in a
 number column is reported as invalid instead of being read as missing.
@@ -7,22 +7,34 @@ number column is reported as invalid instead of being read as missing.
 from __future__ import annotations
 
 import csv
+import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from planner.inputs.dialect import SEPARATOR_NAMES, CsvDialect, decode_file, detect_separator
 from planner.inputs.errors import InputError, Problem
+from planner.inputs.numbers import detect_decimal, number_problem, parse_number_text
+from planner.inputs.settings import InputSettings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
 class RawTable:
     """A CSV file as read, before validation.
 
-    ``frame`` has a default RangeIndex. ``lines`` maps each index to its
-    1-based line number in the file (header = line 1). Blank lines are kept
-    out of ``frame`` and listed in ``blank_lines``.
+    ``frame`` has a default RangeIndex and holds every field as stripped
+    text (a Parquet table keeps its column types). ``lines`` maps each index
+    to its 1-based line number in the file (header = line 1); for a Parquet
+    file it is the row number counted the same way. Blank lines are kept out
+    of ``frame`` and listed in ``blank_lines``. ``notes`` say how the file was
+    read when that differs from plain UTF-8 CSV, and ``problems`` hold the
+    problems of the whole file found after the header (such as mixed decimal
+    marks), which no repair can fix.
     """
 
     file: str
@@ -31,16 +43,24 @@ class RawTable:
     columns_found: list[str]
     blank_lines: list[int] = field(default_factory=list)
     rows_read: int = 0
+    dialect: CsvDialect | None = None
+    decimal: str = "."
+    decimal_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def read_csv_table(path: str | Path, required: list[str], text_columns: list[str],
-                   column_reasons: dict[str, str] | None = None) -> RawTable:
+                   column_reasons: dict[str, str] | None = None, inputs: InputSettings | None = None,
+                   number_columns: list[str] | None = None) -> RawTable:
     """Read a CSV file, checking its header first.
 
     Parameters
     ----------
     path : str or Path
-        The CSV file, UTF-8, comma separated, with a header line.
+        The CSV file with a header line. Its encoding, separator and decimal
+        mark are detected unless ``inputs`` declares them (see
+        ``planner.inputs.dialect`` and ``planner.inputs.numbers``).
     required : list of str
         Columns that must be in the header.
     text_columns : list of str
@@ -49,17 +69,79 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
         :func:`parse_numbers`.
     column_reasons : dict, optional
         Why a required column is needed, added to its missing-column problem.
+    inputs : InputSettings, optional
+        The ``[inputs]`` settings; detection for every field when omitted.
+    number_columns : list of str, optional
+        The columns whose fields decide the decimal mark; by default the
+        required columns that are not text.
 
     Raises
     ------
     InputError
-        If the file is missing, unreadable, has no header, repeats a column
-        name or lacks a required column (one problem per missing column,
-        listing the columns found).
+        If the file is missing, cannot be decoded, has no header, repeats a
+        column name, lacks a required column (one problem per missing column,
+        listing the columns found) or has lines with more or fewer fields than
+        the header (one problem per line).
     """
     path = Path(path)
     file = str(path)
-    header = _read_header(path)
+    inputs = inputs or InputSettings()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(file, None, None, None, "file not found; every dataset folder needs this file")]) from None
+    text, encoding, encoding_detected = decode_file(data, file, inputs.encoding)
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise InputError([Problem(file, 1, None, None, "the file is empty; the first line must be the header")])
+    separator, separator_detected = detect_separator(first_line, required, inputs.separator)
+    dialect = CsvDialect(encoding, separator, encoding_detected, separator_detected)
+
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    header = [name.strip() for name in next(records)]
+    check_header(file, header, required, column_reasons, dialect)
+
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    blank_lines: list[int] = []
+    ragged: list[Problem] = []
+    line = records.line_num
+    for record in records:
+        first = line + 1
+        line = records.line_num
+        if not any(field.strip() for field in record):
+            blank_lines.append(first)
+            continue
+        if len(record) != len(header):
+            ragged.append(Problem(file, first, None, separator.join(record),
+                                  f"the line has {len(record)} fields but the header has {len(header)}; "
+                                  f"quote a field that contains the separator ({SEPARATOR_NAMES[separator]}), "
+                                  "and give every line as many fields as the header"))
+            continue
+        rows.append([field.strip() for field in record])
+        row_lines.append(first)
+    if ragged:
+        raise InputError(ragged)
+
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    for name in header:
+        frame[name] = frame[name].astype(object)
+    lines = pd.Series(np.array(row_lines, dtype=np.int64), index=frame.index)
+    table = RawTable(file=file, frame=frame, lines=lines, columns_found=header, blank_lines=blank_lines,
+                     rows_read=len(rows) + len(blank_lines), dialect=dialect)
+
+    numbers = [name for name in (number_columns or [c for c in required if c not in text_columns]) if name in header]
+    _resolve_decimal(table, numbers, inputs.decimal)
+    logger.info("%s: read with %s, decimal mark %r", file, dialect.describe(), table.decimal)
+    if not dialect.is_plain or table.decimal != ".":
+        table.notes.append(f"read with {dialect.describe()}, decimal mark {table.decimal!r} "
+                           f"({'declared' if inputs.decimal != 'auto' else table.decimal_reason})")
+    return table
+
+
+def check_header(file: str, header: list[str], required: list[str], column_reasons: dict[str, str] | None,
+                 dialect: CsvDialect | None = None) -> None:
+    """Raise ``InputError`` for each repeated column name and each missing required column."""
     problems = []
     repeated = sorted({name for name in header if header.count(name) > 1})
     for name in repeated:
@@ -67,56 +149,34 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
                                                      "rename or remove the extra column"))
     found = ", ".join(header) if header else "(none)"
     reasons = column_reasons or {}
+    hint = ""
+    if dialect is not None and len(header) == 1:
+        hint = (f" The header has one field with the {SEPARATOR_NAMES[dialect.separator]} separator; "
+                "check the separator, or declare it with [inputs] separator in settings.toml.")
     for name in required:
         if name not in header:
             reason = f" because {reasons[name]}" if name in reasons else ""
             problems.append(Problem(file, 1, name, None,
-                                    f"missing column; the header has: {found}. Add the column {name!r}{reason}"))
+                                    f"missing column; the header has: {found}. Add the column {name!r}{reason}.{hint}"))
     if problems:
         raise InputError(problems)
 
-    dtypes = {name: str for name in text_columns if name in header}
-    try:
-        frame = pd.read_csv(path, header=0, names=header, dtype=dtypes, keep_default_na=False, na_values=[""],
-                            skip_blank_lines=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError([Problem(file, None, None, None,
-                                  f"the file is not valid UTF-8 ({error.reason} at byte {error.start}); "
-                                  "save it as UTF-8")]) from None
-    except pd.errors.ParserError as error:
-        raise InputError([Problem(file, None, None, None,
-                                  f"invalid CSV: {error}; every line needs as many fields as the header")]) from None
-
-    lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(False, index=frame.index)
-    blank_lines = [int(line) for line in lines[blank]]
-    rows_read = len(frame)
-    frame = frame.loc[~blank].reset_index(drop=True)
-    lines = lines.loc[~blank].reset_index(drop=True)
-
-    for name in dtypes:
-        frame[name] = frame[name].fillna("").astype(str).str.strip()
-    return RawTable(file=file, frame=frame, lines=lines, columns_found=header,
-                    blank_lines=blank_lines, rows_read=rows_read)
-
 
 def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
-    """Return a column as float64, NaN where empty, with a problem per value that is not a finite number."""
+    """Return a column as float64, NaN where empty, with a problem per value that is not a finite number.
+
+    Text is read with the table's decimal mark (see ``planner.inputs.numbers``).
+    """
     values = table.frame[column]
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
+        bad = pd.Series(np.isinf(numbers.to_numpy()), index=values.index)
         text = values
     else:
         text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
-        numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-        text = text.where(text != "")
-    bad = (text.notna() & numbers.isna()) | np.isinf(numbers)
-    problems = [
-        Problem(table.file, int(table.lines[index]), column, _plain(text[index]),
-                "invalid number; write a plain decimal number such as 12.5 (dot as decimal separator), "
-                "or leave the field empty when the value is missing")
-        for index in numbers.index[bad]
-    ]
+        numbers, bad = parse_number_text(text, table.decimal)
+    problems = [number_problem(table.file, int(table.lines[index]), column, _plain(text[index]), table.decimal)
+                for index in numbers.index[bad]]
     return numbers.where(~bad), problems
 
 
@@ -137,19 +197,21 @@ def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 4
     return f"{word} {', '.join(parts)}"
 
 
-def _read_header(path: Path) -> list[str]:
-    file = str(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-    except FileNotFoundError:
-        raise InputError([Problem(file, None, None, None, "file not found; every dataset folder needs this file")]) from None
-    except UnicodeDecodeError as error:
-        raise InputError([Problem(file, 1, None, None,
-                                  f"the file is not valid UTF-8 ({error.reason}); save it as UTF-8")]) from None
-    if not header:
-        raise InputError([Problem(file, 1, None, None, "the file is empty; the first line must be the header")])
-    return [name.strip() for name in header]
+def _resolve_decimal(table: RawTable, columns: list[str], declared: str) -> None:
+    """Set the table's decimal mark, or add a problem for a file that mixes decimal marks."""
+    if declared != "auto":
+        table.decimal, table.decimal_reason = declared, "declared"
+        return
+    fields = pd.concat([table.frame[name] for name in columns], ignore_index=True) if columns else pd.Series([], dtype=object)
+    fields = fields[fields.notna() & (fields != "")].astype(str)
+    decimal, reason = detect_decimal(fields, table.dialect.separator if table.dialect else ",")
+    table.decimal_reason = reason
+    if decimal is not None:
+        table.decimal = decimal
+        return
+    table.problems.append(Problem(table.file, None, ", ".join(columns), None,
+                                  f"cannot tell the decimal mark: {reason}; write every number with the same "
+                                  "decimal mark, or declare it with [inputs] decimal = \".\" or \",\" in settings.toml"))
 
 
 def _plain(value):

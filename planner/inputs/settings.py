@@ -7,6 +7,7 @@ under ``[assumptions]`` with its reason, so that the report can show it.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ MeasureKind = Literal["volume", "rate"]
 MEASURE_KINDS: tuple[str, ...] = ("volume", "rate")
 ROLES: tuple[str, ...] = ("supervision_engineer", "customer_care_agent")
 QUEUE_MODELS: tuple[str, ...] = ("erlang_c", "erlang_a")
+SEPARATORS: tuple[str, ...] = ("auto", ",", ";", "\t", "|")
+DECIMAL_MARKS: tuple[str, ...] = ("auto", ".", ",")
+DATE_FORMATS: tuple[str, ...] = ("auto", "iso", "day_first", "month_first")
+BAD_ROW_POLICIES: tuple[str, ...] = ("reject_file", "repair")
+NONEXISTENT_TIME_POLICIES: tuple[str, ...] = ("reject", "shift_forward")
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,37 @@ class StaffingSettings:
 
 
 @dataclass(frozen=True)
+class InputSettings:
+    """How the input files are read: their dialect and what to do with bad rows.
+
+    Every field defaults to detection or to the strict choice. ``"auto"``
+    detects the separator, decimal mark and encoding from the whole file and
+    the date format from the whole column (see ``planner.inputs.dialect`` and
+    ``planner.inputs.dates``). ``on_bad_rows`` applies to the traffic table:
+    ``"reject_file"`` raises ``InputError`` listing every bad row, and
+    ``"repair"`` keeps the file, repairs what it can and counts every repair
+    and rejection in ``TableQuality``. ``max_interpolated_gap_hours`` is the
+    longest run of missing hours that ``"repair"`` fills by linear
+    interpolation. ``nonexistent_local_time`` says what a local time in the
+    skipped spring hour becomes: an error (``"reject"``) or the same instant
+    one gap later (``"shift_forward"``, 02:10 becomes 03:10 in Europe/Paris).
+    ``traffic_file`` and ``events_file`` name the files in the dataset folder;
+    empty means the defaults ``traffic.parquet`` or ``traffic.csv``, and
+    ``events.csv`` and/or ``events.ics``.
+    """
+
+    separator: str = "auto"
+    decimal: str = "auto"
+    encoding: str = "auto"
+    date_format: str = "auto"
+    on_bad_rows: str = "reject_file"
+    max_interpolated_gap_hours: int = 3
+    nonexistent_local_time: str = "reject"
+    traffic_file: str = ""
+    events_file: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a dataset's ``settings.toml`` declares."""
 
@@ -120,6 +157,7 @@ class Settings:
     staffing: StaffingSettings
     assumptions: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    inputs: InputSettings = field(default_factory=InputSettings)
 
     def measure(self, name: str) -> Measure:
         """Return the measure called ``name``, or raise ``KeyError`` naming the known ones."""
@@ -223,10 +261,39 @@ class _Reader:
             self.fail("assumptions", assumptions, "expected a table of \"dotted.key\" = \"why this value is assumed\"")
             assumptions = {}
 
+        inputs = self._inputs()
         return Settings(
             name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
             subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
-            capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path,
+            capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path, inputs=inputs,
+        )
+
+    def _inputs(self) -> InputSettings:
+        table = self.raw.get("inputs", {})
+        default = InputSettings()
+
+        def choice(key: str, allowed: tuple[str, ...]) -> str:
+            listed = ", ".join(repr(value) for value in allowed)
+            value = self.get(table, "inputs", key, str, default=getattr(default, key),
+                             check=lambda v: v in allowed, expected=f"one of {listed}")
+            return getattr(default, key) if value is None else value
+
+        encoding = self.get(table, "inputs", "encoding", str, default="auto", check=_known_encoding,
+                            expected="\"auto\" or a Python codec name such as \"utf-8\" or \"cp1252\"")
+        gap_hours = self.get(table, "inputs", "max_interpolated_gap_hours", int, default=3,
+                             check=lambda v: v >= 0, expected="a whole number of hours >= 0, such as 3")
+        file_name = lambda v: v == "" or (Path(v).name == v and v not in (".", ".."))  # noqa: E731
+        traffic_file = self.get(table, "inputs", "traffic_file", str, default="", check=file_name,
+                                expected="a file name in the dataset folder, such as \"traffic.parquet\"")
+        events_file = self.get(table, "inputs", "events_file", str, default="", check=file_name,
+                               expected="a file name in the dataset folder, such as \"events.ics\"")
+        return InputSettings(
+            separator=choice("separator", SEPARATORS), decimal=choice("decimal", DECIMAL_MARKS),
+            encoding=encoding or "auto", date_format=choice("date_format", DATE_FORMATS),
+            on_bad_rows=choice("on_bad_rows", BAD_ROW_POLICIES),
+            max_interpolated_gap_hours=3 if gap_hours is None else gap_hours,
+            nonexistent_local_time=choice("nonexistent_local_time", NONEXISTENT_TIME_POLICIES),
+            traffic_file=traffic_file or "", events_file=events_file or "",
         )
 
     def _timezone(self, dataset: dict[str, Any]) -> ZoneInfo | None:
@@ -355,3 +422,13 @@ class _Reader:
                 start_time = time(0, 0)
             shifts.append(Shift(name=name or "", start=start_time, duration_hours=float(hours or 8)))
         return tuple(shifts)
+
+
+def _known_encoding(name: str) -> bool:
+    if name == "auto":
+        return True
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True

@@ -1,21 +1,99 @@
-"""Parse ISO 8601 timestamp columns into tz-aware values in the dataset's time zone.
+"""Parse timestamp columns into tz-aware values in the dataset's time zone.
 
 A timestamp with a UTC offset (``2024-10-27T02:00:00+02:00``) is exact and is
-converted to the dataset time zone. A timestamp without an offset is local
-wall-clock time in that zone. Such a time can be ambiguous (the hour repeated
-when clocks go back in autumn) or non-existent (the hour skipped when clocks
-go forward in spring).
+converted to the dataset time zone: an offset in the file always wins. A
+timestamp without an offset is local wall-clock time in that zone. Such a
+time can be ambiguous (the hour repeated when clocks go back in autumn) or
+non-existent (the hour skipped when clocks go forward in spring); the rules
+for both are in :func:`parse_timestamp_column`. Numeric dates such as
+``05/01/2024 14:30`` are first rewritten as ISO 8601 by
+``planner.inputs.dates``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
+from planner.inputs.dates import normalize_dates
 from planner.inputs.errors import Problem
 
 # A time of day followed by "Z" or a "+HH:MM" / "-HHMM" / "+HH" offset.
 _OFFSET_PATTERN = r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+@dataclass
+class TimestampColumn:
+    """A parsed timestamp column and what parsing found.
+
+    ``row_problems`` maps the index of each row whose own value is bad
+    (missing, invalid, non-existent) to its problem; such a row could be
+    rejected alone. ``file_problems`` are problems of the whole column (mixed
+    formats or offsets), which no repair can fix. ``shifted`` lists the rows
+    moved forward out of the skipped spring hour.
+    """
+
+    values: pd.Series
+    row_problems: dict[int, Problem] = field(default_factory=dict)
+    file_problems: list[Problem] = field(default_factory=list)
+    shifted: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return sorted([*self.file_problems, *self.row_problems.values()], key=lambda problem: problem.row or 0)
+
+
+def parse_timestamp_column(values: pd.Series, timezone, file: str, column: str, lines: pd.Series,
+                           groups: pd.Series | None = None, date_format: str = "auto",
+                           nonexistent: str = "reject") -> TimestampColumn:
+    """Parse a timestamp column, from text or from datetime values.
+
+    Parameters
+    ----------
+    values : Series
+        Text as read from the file (empty string or NaN where missing), or
+        datetime64 values from a Parquet file. Naive datetimes are local
+        wall-clock time, like text without an offset; tz-aware ones are exact.
+    timezone : zoneinfo.ZoneInfo
+        The dataset time zone.
+    file, column : str
+        Where the values come from, for the problems.
+    lines : Series of int
+        The 1-based line number of each value in the file (header = line 1).
+    groups : Series, optional
+        A series key such as ``cell_id``. A local time written twice in the
+        repeated autumn hour is summer time at its first occurrence in the
+        key's rows (file order) and standard time at the second. Without
+        ``groups`` every ambiguous local time is read as summer time.
+    date_format : str
+        ``[inputs] date_format``: ``"auto"``, ``"iso"``, ``"day_first"`` or
+        ``"month_first"``.
+    nonexistent : str
+        ``"reject"``: a local time in the skipped spring hour is a row
+        problem. ``"shift_forward"``: it is moved forward by the length of
+        the gap (one hour in Europe/Paris, so 02:10 becomes 03:10), which is
+        the instant a clock that was not changed meant, and listed in
+        ``shifted``.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return _from_datetimes(values, timezone, file, column, lines, groups, nonexistent)
+    text = values.fillna("").astype(str).str.strip()
+    dates = normalize_dates(text, file, column, lines, date_format)
+    timestamps, problems, mixed, shifted = _parse_iso(dates.text, timezone, file, column, lines, groups,
+                                                      nonexistent)
+    disagreeing = {problem.row for problem in dates.problems}
+    result = TimestampColumn(values=timestamps, file_problems=list(dates.problems), shifted=shifted,
+                             notes=list(dates.notes))
+    result.file_problems += [problem for problem in mixed if problem.row not in disagreeing]
+    for index, problem in problems:
+        if problem.row not in disagreeing:
+            result.row_problems[int(index)] = problem
+    if disagreeing:
+        result.values = result.values.where(~lines.isin(disagreeing))
+    return result
 
 
 def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
@@ -47,14 +125,26 @@ def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
         One per missing, invalid or non-existent value. When some values have
         an offset and others do not, one per value of the less common form.
     """
-    text = values.fillna("").astype(str).str.strip()
-    problems: list[Problem] = []
+    result = parse_timestamp_column(values, timezone, file, column, lines, groups)
+    return result.values, result.problems
+
+
+def _parse_iso(text: pd.Series, timezone, file: str, column: str, lines: pd.Series, groups: pd.Series | None,
+               nonexistent: str) -> tuple[pd.Series, list[tuple[int, Problem]], list[Problem], list[int]]:
+    """Parse ISO 8601 text.
+
+    Returns the timestamps, the (index, problem) pairs of bad values, the
+    problems of a column that mixes values with and without an offset, and
+    the shifted rows.
+    """
+    mixed: list[Problem] = []
+    problems: list[tuple[int, Problem]] = []
 
     empty = text == ""
     for index in text.index[empty]:
-        problems.append(Problem(file, int(lines[index]), column, "",
-                                "missing timestamp; write the start of the interval in ISO 8601, "
-                                "such as 2024-03-31T01:00:00+01:00"))
+        problems.append((index, Problem(file, int(lines[index]), column, "",
+                                        "missing timestamp; write the start of the interval in ISO 8601, "
+                                        "such as 2024-03-31T01:00:00+01:00")))
 
     # Parse each distinct text once: in a traffic file every cell repeats the same timestamps.
     codes, uniques = pd.factorize(text)
@@ -67,42 +157,89 @@ def parse_timestamps(values: pd.Series, timezone, file: str, column: str,
     without_offset = ~has_offset & ~empty
     exact = pd.Series(unique_exact.array.take(codes), index=text.index)
     naive = pd.Series(unique_naive.array.take(codes), index=text.index)
-    local = _localize(naive, timezone, groups)
+    local, shifted = _localize(naive, timezone, groups, nonexistent)
     result = exact.dt.tz_convert(timezone).where(has_offset, local)
 
     odd = pd.Series(False, index=text.index)
     if has_offset.any() and without_offset.any():
         odd, mixed_problems = _mixed_offset_problems(text, has_offset, without_offset, file, column, lines)
-        problems.extend(mixed_problems)
+        mixed.extend(mixed_problems)
         result = result.where(~odd)
 
     skipped = naive.notna() & local.isna() & ~odd
     for index in text.index[skipped]:
-        problems.append(Problem(
-            file, int(lines[index]), column, text[index],
-            f"local time does not exist in {timezone.key} because clocks jump forward at the "
-            "daylight-saving change; add the UTC offset to every timestamp, such as "
-            "2024-03-31T03:10:00+02:00"))
+        problems.append((index, _nonexistent_problem(file, int(lines[index]), column, text[index], timezone)))
 
     invalid = ((has_offset & exact.isna()) | (without_offset & naive.isna())) & ~odd
     for index in text.index[invalid]:
-        problems.append(Problem(file, int(lines[index]), column, text[index],
-                                "invalid timestamp; expected ISO 8601 such as 2024-03-31T01:00:00+01:00 "
-                                "or 2024-03-31 01:00:00"))
+        problems.append((index, Problem(file, int(lines[index]), column, text[index],
+                                        "invalid timestamp; expected ISO 8601 such as 2024-03-31T01:00:00+01:00 "
+                                        "or 2024-03-31 01:00:00, or a day-first date such as 31/03/2024 01:00")))
 
     # One resolution for every table, whatever precision the text had.
-    return result.dt.as_unit("us"), problems
+    shifted_rows = [int(index) for index in text.index[shifted & without_offset & ~odd]]
+    return result.dt.as_unit("us"), problems, mixed, shifted_rows
 
 
-def _localize(naive: pd.Series, timezone, groups: pd.Series | None) -> pd.Series:
-    """Localize wall-clock times; a skipped spring time becomes NaT."""
+def _from_datetimes(values: pd.Series, timezone, file: str, column: str, lines: pd.Series,
+                    groups: pd.Series | None, nonexistent: str) -> TimestampColumn:
+    """Parse datetime64 values: tz-aware ones are converted, naive ones localized like text."""
+    result = TimestampColumn(values=pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[us, {timezone.key}]"))
+    if getattr(values.dt, "tz", None) is not None:
+        result.values = values.dt.tz_convert(timezone).dt.as_unit("us")
+        skipped = pd.Series(False, index=values.index)
+        shifted = pd.Series(False, index=values.index)
+    else:
+        local, shifted = _localize(values, timezone, groups, nonexistent)
+        result.values = local.dt.as_unit("us")
+        skipped = values.notna() & local.isna()
+    for index in values.index[values.isna()]:
+        result.row_problems[int(index)] = Problem(file, int(lines[index]), column, None,
+                                                  "missing timestamp; every row needs the start of its interval")
+    for index in values.index[skipped]:
+        result.row_problems[int(index)] = _nonexistent_problem(file, int(lines[index]), column,
+                                                               str(values[index]), timezone)
+    result.shifted = [int(index) for index in values.index[shifted]]
+    return result
+
+
+def _nonexistent_problem(file: str, line: int, column: str, value: str, timezone) -> Problem:
+    return Problem(file, line, column, value,
+                   f"local time does not exist in {timezone.key} because clocks jump forward at the "
+                   "daylight-saving change; add the UTC offset to every timestamp, such as "
+                   "2024-03-31T03:10:00+02:00, or set [inputs] nonexistent_local_time = \"shift_forward\"")
+
+
+def _localize(naive: pd.Series, timezone, groups: pd.Series | None,
+              nonexistent: str = "reject") -> tuple[pd.Series, pd.Series]:
+    """Localize wall-clock times; return them and which ones were shifted out of the spring gap.
+
+    A skipped spring time becomes NaT, or with ``nonexistent="shift_forward"``
+    the time one gap length later.
+    """
     if groups is None:
         summer_time = np.ones(len(naive), dtype=bool)
     else:
         # The n-th occurrence of the same local time in a series' rows: 0 is summer time.
         occurrence = naive.groupby([groups, naive], sort=False, dropna=False).cumcount()
         summer_time = (occurrence == 0).to_numpy()
-    return naive.dt.tz_localize(timezone, ambiguous=summer_time, nonexistent="NaT")
+    local = naive.dt.tz_localize(timezone, ambiguous=summer_time, nonexistent="NaT")
+    skipped = naive.notna() & local.isna()
+    if nonexistent != "shift_forward" or not skipped.any():
+        return local, pd.Series(False, index=naive.index)
+    # The gap's length is the change of UTC offset across it (one hour in Europe/Paris).
+    gap = _gap_lengths(naive[skipped], timezone)
+    moved = (naive[skipped] + gap).dt.tz_localize(timezone, ambiguous=True, nonexistent="NaT")
+    local = local.where(~skipped, moved)
+    return local, skipped & local.notna()
+
+
+def _gap_lengths(naive: pd.Series, timezone) -> pd.Series:
+    before = (naive - pd.Timedelta(hours=3)).dt.tz_localize(timezone, ambiguous=True, nonexistent="shift_backward")
+    after = (naive + pd.Timedelta(hours=3)).dt.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+    offset_before = before.apply(lambda moment: moment.utcoffset())
+    offset_after = after.apply(lambda moment: moment.utcoffset())
+    return (offset_after - offset_before).astype("timedelta64[us]")
 
 
 def _mixed_offset_problems(text: pd.Series, has_offset: pd.Series, without_offset: pd.Series,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,15 @@ from planner.inputs.schemas import CHECK_MESSAGES
 
 # The column a row-wise check is reported under, for checks that read several columns.
 _REPORTED_COLUMN = {"end_after_start": "end", "attendance_order": "expected_attendance"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failing field: the check's name, the row's index in the frame and the problem to report."""
+
+    check: str
+    index: int | None
+    problem: Problem
 
 
 def validate_table(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTable,
@@ -48,24 +58,41 @@ def validate_table(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTa
     rejected : dict
         Index of each rejected row to the name of the first check it failed.
     """
+    problems: list[Problem] = []
+    rejected: dict[int, str] = {}
+    for failure in table_failures(frame, schema, table, reported, messages):
+        if failure.check in reject_checks and failure.index is not None:
+            rejected.setdefault(failure.index, failure.check)
+        else:
+            problems.append(failure.problem)
+    problems.sort(key=lambda problem: (problem.row or 0, problem.column or ""))
+    return problems, rejected
+
+
+def table_failures(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTable,
+                   reported: Collection[tuple[int, str]] = (),
+                   messages: dict[str, str] | None = None) -> list[Failure]:
+    """Validate ``frame`` lazily and return every failing field with its check's name.
+
+    The parameters are those of :func:`validate_table`.
+    """
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
         cases = error.failure_cases
     else:
-        return [], {}
+        return []
 
     skip = set(reported)
     messages = {**CHECK_MESSAGES, **(messages or {})}
-    problems: list[Problem] = []
-    rejected: dict[int, str] = {}
+    failures: list[Failure] = []
     seen: set[tuple[int, str, str]] = set()
     first_occurrences: dict[tuple[str, ...], dict[int, int]] = {}
     for case in cases.itertuples(index=False):
         check = str(case.check)
         if pd.isna(case.index):
-            problems.append(Problem(table.file, None, _text(case.column), _plain(case.failure_case),
-                                    f"failed check {check}"))
+            failures.append(Failure(check, None, Problem(table.file, None, _text(case.column),
+                                                         _plain(case.failure_case), f"failed check {check}")))
             continue
         index = int(case.index)
         column = _REPORTED_COLUMN.get(check, str(case.column))
@@ -85,13 +112,9 @@ def validate_table(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTa
             if check == "end_after_start":
                 message = f"{message} (start {_text(table.frame.at[index, 'start'])})"
         seen.add((index, column, check))
-        if check in reject_checks:
-            rejected.setdefault(index, check)
-            continue
-        problems.append(Problem(table.file, int(table.lines[index]), column, _original(table, frame, index, column),
-                                message))
-    problems.sort(key=lambda problem: (problem.row or 0, problem.column or ""))
-    return problems, rejected
+        failures.append(Failure(check, index, Problem(table.file, int(table.lines[index]), column,
+                                                      _original(table, frame, index, column), message)))
+    return failures
 
 
 def _first_occurrence(frame: pd.DataFrame, keys: list[str]) -> dict[int, int]:

@@ -117,7 +117,7 @@ def test_load_merges_calendar_and_holidays(dataset_folder):
     assert "holiday-2024-07-14" not in events.index
     assert events.loc["holiday-2024-08-15", "source"] == "holidays"
     notes = " | ".join(dataset.quality.table("events").notes)
-    assert "generated public holidays skipped because events.csv already has them: 1 (holiday-2024-07-14)" in notes
+    assert "generated public holidays skipped because the calendar already has them: 1 (holiday-2024-07-14)" in notes
 
 
 def test_load_lists_problems_of_every_file(dataset_folder, bad_data):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -135,28 +136,45 @@ def test_venues_range_and_id_checks(tmp_path):
         (2, "latitude"), (2, "capacity_people"), (3, "venue_id"), (3, "longitude")}
 
 
-def test_traffic_negative_and_duplicate_rejected(settings, tmp_path):
+_NEGATIVE_AND_DUPLICATE = ("cell_id,timestamp,calls\n"
+                           "cell-a,2024-01-10T10:00:00+01:00,5\n"
+                           "cell-a,2024-01-10T10:10:00+01:00,-2\n"
+                           "cell-a,2024-01-10T10:20:00+01:00,7\n"
+                           "cell-a,2024-01-10T10:00:00+01:00,9\n"
+                           "\n"
+                           "cell-a,2024-01-10T10:30:00+01:00,\n")
+
+
+def test_traffic_negative_and_duplicate_listed(settings, tmp_path):
     # Synthetic: line 3 is negative, line 5 repeats line 2's cell and time, line 6 is blank.
     path = tmp_path / "traffic.csv"
-    path.write_text("cell_id,timestamp,calls\n"
-                    "cell-a,2024-01-10T10:00:00+01:00,5\n"
-                    "cell-a,2024-01-10T10:10:00+01:00,-2\n"
-                    "cell-a,2024-01-10T10:20:00+01:00,7\n"
-                    "cell-a,2024-01-10T10:00:00+01:00,9\n"
-                    "\n"
-                    "cell-a,2024-01-10T10:30:00+01:00,\n", encoding="utf-8")
+    path.write_text(_NEGATIVE_AND_DUPLICATE, encoding="utf-8")
 
-    traffic, quality = read_traffic(path, settings)
+    problems = _problems(lambda: read_traffic(path, settings))
+
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [
+        (3, "calls", -2.0), (5, "timestamp", "2024-01-10T10:00:00+01:00")]
+    assert "negative traffic value" in problems[0].message
+    assert "line 2 has the same cell_id and timestamp, with different values" in problems[1].message
+
+
+def test_traffic_negative_and_duplicate_repaired(settings, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text(_NEGATIVE_AND_DUPLICATE, encoding="utf-8")
+    repair = replace(settings, inputs=replace(settings.inputs, on_bad_rows="repair"))
+
+    traffic, quality = read_traffic(path, repair)
 
     assert quality.rows_read == 6
-    assert quality.rows_rejected == 3
+    assert quality.rows_repaired == 1
+    assert quality.rows_rejected == 2
     assert quality.rows_accepted == 3
-    assert quality.rows_read == quality.rows_accepted + quality.rows_repaired + quality.rows_rejected
-    assert list(traffic["calls"].fillna(-1)) == [5.0, 7.0, -1.0]
-    assert quality.missing_values == {"calls": 1}
+    assert list(traffic["calls"].fillna(-1)) == [5.0, -1.0, 7.0, -1.0]
+    assert quality.missing_values == {"calls": 2}
     notes = " | ".join(quality.notes)
-    assert "rows rejected because a value is negative: 1 (line 3)" in notes
-    assert "rows rejected because an earlier line has the same cell_id and timestamp: 1 (line 5)" in notes
+    assert "values set to missing because they are negative (calls): 1 (line 3: -2.0)" in notes
+    assert ("rows rejected because an earlier line has the same cell_id and timestamp (the first row is kept) "
+            "(timestamp): 1 (line 5: '2024-01-10T10:00:00+01:00')") in notes
     assert "blank lines rejected: 1 (line 6)" in notes
 
 
