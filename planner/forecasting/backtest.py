@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.model import EventForecaster
+from planner.forecasting.references import reference_models
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week, week_of
@@ -112,8 +113,13 @@ def run_backtest(dataset: Dataset, weeks: int | Sequence[Week], models: Sequence
 
 
 def available_models() -> dict[str, ModelFunction]:
-    """Return the models a backtest can compare, by name."""
-    return {"planner": planner_model, REFERENCE_MODEL: same_hour_last_week}
+    """Return the models a backtest can compare, by name.
+
+    Besides planner and the same hour last week, the reference models of
+    ``planner.forecasting.references`` are listed; they need the ``bench``
+    extra and raise ImportError naming it when it is missing.
+    """
+    return {"planner": planner_model, REFERENCE_MODEL: same_hour_last_week, **reference_models()}
 
 
 def planner_model(dataset: Dataset, week: Week) -> pd.DataFrame:

@@ -66,6 +66,13 @@ class EventForecaster:
         At a venue with no history, cells within this distance of the venue
         (and always the nearest cell) receive the effect borrowed from other
         venues.
+    time_of_day_bandwidth_hours : float, default 3.0
+        Past events at the same venue weigh less the further their start time
+        of day is from the new event's (a Gaussian kernel of this width);
+        0 gives every past event the same weight.
+    duration_bandwidth_hours : float, default 0.5
+        Likewise for the difference in duration, so that the end of the event
+        is matched too; 0 turns it off.
     venue_reach_m : float, default 3000.0
         Cells farther than this from a venue are never counted as affected by
         its events, whatever their traffic did on event days. A crowd does not
@@ -75,7 +82,8 @@ class EventForecaster:
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
-                 footprint_radius_m: float = 500.0, venue_reach_m: float = 3000.0) -> None:
+                 footprint_radius_m: float = 500.0, venue_reach_m: float = 3000.0,
+                 time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5) -> None:
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -83,6 +91,8 @@ class EventForecaster:
         self.trend_damping = trend_damping
         self.footprint_radius_m = footprint_radius_m
         self.venue_reach_m = venue_reach_m
+        self.time_of_day_bandwidth_hours = time_of_day_bandwidth_hours
+        self.duration_bandwidth_hours = duration_bandwidth_hours
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
@@ -160,11 +170,11 @@ class EventForecaster:
         error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
 
         past_events = self._past_events(index, observed, in_sample, clean)
-        profiles = self._learn_profiles(past_events, cells)
+        profiles, groups = self._learn_profiles(past_events, cells)
         logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
                     len(past_events), origin.isoformat())
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
-                           profiles=profiles, level=level)
+                           profiles=profiles, groups=groups, level=level)
 
     def _baseline(self, clean: np.ndarray, index: pd.DatetimeIndex, rows: np.ndarray, growth: np.ndarray) -> np.ndarray:
         profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
@@ -186,6 +196,7 @@ class EventForecaster:
             if np.isnan(excess).all():
                 continue
             attendance = float(_get(event, "expected_attendance"))
+            start_hour = _hour_of_day(event.start, index.tz)
             placebos = {}
             for shift in PLACEBO_SHIFTS_WEEKS:
                 rows = window.rows + 168 * shift
@@ -194,9 +205,11 @@ class EventForecaster:
                 placebo_excess = self._excess(rows, observed, in_sample)
                 if not np.isnan(placebo_excess).all():
                     placebos[shift] = PastEvent(event.event_id, event.kind, event.venue_id or "", attendance,
-                                                window.positions, placebo_excess)
+                                                window.positions, placebo_excess, start_hour)
             past.append((PastEvent(event_id=event.event_id, kind=event.kind, venue_id=event.venue_id or "",
-                                   attendance=attendance, positions=window.positions, excess=excess), placebos))
+                                   attendance=attendance, positions=window.positions, excess=excess,
+                                   start_hour=start_hour, duration_hours=_hours(event.end - event.start)),
+                         placebos))
         return past
 
     @staticmethod
@@ -206,7 +219,9 @@ class EventForecaster:
         local_level = _positive(np.nanmean(in_sample[nearby], axis=0))
         return (observed[rows] - in_sample[rows]) / local_level[None, :]
 
-    def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]], cells: list[str]) -> dict:
+    def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
+                        cells: list[str]) -> tuple[dict, dict]:
+        """Learn one profile per group of past events; return the profiles and each venue group's members."""
         profiles: dict[tuple, EffectProfile] = {}
         groups: dict[tuple, list] = {}
         for event, placebos in past_events:
@@ -234,7 +249,7 @@ class EventForecaster:
             travelling.setdefault(("all",), []).append((single, single_placebos))
         for key, members in travelling.items():
             profiles[key] = learn_profile(*_split(members))
-        return profiles
+        return profiles, groups
 
     # -- forecasting -----------------------------------------------------------------------------
 
@@ -315,6 +330,8 @@ class EventForecaster:
                     notes.append(f"{event.event_id}: no event-free week lies around the past events it is "
                                  f"learned from, so its effect on {measure} could not be told apart from noise "
                                  f"and is used as measured")
+                if profile.affected.any():
+                    profile = self._weighted_by_similarity(profile, fit.groups[key], event)
                 return profile, pooling, None
         if not venue:
             notes.append(f"{event.event_id}: no past {event.kind} event in the history of {measure}; "
@@ -349,18 +366,39 @@ class EventForecaster:
         return _haversine_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
                             cell_table["latitude"].to_numpy(float), cell_table["longitude"].to_numpy(float))
 
+    def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
+        """Re-learn a group's profile for one event, weighting the past events that resemble it.
+
+        Past events weigh by how close their duration and their start time of
+        day are to the new event's (Gaussian kernels). Events of the same
+        duration line up at their end as well as at their start, and a crowd
+        leaving at 16:00 meets other background traffic than one leaving at
+        23:00. The cells stay those the whole group showed as affected.
+        """
+        past_hours = np.array([past.start_hour for past, _ in members])
+        past_durations = np.array([past.duration_hours for past, _ in members])
+        time_of_day = np.abs(past_hours - _hour_of_day(event.start, self.dataset_.timezone))
+        time_of_day = np.minimum(time_of_day, 24 - time_of_day)
+        duration = past_durations - _hours(event.end - event.start)
+        weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
+        weighted = learn_profile(*_split(members), weights=weights)
+        return replace(weighted, affected=profile.affected,
+                       beta=np.where(profile.affected[None, :], weighted.beta, 0.0),
+                       sigma=np.where(profile.affected[None, :], weighted.sigma, 0.0))
+
     def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected):
+        # The event's peak: at the cell with the largest total uplift, the hour with the largest uplift.
         base = baseline[window.rows]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(base > 0, (base + mean) / base, np.nan)
-        ratio = np.where(affected[None, :], ratio, np.nan)
-        if np.isnan(ratio).all():
+        if not affected.any() or not (base > 0).any():
             return _summary_row(event_id, measure, pooling, profile.event_ids, 0)
-        row, column = np.unravel_index(np.nanargmax(ratio), ratio.shape)
-        low = (base[row, column] + mean[row, column] - Z_90 * sd[row, column]) / base[row, column]
-        high = (base[row, column] + mean[row, column] + Z_90 * sd[row, column]) / base[row, column]
+        column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
+        row = int(np.argmax(np.where(base[:, column] > 0, np.abs(mean[:, column]), -np.inf)))
+        peak = base[:, column] + mean[:, column]
+        ratio = peak[row] / base[row, column]
+        low = (peak[row] - Z_90 * sd[row, column]) / base[row, column]
+        high = (peak[row] + Z_90 * sd[row, column]) / base[row, column]
         return {
-            "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio[row, column]),
+            "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio),
             "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
             "peak_time": hours[window.rows[row]], "peak_cell_id": fit.cells[column],
             "cells_affected": int(affected.sum()), "pooling": pooling,
@@ -376,6 +414,7 @@ class _MeasureFit:
     growth: np.ndarray
     error_quantiles: np.ndarray
     profiles: dict
+    groups: dict
     level: np.ndarray
 
 
@@ -417,6 +456,22 @@ def _describe_sources(event_ids: tuple[str, ...]) -> str:
 def _get(row, name: str) -> float:
     value = getattr(row, name, np.nan)
     return np.nan if value is None or pd.isna(value) else value
+
+
+def _kernel(distance: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Return Gaussian kernel weights, all ones when ``bandwidth`` is 0."""
+    if not bandwidth:
+        return np.ones_like(distance, dtype=float)
+    return np.exp(-0.5 * (distance / bandwidth) ** 2)
+
+
+def _hours(duration: pd.Timedelta) -> float:
+    return duration / pd.Timedelta(hours=1)
+
+
+def _hour_of_day(timestamp: pd.Timestamp, timezone) -> float:
+    local = timestamp.tz_convert(timezone)
+    return local.hour + local.minute / 60.0
 
 
 def _positive(values: np.ndarray) -> np.ndarray:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.forecasting.windows import END_ANCHOR
 
 Z_90 = 1.2815515655446004
 """Standard normal quantile at 0.9: a p10-p90 band spans +-Z_90 standard deviations."""
@@ -35,6 +34,10 @@ class PastEvent:
     ----------
     excess : ndarray, shape (positions, cells)
         (traffic - baseline) / the cell's level, NaN where traffic was missing.
+    start_hour : float
+        Local time of day of the start, in hours (19.5 for 19:30).
+    duration_hours : float
+        Time from start to end, in hours.
     """
 
     event_id: str
@@ -43,6 +46,9 @@ class PastEvent:
     attendance: float
     positions: np.ndarray
     excess: np.ndarray
+    start_hour: float = np.nan
+    duration_hours: float = np.nan
+    duration_hours: float = np.nan
 
 
 @dataclass(frozen=True)
@@ -89,17 +95,15 @@ class EffectProfile:
 
         Each position takes its hour's knot. A position beyond the knots the
         group saw (a longer event than any learned from) takes the nearest
-        knot counted from the same anchor, or zero when that anchor was never
-        seen.
+        knot.
         """
         rows = _knot_rows(self.positions, np.asarray(positions, dtype=float))
-        known = (rows >= 0)[:, None]
-        return (np.where(known, self.beta[np.maximum(rows, 0)], 0.0),
-                np.where(known, self.sigma[np.maximum(rows, 0)], 0.0))
+        return self.beta[rows], self.sigma[rows]
 
 
 def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]], *,
-                  min_relative_sigma: float = 0.25, detection_ratio: float = 4.0) -> EffectProfile:
+                  weights: np.ndarray | None = None, min_relative_sigma: float = 0.25,
+                  detection_ratio: float = 4.0) -> EffectProfile:
     """Learn the effect profile of a group of past events.
 
     Parameters
@@ -111,6 +115,9 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
         with no event: what the excess looks like when nothing happens. They
         measure the noise of each cell at the very hours of the week the
         events fall on, which a single noise figure per cell would miss.
+    weights : ndarray, optional
+        One weight per event, for a profile meant for one new event that
+        resembles some past events more than others; equal by default.
     min_relative_sigma : float, default 0.25
         Floor of the event-to-event spread as a share of the effect for a
         single event, divided by the square root of the number of events:
@@ -122,13 +129,14 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     """
     positions = _knot_grid(np.concatenate([event.positions for event in events]))
     reference, spread = _attendance_reference(events)
-    beta, sigma, _ = _fit_slopes(events, positions, reference)
+    weights = np.ones(len(events)) if weights is None else np.asarray(weights, dtype=float)
+    beta, sigma, _ = _fit_slopes(events, positions, reference, weights)
 
     # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
     noise_variance = _placebo_noise_variance(placebos, positions)
     tested = noise_variance is not None
     if tested:
-        null_variance = _slope_variance(events, positions, reference, noise_variance)
+        null_variance = _slope_variance(events, positions, reference, noise_variance, weights)
         statistic = (beta**2).sum(axis=0)
         null_statistic = null_variance.sum(axis=0)
         affected = statistic > detection_ratio * null_statistic
@@ -141,7 +149,8 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
         # NOTE: with too few event-free weeks around the events there is nothing to compare with, so every
         # cell keeps its raw estimate and the profile is flagged as untested.
         affected = np.ones(beta.shape[1], dtype=bool)
-    min_relative_sigma = min_relative_sigma / np.sqrt(len(events))
+    effective_events = weights.sum() ** 2 / np.sum(weights**2)
+    min_relative_sigma = min_relative_sigma / np.sqrt(effective_events)
     sigma = np.sqrt(sigma**2 + (min_relative_sigma * beta) ** 2)
     beta = np.where(affected[None, :], beta, 0.0)
     sigma = np.where(affected[None, :], sigma, 0.0)
@@ -192,34 +201,39 @@ def _attendance_reference(events: list[PastEvent]) -> tuple[float, float]:
     return reference, spread
 
 
-def _fit_slopes(events: list[PastEvent], knots: np.ndarray,
-                reference: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit, at each knot, the least-squares slope through the origin of excess on relative attendance.
+def _fit_slopes(events: list[PastEvent], knots: np.ndarray, reference: float,
+                weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit, at each knot, the weighted least-squares slope through the origin of excess on relative attendance.
 
     Returns the slope, the event-to-event standard deviation around it, and
-    the number of events seen at each knot, each of shape (knots, cells).
+    the weight of the events seen at each knot, each of shape (knots, cells).
     """
     cells = events[0].excess.shape[1]
     weighted_sum = np.zeros((len(knots), cells))
     scale_squares = np.zeros_like(weighted_sum)
     counts = np.zeros_like(weighted_sum)
-    for event in events:
+    for event, weight in zip(events, weights):
         scale = _scale(event, reference)
         rows = _knot_rows(knots, event.positions)
         present = ~np.isnan(event.excess)
-        np.add.at(weighted_sum, rows, np.where(present, event.excess * scale, 0.0))
-        np.add.at(scale_squares, rows, present * scale**2)
-        np.add.at(counts, rows, present)
+        np.add.at(weighted_sum, rows, np.where(present, event.excess * scale * weight, 0.0))
+        np.add.at(scale_squares, rows, present * scale**2 * weight)
+        np.add.at(counts, rows, present * weight)
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = np.where(scale_squares > 0, weighted_sum / scale_squares, 0.0)
 
     squared_residuals = np.zeros_like(beta)
-    for event in events:
+    squared_weights = np.zeros_like(beta)
+    for event, weight in zip(events, weights):
         rows = _knot_rows(knots, event.positions)
         residual = event.excess - beta[rows] * _scale(event, reference)
-        np.add.at(squared_residuals, rows, np.where(np.isnan(residual), 0.0, residual**2))
+        present = ~np.isnan(residual)
+        np.add.at(squared_residuals, rows, np.where(present, residual**2, 0.0) * weight)
+        np.add.at(squared_weights, rows, present * weight**2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.where(counts > 1, np.sqrt(squared_residuals / np.maximum(counts - 1, 1)), 0.0)
+        # Weighted variance with the reliability-weights correction (V1 - V2 / V1).
+        corrected = counts - np.where(counts > 0, squared_weights / np.where(counts > 0, counts, 1), 0.0)
+        sigma = np.where(corrected > 0, np.sqrt(squared_residuals / np.where(corrected > 0, corrected, 1)), 0.0)
     return beta, sigma, counts
 
 
@@ -252,14 +266,23 @@ def _placebo_noise_variance(placebos: dict[int, list[PastEvent]], knots: np.ndar
 
 
 def _slope_variance(events: list[PastEvent], knots: np.ndarray, reference: float,
-                    noise_variance: np.ndarray) -> np.ndarray:
-    """Return the variance of the fitted slope under no effect: the noise over the squared attendance scales."""
-    scale_squares = np.zeros_like(noise_variance)
-    for event in events:
+                    noise_variance: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Return the variance of the fitted slope under no effect.
+
+    For the weighted slope sum(w s e) / sum(w s^2) with independent noise of
+    variance v, that is v sum(w^2 s^2) / sum(w s^2)^2.
+    """
+    numerator = np.zeros_like(noise_variance)
+    denominator = np.zeros_like(noise_variance)
+    for event, weight in zip(events, weights):
         rows = _knot_rows(knots, event.positions)
-        np.add.at(scale_squares, rows, (~np.isnan(event.excess)) * _scale(event, reference) ** 2)
+        present = ~np.isnan(event.excess)
+        scale_squared = _scale(event, reference) ** 2
+        np.add.at(numerator, rows, present * weight**2 * scale_squared)
+        np.add.at(denominator, rows, present * weight * scale_squared)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(scale_squares > 0, noise_variance / scale_squares, 0.0)
+        return np.where(denominator > 0, noise_variance * numerator / np.where(denominator > 0, denominator, 1) ** 2,
+                        0.0)
 
 
 def _scale(event: PastEvent, reference: float) -> float:
@@ -269,7 +292,7 @@ def _scale(event: PastEvent, reference: float) -> float:
 
 
 def _knot_grid(positions: np.ndarray) -> np.ndarray:
-    """Return the knots of the given positions: one per hour, at half-hour offsets from each anchor.
+    """Return the knots of the given positions: one per hour, at half-hour offsets from the start.
 
     An hour of an event that starts on the hour is centred on its knot; an
     hour of an event that starts at 19:10 takes the knot nearest to the
@@ -279,19 +302,9 @@ def _knot_grid(positions: np.ndarray) -> np.ndarray:
 
 
 def _knot_rows(knots: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Return each position's knot row, the nearest knot of the same anchor, or -1 when that anchor has none."""
+    """Return each position's knot row: its own knot, or the nearest one beyond the learned range."""
     wanted = np.floor(positions) + 0.5
-    rows = np.full(len(positions), -1, dtype=np.int64)
-    knot_end_anchor = knots >= END_ANCHOR / 2
-    wanted_end_anchor = wanted >= END_ANCHOR / 2
-    for anchor in (False, True):
-        members = np.flatnonzero(knot_end_anchor == anchor)
-        chosen = np.flatnonzero(wanted_end_anchor == anchor)
-        if members.size == 0 or chosen.size == 0:
-            continue
-        grid = knots[members]
-        index = np.clip(np.searchsorted(grid, wanted[chosen]), 0, len(grid) - 1)
-        previous = np.maximum(index - 1, 0)
-        closer_previous = np.abs(grid[previous] - wanted[chosen]) < np.abs(grid[index] - wanted[chosen])
-        rows[chosen] = members[np.where(closer_previous, previous, index)]
-    return rows
+    index = np.clip(np.searchsorted(knots, wanted), 0, len(knots) - 1)
+    previous = np.maximum(index - 1, 0)
+    closer_previous = np.abs(knots[previous] - wanted) < np.abs(knots[index] - wanted)
+    return np.where(closer_previous, previous, index).astype(np.int64)

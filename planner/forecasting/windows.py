@@ -1,11 +1,10 @@
 """Event windows on the hourly grid, and the position of each hour in its event.
 
-An event's effect is described hour by hour relative to two anchors: the
-hours up to the middle of the event are placed by the time from its start to
-the middle of the hour, the later hours by the time from its end. A crowd arrives
-around kick-off and leaves around the final whistle, so anchoring both ends
-keeps the arrival and the departure peaks in place when events last longer
-or shorter than the ones learned from.
+Each hour of an event's window is placed by the time from the event's start
+to the middle of that hour, so that an event starting at 19:10 and one
+starting at 20:00 line up by their start rather than by the clock hour. The
+end enters through the event's duration: the uplift model learns mostly from
+past events of a similar duration, which line up at both ends.
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-END_ANCHOR = 1000
-"""Offset added to the position of hours counted from the end anchor."""
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -31,8 +27,7 @@ class EventWindow:
         Rows of the hourly index inside the window, in time order.
     positions : ndarray of float
         For each row, the time in hours from the event's start to the middle
-        of that hour (negative before the start), or ``END_ANCHOR`` plus the
-        time from the event's end, for the hours past the middle of the event.
+        of that hour, negative before the start.
     """
 
     rows: np.ndarray
@@ -54,7 +49,7 @@ def event_window(start: pd.Timestamp, end: pd.Timestamp, index: pd.DatetimeIndex
     rows = index.get_indexer(hours)
     inside = rows >= 0
     hours, rows = hours[inside], rows[inside]
-    return EventWindow(rows=rows.astype(np.int64), positions=_positions(hours, start, end))
+    return EventWindow(rows=rows.astype(np.int64), positions=_positions(hours, start))
 
 
 def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_before: int = 1,
@@ -73,9 +68,5 @@ def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_b
     return mask
 
 
-def _positions(hours: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
-    middle = hours + HOUR / 2
-    from_start = np.asarray((middle - start) / HOUR, dtype=float)
-    from_end = np.asarray((middle - end) / HOUR, dtype=float)
-    half_duration = (end - start) / HOUR / 2
-    return np.where(from_start <= half_duration, from_start, END_ANCHOR + from_end)
+def _positions(hours: pd.DatetimeIndex, start: pd.Timestamp) -> np.ndarray:
+    return np.asarray((hours + HOUR / 2 - start) / HOUR, dtype=float)
