@@ -143,6 +143,7 @@ class _CalendarReader:
         self.problems: list[Problem] = []
         self.lines = _vevent_lines(text)
         self.defaulted_kinds: list[str] = []
+        self.recurring_uids: set[str] = set()
         self.venues_by_key: dict[str, str] | None = None
         if venues is not None:
             self.venues_by_key = {}
@@ -163,6 +164,8 @@ class _CalendarReader:
 
     def check(self, component) -> None:
         """Check the properties of one VEVENT that the expansion relies on."""
+        if any(component.get(prop) is not None for prop in ("RRULE", "RDATE", "RECURRENCE-ID")):
+            self.recurring_uids.add(str(component.get("UID", "")).strip())
         if not str(component.get("UID", "")).strip():
             self.fail(component, "UID", None, "missing UID; every VEVENT needs a unique UID")
         if component.get("DTSTART") is None:
@@ -175,10 +178,22 @@ class _CalendarReader:
                 self.fail(component, prop, value.params["TZID"],
                           "unknown time zone; use an IANA name such as Europe/Paris, a Windows name such as "
                           "Romance Standard Time, or add its VTIMEZONE to the file")
-        if component.get("DTEND") is None and component.get("DURATION") is None \
-                and isinstance(component.get("DTSTART").dt, datetime):
+        start, end, duration = component.get("DTSTART"), component.get("DTEND"), component.get("DURATION")
+        if end is None and duration is None and isinstance(start.dt, datetime):
             self.fail(component, "DTEND", None, "missing DTEND and DURATION; the event would last no time. "
                                                 "Add DTEND or DURATION")
+        # Checked here because recurring-ical-events swaps a DTEND that comes before DTSTART.
+        if end is not None and type(end.dt) is type(start.dt) and not self.problems_of(component) \
+                and self.instant(end.dt) <= self.instant(start.dt):
+            self.fail(component, "DTEND", end.to_ical().decode(),
+                      f"event ends before or when it starts ({start.to_ical().decode()}); the end must be later "
+                      "than the start")
+        if duration is not None and duration.dt <= timedelta(0):
+            self.fail(component, "DURATION", duration.to_ical().decode(), "DURATION must be positive")
+
+    def problems_of(self, component) -> list[Problem]:
+        line = self.line(component)
+        return [problem for problem in self.problems if line is not None and problem.row == line]
 
     def default_window(self, components) -> tuple[pd.Timestamp, pd.Timestamp]:
         starts = [self.instant(component.get("DTSTART").dt) for component in components]
@@ -204,9 +219,7 @@ class _CalendarReader:
         end_value = occurrence.end if occurrence.get("DTEND") is not None or occurrence.get("DURATION") is not None \
             else (start_value + timedelta(days=1) if not isinstance(start_value, datetime) else start_value)
         end = self.instant(end_value)
-        recurring = occurrence.get("RRULE") is not None or occurrence.get("RDATE") is not None \
-            or occurrence.get("RECURRENCE-ID") is not None
-        event_id = f"{uid}-{start:%Y%m%dT%H%M}" if recurring else uid
+        event_id = f"{uid}-{start:%Y%m%dT%H%M}" if uid in self.recurring_uids else uid
         row = {"event_id": event_id, "name": str(occurrence.get("SUMMARY", "")).strip(),
                "kind": self.kind(occurrence), "venue_id": self.venue(occurrence), "start": start, "end": end}
         for prop, column in ATTENDANCE_PROPERTIES.items():
@@ -285,10 +298,11 @@ class _CalendarReader:
         if cancelled:
             uids = ", ".join(str(component.get("UID", "")) for component in cancelled)
             quality.notes.append(f"events rejected because STATUS is CANCELLED: {len(cancelled)} ({uids})")
-        recurring = [component for component in components if component.get("RRULE") is not None]
-        if recurring:
+        recurring = [occurrence for occurrence in occurrences
+                     if str(occurrence.get("UID", "")).strip() in self.recurring_uids]
+        if self.recurring_uids:
             quality.notes.append(f"recurring events expanded from {first:%Y-%m-%d} to {last:%Y-%m-%d}: "
-                                 f"{len(recurring)} events gave {len(occurrences)} occurrences in all")
+                                 f"{len(self.recurring_uids)} events gave {len(recurring)} occurrences")
         exdates = sum(len(_exdates(component)) for component in components)
         if exdates:
             quality.notes.append(f"occurrences cancelled by EXDATE: {exdates}")

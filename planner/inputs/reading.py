@@ -46,6 +46,7 @@ class RawTable:
     dialect: CsvDialect | None = None
     decimal: str = "."
     decimal_reason: str = ""
+    decimal_known: bool = True
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -175,6 +176,10 @@ def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem
     else:
         text = values.astype("object").where(values.notna(), "").astype(str).str.strip()
         numbers, bad = parse_number_text(text, table.decimal)
+        if not table.decimal_known:
+            # The file's problems name the fields whose decimal mark disagrees; report only the other ones.
+            _, bad_other = parse_number_text(text, "," if table.decimal == "." else ".")
+            bad &= bad_other
     problems = [number_problem(table.file, int(table.lines[index]), column, _plain(text[index]), table.decimal)
                 for index in numbers.index[bad]]
     return numbers.where(~bad), problems
@@ -209,9 +214,20 @@ def _resolve_decimal(table: RawTable, columns: list[str], declared: str) -> None
     if decimal is not None:
         table.decimal = decimal
         return
-    table.problems.append(Problem(table.file, None, ", ".join(columns), None,
-                                  f"cannot tell the decimal mark: {reason}; write every number with the same "
-                                  "decimal mark, or declare it with [inputs] decimal = \".\" or \",\" in settings.toml"))
+    table.decimal_known = False
+    message = (f"cannot tell the decimal mark: {reason}; write every number with the same decimal mark, or "
+               "declare it with [inputs] decimal = \".\" or \",\" in settings.toml")
+    disagreeing = []
+    for name in columns:
+        values = table.frame[name].fillna("").astype(str)
+        comma = values.str.contains(",", regex=False)
+        dot = values.str.contains(".", regex=False)
+        minority = comma if comma.sum() <= dot.sum() or not dot.any() else dot
+        disagreeing += [(index, name) for index in values.index[minority]]
+    if not disagreeing or len(disagreeing) == len(fields):
+        table.problems.append(Problem(table.file, None, ", ".join(columns), None, message))
+    for index, name in disagreeing:
+        table.problems.append(Problem(table.file, int(table.lines[index]), name, table.frame.at[index, name], message))
 
 
 def _plain(value):

@@ -200,6 +200,7 @@ def traffic_schema(measure_names: Collection[str], step_minutes: int,
     schema = TrafficModel.to_schema().add_columns(columns)
     if known_cells is not None:
         cells = pd.Index(list(known_cells)).unique()
-        known_cell = pa.Check(lambda series: series.isin(cells), name="known_cell")
+        # An empty cell_id fails non_empty only.
+        known_cell = pa.Check(lambda series: series.isin(cells) | (series == ""), name="known_cell")
         schema = schema.update_column("cell_id", checks=[known_cell] + list(schema.columns["cell_id"].checks))
     return schema

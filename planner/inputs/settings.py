@@ -271,6 +271,9 @@ class _Reader:
     def _inputs(self) -> InputSettings:
         table = self.raw.get("inputs", {})
         default = InputSettings()
+        known = set(InputSettings.__dataclass_fields__)
+        for key in sorted(set(table) - known):
+            self.fail(f"inputs.{key}", table[key], f"unknown key; the [inputs] keys are {', '.join(sorted(known))}")
 
         def choice(key: str, allowed: tuple[str, ...]) -> str:
             listed = ", ".join(repr(value) for value in allowed)
