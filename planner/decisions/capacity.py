@@ -24,7 +24,7 @@ CAPACITY_COLUMNS: tuple[str, ...] = (
 )
 RISK_COLUMNS: tuple[str, ...] = (
     "cell_id", "measure", "peak_utilisation_p90", "hours_add", "hours_watch", "first_hour",
-    "max_extra_units", "event_id",
+    "max_extra_units", "event_id", "overload_utilisation_hours",
 )
 ACTIONS: tuple[str, ...] = ("ok", "watch", "add")
 
@@ -121,9 +121,13 @@ def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:
         One row per cell and measure: ``cell_id``, ``measure``,
         ``peak_utilisation_p90``, ``hours_add``, ``hours_watch``,
         ``first_hour`` (the first ``add`` or ``watch`` hour),
-        ``max_extra_units`` (NaN when no unit covers the measure) and
-        ``event_id`` (the distinct events of those hours, joined by ``;``).
-        Sorted by peak utilisation, highest first, with NaN peaks last.
+        ``max_extra_units`` (NaN when no unit covers the measure),
+        ``event_id`` (the distinct events of those hours, joined by ``;``)
+        and ``overload_utilisation_hours``, the expected overload: the sum
+        over the hours of ``max(0, utilisation_p90 − threshold)``, so that a
+        cell 10 points over its threshold for 3 hours scores 0.3. Sorted by
+        expected overload, then by peak utilisation, highest first, with NaN
+        peaks last.
     """
     at_risk = capacity[capacity["action"].isin(["add", "watch"])].copy()
     if at_risk.empty:
@@ -132,6 +136,7 @@ def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:
 
     at_risk["is_add"] = at_risk["action"] == "add"
     at_risk["is_watch"] = at_risk["action"] == "watch"
+    at_risk["overload"] = (at_risk["utilisation_p90"] - at_risk["threshold"]).clip(lower=0.0).fillna(0.0)
     grouped = at_risk.groupby(["cell_id", "measure"], sort=False)
     ranking = grouped.agg(
         peak_utilisation_p90=("utilisation_p90", "max"),
@@ -140,11 +145,12 @@ def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:
         first_hour=("timestamp", "min"),
         max_extra_units=("extra_units", "max"),
         event_id=("event_id", _join_event_ids),
+        overload_utilisation_hours=("overload", "sum"),
     ).reset_index()
     ranking["hours_add"] = ranking["hours_add"].astype(int)
     ranking["hours_watch"] = ranking["hours_watch"].astype(int)
-    ranking = ranking.sort_values(["peak_utilisation_p90", "cell_id", "measure"], ascending=[False, True, True],
-                                  na_position="last", kind="stable")
+    ranking = ranking.sort_values(["overload_utilisation_hours", "peak_utilisation_p90", "cell_id", "measure"],
+                                  ascending=[False, False, True, True], na_position="last", kind="stable")
     return ranking.reset_index(drop=True)[list(RISK_COLUMNS)]
 
 
@@ -153,7 +159,7 @@ def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 _RISK_DTYPES = {"peak_utilisation_p90": "float64", "hours_add": "int64", "hours_watch": "int64",
-                "max_extra_units": "float64"}
+                "max_extra_units": "float64", "overload_utilisation_hours": "float64"}
 
 
 def _capacity_table(cells: pd.DataFrame, measures: np.ndarray, settings: Settings) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.decisions.actions import plan_event_actions, plan_voice_channels
 from planner.decisions.capacity import plan_capacity
 from planner.decisions.staffing import plan_staffing
 from planner.forecasting.model import EventForecaster
@@ -56,6 +57,19 @@ class WeeklyPlan:
         Dotted setting key to the reason the value is assumed.
     notes : list of str
         Choices made for the user, in English, for the log and the report.
+    event_actions : DataFrame
+        One row per event, cell and measure with an ``add`` or ``watch``
+        hour: ``event_id``, ``cell_id``, ``measure``, ``peak_hour``,
+        ``forecast_p90``, ``capacity``, ``threshold``, ``utilisation_p90``,
+        ``action``, ``extra_units``, ``extra_unit_name``,
+        ``utilisation_after_action`` and ``margin_after_action`` (threshold
+        minus the utilisation after the action).
+    voice_channels : DataFrame
+        One row per cell and measure in Erlangs: ``cell_id``, ``measure``,
+        ``busy_hour``, ``busy_hour_erlangs_p90``, ``grade_of_service``,
+        ``channels_needed`` (Erlang B), ``channels_installed``,
+        ``blocking_at_installed`` and ``extra_channels``. Empty when no
+        measure is in Erlangs.
     """
 
     dataset: Dataset
@@ -67,6 +81,8 @@ class WeeklyPlan:
     staffing_intervals: pd.DataFrame
     assumptions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    event_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    voice_channels: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_actuals(self) -> bool:
@@ -99,6 +115,8 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
     capacity = plan_capacity(forecast, dataset.cells, dataset.settings)
     reference = _reference_traffic(dataset, week)
     staffing, intervals = plan_staffing(forecast, capacity, dataset.settings, reference, week)
+    event_actions = plan_event_actions(capacity, dataset.settings)
+    voice_channels = plan_voice_channels(forecast, dataset.cells, dataset.settings)
 
     notes = list(result.notes)
     for measure, value in reference.items():
@@ -106,7 +124,8 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
                      f"{value:,.1f} per hour over the four weeks before {week.label}")
     return WeeklyPlan(dataset=dataset, week=week, forecast=forecast, events=events, capacity=capacity,
                       staffing=staffing, staffing_intervals=intervals,
-                      assumptions=dict(dataset.settings.assumptions), notes=notes)
+                      assumptions=dict(dataset.settings.assumptions), notes=notes,
+                      event_actions=event_actions, voice_channels=voice_channels)
 
 
 def _with_actuals(table: pd.DataFrame, dataset: Dataset, week: Week) -> pd.DataFrame:

@@ -177,6 +177,8 @@ def test_rank_cells_at_risk_summary():
     assert ranking["first_hour"].tolist() == [HOURS[1], HOURS[0]]
     assert ranking["max_extra_units"].tolist() == [3.0, 0.0]
     assert ranking["event_id"].tolist() == ["E1;E2", "E3"]
+    # Expected overload: c1 is 0.7 and 0.05 over its 0.8 threshold; c2 never passes it.
+    assert ranking["overload_utilisation_hours"].tolist() == pytest.approx([0.75, 0.0])
 
 
 def test_rank_cells_at_risk_empty():

@@ -61,7 +61,7 @@ def test_milan_extra_units_restore_threshold(milan, observed_forecast):
     assert (before > add["threshold"]).all()
     ranking = rank_cells_at_risk(capacity)
     assert ranking["cell_id"].iloc[0] == "5641"
-    assert ranking["peak_utilisation_p90"].is_monotonic_decreasing
+    assert ranking["overload_utilisation_hours"].is_monotonic_decreasing
 
 
 def test_milan_staffing_meets_targets(milan, observed_forecast):
