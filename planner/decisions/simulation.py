@@ -106,7 +106,7 @@ def least_agents_per_interval(arrival_seconds: np.ndarray, handle_time_seconds: 
     Returns
     -------
     ndarray of int
-        Least agents per interval.
+        Fewest agents per interval that meet the target.
     """
     arrivals = np.asarray(arrival_seconds, dtype=float)
     handles = np.asarray(handle_time_seconds, dtype=float)
