@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_DATA ?= data/milan
 DEMO_WEEK ?= 2013-W48
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv clean pdf-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,19 @@ $(BIN)/python:
 venv: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-demo: venv
+demo: venv pdf-deps
 	$(BIN)/planner report --data $(DEMO_DATA) --week $(DEMO_WEEK) --out reports
 
-test: $(BIN)/python
+test: $(BIN)/python pdf-deps
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
+
+# WeasyPrint renders report.pdf with the Pango library; install it from Debian where it is missing
+# (needs root; apt-get does nothing when the packages are already installed).
+pdf-deps:
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	fi

@@ -42,6 +42,10 @@ def _report(arguments: argparse.Namespace, message) -> int:
     plan = plan_week(dataset, week)
     folder = write_report(plan, arguments.out, lang=arguments.lang)
     print(message("Report written to {path}").format(path=folder / "report.html"))
+    if not (folder / "report.pdf").exists():
+        print(message("Warning: report.pdf could not be rendered; the HTML report and the tables are written. "
+                      "Run with -v for the cause."), file=sys.stderr)
+        return 1
     return 0
 
 

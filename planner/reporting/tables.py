@@ -33,6 +33,10 @@ STAFFING_COLUMNS: tuple[str, ...] = (
     "date", "shift", "role", "expected_load", "required_staff", "service_level_target",
     "expected_service_level", "required_staff_fractional",
 )
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "table", "file", "rows_read", "rows_accepted", "rows_repaired", "rows_rejected", "missing_values",
+    "imputed_hours", "missing_hours", "notes",
+)
 
 # Counts: written without a decimal part when every value is a whole number.
 COUNT_COLUMNS: frozenset[str] = frozenset({
@@ -72,11 +76,46 @@ def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
     return _csv_frame(staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
 
 
+def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the data-quality record of the dataset, one row per input table.
+
+    Columns: ``table``, ``file``, ``rows_read``, ``rows_accepted``,
+    ``rows_repaired``, ``rows_rejected``, then ``missing_values``,
+    ``imputed_hours`` and ``missing_hours`` as ``measure=count`` pairs joined
+    by ``;``, and ``notes`` joined by ``; ``.
+    """
+    rows = []
+    for table in plan.dataset.quality.tables:
+        rows.append({
+            "table": table.table,
+            "file": table.file,
+            "rows_read": table.rows_read,
+            "rows_accepted": table.rows_accepted,
+            "rows_repaired": table.rows_repaired,
+            "rows_rejected": table.rows_rejected,
+            "missing_values": _counts_text(table.missing_values),
+            "imputed_hours": _counts_text(table.imputed_hours),
+            "missing_hours": _counts_text(table.missing_hours),
+            "notes": "; ".join(table.notes),
+        })
+    return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
+
+
 CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast.csv": forecast_table,
     "events.csv": events_table,
     "capacity.csv": capacity_table,
     "staffing.csv": staffing_table,
+}
+
+
+# The sheets of report.xlsx, in order: the CSV tables and the data-quality record.
+SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
+    "forecast": forecast_table,
+    "events": events_table,
+    "capacity": capacity_table,
+    "staffing": staffing_table,
+    "data_quality": quality_table,
 }
 
 
@@ -136,12 +175,19 @@ def _is_datetime_column(series: pd.Series) -> bool:
 def _iso_times(series: pd.Series, timezone: ZoneInfo, where: str) -> pd.Series:
     """Return ISO 8601 texts with the UTC offset, such as ``2005-08-15T19:00:00-07:00``, in local time."""
     times = pd.to_datetime(series)
-    if len(times) and times.dt.tz is None:
+    if times.isna().all():
+        # A column of missing times only, such as the peak time of an event with no uplift, has no time zone.
+        return pd.Series([""] * len(times), index=series.index, dtype=object)
+    if times.dt.tz is None:
         raise ValueError(f"invalid {where}: the times have no time zone; build the plan with tz-aware times")
     if len(times):
         times = times.dt.tz_convert(timezone)
     return pd.Series([value.isoformat() if not pd.isna(value) else "" for value in times],
                      index=series.index, dtype=object)
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ";".join(f"{name}={count}" for name, count in counts.items())
 
 
 def _iso_date(value: object) -> str:

@@ -18,21 +18,28 @@ import tempfile
 from pathlib import Path
 
 from planner.decisions.plan import WeeklyPlan
-from planner.reporting import html, i18n, tables
+from planner.reporting import html, i18n, pdf, tables, xlsx
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE = "report.html"
+PDF_FILE = "report.pdf"
+XLSX_FILE = "report.xlsx"
 _UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 _SWAP_ATTEMPTS = 20
 
 
-def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = "fr") -> Path:
-    """Write the plan's CSV tables and ``report.html`` to ``out_dir/<dataset>/<week>/``.
+def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = "fr", *,
+                 with_pdf: bool = True) -> Path:
+    """Write the plan's CSV tables, ``report.html``, ``report.pdf`` and ``report.xlsx`` to ``out_dir/<dataset>/<week>/``.
 
     The folder contains ``forecast.csv``, ``events.csv``, ``capacity.csv``,
-    ``staffing.csv`` and ``report.html``. It replaces an earlier report of the
-    same dataset and week only once every file is written.
+    ``staffing.csv``, ``report.html``, its PDF copy ``report.pdf`` and
+    ``report.xlsx`` (one sheet per table, data quality included). It
+    replaces an earlier report of the same dataset and week only once every
+    file is written. When the PDF cannot be rendered, the error is logged and
+    the folder is written without ``report.pdf``, so the HTML and the tables
+    are never lost to a PDF failure; callers check for the file.
 
     Parameters
     ----------
@@ -41,8 +48,10 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     out_dir : str or Path
         Root of the reports; created when missing.
     lang : str
-        Language of ``report.html``: ``"fr"`` (default) or ``"en"``. The CSV
-        files are the same in both.
+        Language of ``report.html`` and ``report.pdf``: ``"fr"`` (default)
+        or ``"en"``. The CSV files and the workbook are the same in both.
+    with_pdf : bool
+        Whether to render ``report.pdf``, which takes a few seconds.
 
     Returns
     -------
@@ -70,7 +79,11 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     try:
         for file_name, build_table in tables.CSV_TABLES.items():
             tables.write_csv(build_table(plan), staging / file_name)
-        _write_text(staging / REPORT_FILE, html.render_html(plan, lang))
+        page = html.render_html(plan, lang)
+        _write_text(staging / REPORT_FILE, page)
+        xlsx.write_xlsx(plan, staging / XLSX_FILE)
+        if with_pdf:
+            _write_pdf(page, staging / PDF_FILE)
         for path in staging.iterdir():
             _fsync(path)
         os.chmod(staging, 0o755)
@@ -135,6 +148,16 @@ def _swap_in(staging: Path, target: Path) -> None:
         return
     raise OSError(f"could not swap the report into {target} after {_SWAP_ATTEMPTS} attempts; "
                   "other runs kept replacing it")
+
+
+def _write_pdf(page: str, path: Path) -> None:
+    """Write the PDF copy of ``page``, or log why it failed and write nothing."""
+    try:
+        path.write_bytes(pdf.render_pdf(page))
+    except Exception as error:  # noqa: BLE001 - any renderer failure must leave the HTML report intact
+        path.unlink(missing_ok=True)
+        logger.error("report.pdf not written, the HTML report and tables are kept: %s: %s",
+                     type(error).__name__, error)
 
 
 def _restore(retired: Path, target: Path) -> None:

@@ -40,7 +40,7 @@ def test_write_report_writes_all_files(make_plan, tmp_path):
 
     assert folder == (tmp_path / "reports" / "synthetic_city" / "2013-W33").resolve()
     assert sorted(path.name for path in folder.iterdir()) == [
-        "capacity.csv", "events.csv", "forecast.csv", "report.html", "staffing.csv"]
+        "capacity.csv", "events.csv", "forecast.csv", "report.html", "report.pdf", "report.xlsx", "staffing.csv"]
 
 
 def test_write_report_exact_csv_headers(make_plan, tmp_path):
