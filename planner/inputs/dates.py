@@ -1,6 +1,6 @@
 """Detect the date format of a timestamp column and rewrite it as ISO 8601.
 
-A column holds one format: ISO 8601 (``2024-01-05``, ``2024-01-05T14:30:00+01:00``)
+A column contains one format: ISO 8601 (``2024-01-05``, ``2024-01-05T14:30:00+01:00``)
 or a numeric date with the year last (``05/01/2024``, ``05/01/2024 14:30``,
 also with ``.`` or ``-`` between the parts), optionally followed by a UTC
 offset. A numeric date is day first or month first for the whole column:

@@ -3,8 +3,8 @@
 Spreadsheet software writes CSV in the conventions of the user's locale. A
 French export typically uses ``;`` as the separator (because the comma is the
 decimal mark), cp1252 or UTF-8 with a byte-order mark, and day-first dates.
-The separator and the encoding are detected here, for the whole file at once;
-the decimal mark is detected in ``planner.inputs.numbers`` and the date
+The separator and the encoding are detected here, for the whole file at once.
+The decimal mark is detected in ``planner.inputs.numbers`` and the date
 format in ``planner.inputs.dates``. A value declared under ``[inputs]`` in
 ``settings.toml`` replaces the detection.
 """

@@ -3,7 +3,7 @@
 A gap is a run of consecutive missing hours of one cell and measure. Every gap
 is reported with its cell and hours. Under ``[inputs] on_bad_rows =
 "repair"`` a gap of at most ``max_interpolated_gap_hours`` hours with a value
-on both sides is filled on the straight line between those two values; a
+on both sides is filled on the straight line between those two values. A
 longer gap, or one at the start or end of the data, stays missing.
 """
 

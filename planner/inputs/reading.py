@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 class RawTable:
     """A CSV file as read, before validation.
 
-    ``frame`` has a default RangeIndex and holds every field as stripped
+    ``frame`` has a default RangeIndex and contains every field as stripped
     text (a Parquet table keeps its column types). ``lines`` maps each index
     to its 1-based line number in the file (header = line 1); for a Parquet
     file it is the row number counted the same way. Blank lines are kept out

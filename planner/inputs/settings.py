@@ -123,7 +123,7 @@ class InputSettings:
     ``"repair"`` keeps the file, repairs what it can and counts every repair
     and rejection in ``TableQuality``. ``max_interpolated_gap_hours`` is the
     longest run of missing hours that ``"repair"`` fills by linear
-    interpolation. ``nonexistent_local_time`` says what a local time in the
+    interpolation. ``nonexistent_local_time`` sets what a local time in the
     skipped spring hour becomes: an error (``"reject"``) or the same instant
     one gap later (``"shift_forward"``, 02:10 becomes 03:10 in Europe/Paris).
     ``traffic_file`` and ``events_file`` name the files in the dataset folder;
