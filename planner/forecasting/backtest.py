@@ -22,6 +22,7 @@ from planner.forecasting.model import EventForecaster
 from planner.forecasting.references import reference_models
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
+from planner.inputs.geography import distance_m
 from planner.inputs.weeks import Week, week_of
 
 logger = logging.getLogger(__name__)
@@ -161,11 +162,8 @@ def scoring_cells(dataset: Dataset, venue_id: str) -> list[str]:
     if venue_id not in venues.index:
         return []
     cells = dataset.cells
-    latitude, longitude = np.radians(venues.at[venue_id, "latitude"]), np.radians(venues.at[venue_id, "longitude"])
-    d_lat = np.radians(cells["latitude"].to_numpy(float)) - latitude
-    d_lon = np.radians(cells["longitude"].to_numpy(float)) - longitude
-    a = np.sin(d_lat / 2) ** 2 + np.cos(latitude) * np.cos(latitude + d_lat) * np.sin(d_lon / 2) ** 2
-    distance = 2 * 6_371_000.0 * np.arcsin(np.sqrt(a))
+    distance = distance_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
+                          cells["latitude"].to_numpy(float), cells["longitude"].to_numpy(float))
     chosen = distance <= SCORING_RADIUS_M
     chosen[int(np.nanargmin(distance))] = True
     return list(cells["cell_id"][chosen])

@@ -16,6 +16,7 @@ from planner.forecasting.baseline import relative_error_quantiles, seasonal_prof
 from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
+from planner.inputs.geography import distance_m
 
 logger = logging.getLogger(__name__)
 
@@ -363,7 +364,7 @@ class EventForecaster:
         if venue_id not in venues.index:
             return np.full(len(cells), np.nan)
         cell_table = self.dataset_.cells.set_index("cell_id").reindex(cells)
-        return _haversine_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
+        return distance_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
                             cell_table["latitude"].to_numpy(float), cell_table["longitude"].to_numpy(float))
 
     def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
@@ -481,12 +482,3 @@ def _positive(values: np.ndarray) -> np.ndarray:
 
 def _positive_or_zero(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), np.maximum(values, 0.0), 0.0)
-
-
-def _haversine_m(latitude: float, longitude: float, latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
-    radius_m = 6_371_000.0
-    phi1, phi2 = np.radians(latitude), np.radians(latitudes)
-    d_phi = phi2 - phi1
-    d_lambda = np.radians(longitudes - longitude)
-    a = np.sin(d_phi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(d_lambda / 2) ** 2
-    return 2 * radius_m * np.arcsin(np.sqrt(a))
