@@ -18,6 +18,7 @@ from planner.inputs import InputError, load_dataset
 from planner.inputs.weeks import resolve_week
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
 from planner.reporting.backtest import write_backtest
+from planner.reporting.summary import usual_week_plan
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ def _report(arguments: argparse.Namespace, message) -> int:
     dataset = load_dataset(arguments.data)
     week = resolve_week(arguments.week, dataset)
     plan = plan_week(dataset, week)
-    folder = write_report(plan, arguments.out, lang=arguments.lang)
+    usual = usual_week_plan(plan)
+    folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing)
     print(message("Report written to {path}").format(path=folder / "report.html"))
     if not (folder / "report.pdf").exists():
         print(message("Warning: report.pdf could not be rendered; the HTML report and the tables are written. "

@@ -28,9 +28,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
 # The summary lists this many reinforcements, highest utilisation first, so that it fits one page.
 MAX_SUMMARY_ACTIONS = 10
+# The summary lists this many staffing changes against the usual week, in time order.
+MAX_SUMMARY_CHANGES = 12
 
 
-def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None) -> str:
+def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None,
+                usual_staffing: pd.DataFrame | None = None) -> str:
     """Render the weekly report of ``plan`` as one self-contained HTML page.
 
     Parameters
@@ -41,6 +44,11 @@ def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | Non
         ``"fr"`` (default) or ``"en"``.
     generated_at : datetime, optional
         Time printed in the header; now, in the dataset's time zone, by default.
+    usual_staffing : DataFrame, optional
+        The staffing table of the usual week
+        (:func:`planner.reporting.summary.usual_week_plan`); the first page
+        lists the shifts whose staff differs from it. Without it the first
+        page says that no comparison was made.
 
     Raises
     ------
@@ -52,7 +60,7 @@ def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | Non
     if generated_at is None:
         generated_at = datetime.now(timezone)
     template = _environment(lang).get_template(TEMPLATE_NAME)
-    context = _context(plan, lang, generated_at)
+    context = _context(plan, lang, generated_at, usual_staffing)
     return template.render(context)
 
 
@@ -61,7 +69,8 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _context(plan: WeeklyPlan, lang: str, generated_at: datetime) -> dict[str, Any]:
+def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
+             usual_staffing: pd.DataFrame | None) -> dict[str, Any]:
     settings = plan.dataset.settings
     cells_at_risk = summary.cells_at_risk(plan)
     plotted, plot_reason = _cells_to_plot(plan, cells_at_risk)
@@ -95,6 +104,10 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime) -> dict[str, A
         "cells_add": int((worst_action == "add").sum()),
         "cells_watch": int((worst_action == "watch").sum()),
         "staffing_peaks": _records(summary.staffing_peaks(plan)),
+        "has_usual_week": usual_staffing is not None,
+        "staffing_changes": ([] if usual_staffing is None
+                             else _records(summary.staffing_changes(plan, usual_staffing))),
+        "max_summary_changes": MAX_SUMMARY_CHANGES,
         "plots": plots_data,
         "plot_reason": plot_reason,
         "cells_not_plotted": _records(cells_at_risk.iloc[summary.MAX_PLOTTED_CELLS:]),

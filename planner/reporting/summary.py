@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.decisions.plan import WeeklyPlan
+from planner.decisions.plan import WeeklyPlan, plan_week
 
 AT_RISK_ACTIONS: tuple[str, ...] = ("add", "watch")
 MAX_PLOTTED_CELLS = 12
@@ -152,6 +152,50 @@ def staffing_peaks(plan: WeeklyPlan) -> pd.DataFrame:
     ordered = staffing.sort_values(["required_staff", "required_staff_fractional", "date"],
                                    ascending=[False, False, True], kind="stable")
     return ordered.groupby("role", sort=False).head(1).sort_values("role").reset_index(drop=True)
+
+
+def usual_week_plan(plan: WeeklyPlan) -> WeeklyPlan:
+    """Plan the same dataset and week again with no event, as the usual week to compare staffing with.
+
+    The usual week is the plan the same history gives when the week has no
+    planned event and no public holiday: the baseline forecast, its capacity
+    actions and its staffing. Comparing with it isolates what the week's
+    events add, whereas the median of the previous weeks would also mix in
+    growth and the events of those weeks.
+    """
+    no_events = plan.dataset.events.iloc[0:0]
+    return plan_week(plan.dataset, plan.week, scenario_events=no_events)
+
+
+def staffing_changes(plan: WeeklyPlan, usual_staffing: pd.DataFrame) -> pd.DataFrame:
+    """Return the shifts whose staff differs from the usual week, in time order.
+
+    Parameters
+    ----------
+    plan : WeeklyPlan
+    usual_staffing : DataFrame
+        The ``staffing`` table of the usual week, such as
+        ``usual_week_plan(plan).staffing``.
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``shift``, ``role``, ``required_staff``, ``usual_staff``,
+        ``change`` (``required_staff − usual_staff``), ``expected_load`` and
+        ``usual_load`` (Erlangs). A shift missing from the usual week counts
+        as 0 usual staff.
+    """
+    columns = ["date", "shift", "role", "required_staff", "usual_staff", "change", "expected_load", "usual_load"]
+    if plan.staffing.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["date", "shift", "role"]
+    usual = usual_staffing[[*keys, "required_staff", "expected_load"]].rename(
+        columns={"required_staff": "usual_staff", "expected_load": "usual_load"})
+    merged = plan.staffing.reset_index(drop=True).reset_index(names="_order").merge(usual, on=keys, how="left")
+    merged["usual_staff"] = merged["usual_staff"].fillna(0).astype(int)
+    merged["change"] = merged["required_staff"].astype(int) - merged["usual_staff"]
+    changed = merged[merged["change"] != 0].sort_values("_order")
+    return changed[columns].reset_index(drop=True)
 
 
 def forecast_error(plan: WeeklyPlan) -> pd.DataFrame:

@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from planner.decisions.plan import WeeklyPlan
 from planner.reporting import html, i18n, pdf, tables, xlsx
 
@@ -30,7 +32,7 @@ _SWAP_ATTEMPTS = 20
 
 
 def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = "fr", *,
-                 with_pdf: bool = True) -> Path:
+                 with_pdf: bool = True, usual_staffing: pd.DataFrame | None = None) -> Path:
     """Write the plan's CSV tables, ``report.html``, ``report.pdf`` and ``report.xlsx`` to ``out_dir/<dataset>/<week>/``.
 
     The folder contains ``forecast.csv``, ``events.csv``, ``capacity.csv``,
@@ -52,6 +54,9 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
         or ``"en"``. The CSV files and the workbook are the same in both.
     with_pdf : bool
         Whether to render ``report.pdf``, which takes a few seconds.
+    usual_staffing : DataFrame, optional
+        Staffing of the usual week, for the staffing changes on the first
+        page; see :func:`planner.reporting.summary.usual_week_plan`.
 
     Returns
     -------
@@ -79,7 +84,7 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     try:
         for file_name, build_table in tables.CSV_TABLES.items():
             tables.write_csv(build_table(plan), staging / file_name)
-        page = html.render_html(plan, lang)
+        page = html.render_html(plan, lang, usual_staffing=usual_staffing)
         _write_text(staging / REPORT_FILE, page)
         xlsx.write_xlsx(plan, staging / XLSX_FILE)
         if with_pdf:
