@@ -1,7 +1,9 @@
 """The ``planner`` command: a thin caller of the public API.
 
 ``planner report`` plans one ISO week and writes the report folder;
-``planner backtest`` replays past weeks and prints the accuracy table.
+``planner backtest`` replays past weeks and prints the accuracy table;
+``planner review`` compares a past week's events with their forecast and
+records their measured effect in the dataset's event history.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from planner.inputs.weeks import resolve_week
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
 from planner.reporting.backtest import write_backtest
 from planner.reporting.summary import usual_week_plan
+from planner.review import review_week, save_event_history, write_review
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,29 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
     return 0
 
 
+def _review(arguments: argparse.Namespace, message) -> int:
+    dataset = load_dataset(arguments.data)
+    week = resolve_week(arguments.week, dataset)
+    review = review_week(dataset, week, attendance=dict(arguments.attendance))
+    history = save_event_history(dataset.path, review.history, week.label)
+    folder = write_review(review, arguments.out, lang=arguments.lang)
+    print(message("Review written to {path}").format(path=folder / "review.html"))
+    print(message("Event history updated in {path}").format(path=history))
+    return 0
+
+
+def _attendance(text: str) -> tuple[str, float]:
+    event_id, separator, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not separator or not event_id or number < 0:
+        raise argparse.ArgumentTypeError(f"invalid attendance {text!r}; expected EVENT_ID=N such as "
+                                         "san-siro-2013-11-23=52000")
+    return event_id, number
+
+
 def _message_language(arguments: argparse.Namespace) -> str:
     if getattr(arguments, "lang", None):
         return arguments.lang
@@ -91,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--out", default="reports", help="output folder (default: reports)")
     backtest.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     backtest.set_defaults(run=_backtest)
+
+    review = commands.add_parser("review", help="compare a past week's events with their forecast and record them")
+    review.add_argument("--data", required=True, help="dataset folder; its history/ subfolder is updated")
+    review.add_argument("--week", required=True, help="past ISO week such as 2013-W47")
+    review.add_argument("--attendance", type=_attendance, action="append", default=[], metavar="EVENT_ID=N",
+                        help="actual attendance of an event, in people; repeat for several events")
+    review.add_argument("--out", default="reports", help="output folder (default: reports)")
+    review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
+                        help="language of review.html (default: fr)")
+    review.set_defaults(run=_review)
     return parser
 
 

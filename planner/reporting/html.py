@@ -59,7 +59,7 @@ def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | Non
     timezone = plan.dataset.timezone
     if generated_at is None:
         generated_at = datetime.now(timezone)
-    template = _environment(lang).get_template(TEMPLATE_NAME)
+    template = environment(lang).get_template(TEMPLATE_NAME)
     context = _context(plan, lang, generated_at, usual_staffing)
     return template.render(context)
 
@@ -89,7 +89,7 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "lang": lang,
         "title": settings.title or plan.dataset.name,
         "dataset_name": plan.dataset.name,
-        "measures": {measure.name: _measure_label(measure) for measure in settings.measures},
+        "measures": {measure.name: measure_label(measure) for measure in settings.measures},
         "week_label": plan.week.label,
         "week_first_day": plan.week.start,
         "week_last_day": plan.week.end - pd.Timedelta(days=1),
@@ -152,7 +152,8 @@ def _ordered_staffing(plan: WeeklyPlan) -> pd.DataFrame:
     return ordered.sort_values(["_day", "_shift", "role"]).drop(columns=["_day", "_shift"])
 
 
-def _measure_label(measure) -> str:
+def measure_label(measure) -> str:
+    """Return a measure's label with its unit, such as ``Data traffic (MB)``."""
     name = measure.label or measure.name
     return f"{name} ({measure.unit})" if measure.unit else name
 
@@ -162,7 +163,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=None)
-def _environment(lang: str) -> jinja2.Environment:
+def environment(lang: str) -> jinja2.Environment:
+    """Return the Jinja2 environment of the report templates in ``lang``, with the formatting filters."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,

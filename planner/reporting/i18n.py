@@ -82,6 +82,8 @@ CLI_MESSAGES: tuple[str, ...] = (
     N_("Report written to {path}"),
     N_("Backtest table written to {path}"),
     N_("Error: {message}"),
+    N_("Review written to {path}"),
+    N_("Event history updated in {path}"),
     N_("Warning: report.pdf could not be rendered; the HTML report and the tables are written. "
        "Run with -v for the cause."),
 )

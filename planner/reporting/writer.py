@@ -120,6 +120,15 @@ def safe_folder_name(name: str, what: str = "name") -> str:
     return cleaned
 
 
+def replace_folder(staging: Path, target: Path) -> None:
+    """Rename the complete folder ``staging`` to ``target``, replacing an earlier ``target`` in one swap.
+
+    Both must be in the same parent folder. The last of several concurrent
+    callers wins.
+    """
+    _swap_in(staging, target)
+
+
 def _swap_in(staging: Path, target: Path) -> None:
     """Rename ``staging`` to ``target``, moving an existing ``target`` aside and deleting it after.
 
