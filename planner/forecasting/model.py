@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
 from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
+from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
@@ -74,6 +75,10 @@ class EventForecaster:
     duration_bandwidth_hours : float, default 0.5
         Likewise for the difference in duration, so that the end of the event
         is matched too; 0 turns it off.
+    learn_timing : bool, default True
+        Learn, per venue, whether the response to events comes earlier or
+        later than their scheduled times (see ``planner.forecasting.timing``)
+        and place new events accordingly.
     venue_reach_m : float, default 3000.0
         Cells farther than this from a venue are never counted as affected by
         its events, whatever their traffic did on event days. A crowd does not
@@ -84,7 +89,8 @@ class EventForecaster:
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
                  footprint_radius_m: float = 500.0, venue_reach_m: float = 3000.0,
-                 time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5) -> None:
+                 time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
+                 learn_timing: bool = True) -> None:
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -94,6 +100,7 @@ class EventForecaster:
         self.venue_reach_m = venue_reach_m
         self.time_of_day_bandwidth_hours = time_of_day_bandwidth_hours
         self.duration_bandwidth_hours = duration_bandwidth_hours
+        self.learn_timing = learn_timing
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
@@ -150,9 +157,28 @@ class EventForecaster:
         index = pd.date_range(matrix.index.min(), origin, freq="h", inclusive="left")
         observed = matrix.reindex(index).to_numpy(dtype=float)
 
+        # Learn at the scheduled times, then again with the timing offsets, if past events show any.
+        # The second round measures the offsets against a baseline that no longer holds the moved responses.
+        fit = self._fit_with_offsets(observed, index, cells, {})
+        for _round in range(2 if self.learn_timing else 0):
+            timings = self._learn_timings(fit, observed, index)
+            if not timings:
+                break
+            offsets = {event_id: offset for timing in timings.values()
+                       for event_id, offset in timing.offsets_hours.items()}
+            fit = self._fit_with_offsets(observed, index, cells, offsets)
+            fit.timings = timings
+        logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
+                    fit.past_event_count, origin.isoformat())
+        return fit
+
+    def _fit_with_offsets(self, observed: np.ndarray, index: pd.DatetimeIndex, cells: list[str],
+                          offsets: dict[str, float]) -> _MeasureFit:
+        """Fit the baseline and the event profiles, with each past event moved by its timing offset in hours."""
         # Hours inside any event window are kept out of the baseline.
         clean = observed.copy()
-        for start, end in zip(self.past_events_["start"], self.past_events_["end"]):
+        for event in self.past_events_.itertuples(index=False):
+            start, end = _moved(event, offsets)
             window = event_window(start, end, index, hours_before=self.hours_before_event,
                                   hours_after=self.hours_after_event)
             clean[window.rows] = np.nan
@@ -170,12 +196,34 @@ class EventForecaster:
         error_estimate = self._baseline(clean, index, error_rows, growth)
         error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
 
-        past_events = self._past_events(index, observed, in_sample, clean)
+        past_events = self._past_events(index, observed, in_sample, clean, offsets)
         profiles, groups = self._learn_profiles(past_events, cells)
-        logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
-                    len(past_events), origin.isoformat())
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
-                           profiles=profiles, groups=groups, level=level)
+                           profiles=profiles, groups=groups, level=level, in_sample=in_sample,
+                           past_event_count=len(past_events))
+
+    def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
+        """Learn, per venue, how far the response to past events sits from their scheduled times."""
+        timings = {}
+        for key, profile in fit.profiles.items():
+            if key[0] != "venue" or key[2] != "*" or not key[1] or not profile.affected.any():
+                continue
+            main_cell = int(np.argmax(np.where(profile.affected, np.abs(profile.beta).sum(axis=0), -np.inf)))
+            series, positions, starts, event_ids = [], [], [], []
+            for past, _ in fit.groups[key]:
+                event = self.past_events_.set_index("event_id").loc[past.event_id]
+                window = event_window(event["start"], event["end"], index,
+                                      hours_before=self.hours_before_event + int(MAX_OFFSET_HOURS),
+                                      hours_after=self.hours_after_event + int(MAX_OFFSET_HOURS))
+                excess = self._excess(window.rows, observed, fit.in_sample)[:, main_cell]
+                series.append(excess)
+                positions.append(window.positions)
+                starts.append(event["start"])
+                event_ids.append(past.event_id)
+            timing = estimate_timing(series, positions, starts, event_ids)
+            if timing is not None:
+                timings[key[1]] = timing
+        return timings
 
     def _baseline(self, clean: np.ndarray, index: pd.DatetimeIndex, rows: np.ndarray, growth: np.ndarray) -> np.ndarray:
         profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
@@ -183,15 +231,16 @@ class EventForecaster:
         return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
-                     clean: np.ndarray) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
+                     clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
         """Return each past event's excess, with its placebos: the same window moved by whole weeks."""
         event_free = ~np.isnan(clean) | np.isnan(observed)
         event_free_row = event_free.all(axis=1)
         past = []
         for event in self.past_events_.itertuples(index=False):
-            window = event_window(event.start, event.end, index, hours_before=self.hours_before_event,
+            start, end = _moved(event, offsets)
+            window = event_window(start, end, index, hours_before=self.hours_before_event,
                                   hours_after=self.hours_after_event)
-            if len(window.rows) == 0 or event.start.floor("h") < index[0]:
+            if len(window.rows) == 0 or start.floor("h") < index[0]:
                 continue
             excess = self._excess(window.rows, observed, in_sample)
             if np.isnan(excess).all():
@@ -271,7 +320,14 @@ class EventForecaster:
 
         for event in events.itertuples(index=False):
             profile, pooling, cell_weights = self._profile_for(event, fit, measure, notes)
-            window = event_window(event.start, event.end, hours, hours_before=self.hours_before_event,
+            start, end = event.start, event.end
+            timing = fit.timings.get(event.venue_id or "")
+            if timing is not None and cell_weights is None:
+                shift = pd.Timedelta(hours=timing.offset_for(event.start))
+                start, end = start + shift, end + shift
+                notes.append(f"{event.event_id}: past events at this venue moved {measure} away from their "
+                             f"scheduled times; this one is placed {timing.describe(event.start)}")
+            window = event_window(start, end, hours, hours_before=self.hours_before_event,
                                   hours_after=self.hours_after_event)
             if profile is None or len(window.rows) == 0:
                 summaries.append(_summary_row(event.event_id, measure, pooling, (), 0))
@@ -293,7 +349,7 @@ class EventForecaster:
             uplift[window.rows] += mean
             variance[window.rows] += sd**2
 
-            scoring = metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), hours)
+            scoring = metric_window_mask(pd.DataFrame({"start": [start], "end": [end]}), hours)
             marked = scoring[:, None] & affected[None, :]
             event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
                                          event_ids[marked] + ";" + event.event_id)
@@ -417,6 +473,9 @@ class _MeasureFit:
     profiles: dict
     groups: dict
     level: np.ndarray
+    in_sample: np.ndarray
+    past_event_count: int
+    timings: dict = field(default_factory=dict)
 
 
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
@@ -457,6 +516,12 @@ def _describe_sources(event_ids: tuple[str, ...]) -> str:
 def _get(row, name: str) -> float:
     value = getattr(row, name, np.nan)
     return np.nan if value is None or pd.isna(value) else value
+
+
+def _moved(event, offsets: dict[str, float]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return an event's start and end moved by its timing offset, if it has one."""
+    shift = pd.Timedelta(hours=offsets.get(event.event_id, 0.0))
+    return event.start + shift, event.end + shift
 
 
 def _kernel(distance: np.ndarray, bandwidth: float) -> np.ndarray:

@@ -291,6 +291,10 @@ def _scale(event: PastEvent, reference: float) -> float:
     return event.attendance / reference
 
 
+_ROUNDING_HOURS = 1e-6
+"""Tolerance that keeps a position computed as 0.9999999 h in the hour it belongs to."""
+
+
 def _knot_grid(positions: np.ndarray) -> np.ndarray:
     """Return the knots of the given positions: one per hour, at half-hour offsets from the start.
 
@@ -298,12 +302,12 @@ def _knot_grid(positions: np.ndarray) -> np.ndarray:
     hour of an event that starts at 19:10 takes the knot nearest to the
     middle of that hour.
     """
-    return np.unique(np.floor(positions) + 0.5)
+    return np.unique(np.floor(positions + _ROUNDING_HOURS) + 0.5)
 
 
 def _knot_rows(knots: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Return each position's knot row: its own knot, or the nearest one beyond the learned range."""
-    wanted = np.floor(positions) + 0.5
+    wanted = np.floor(positions + _ROUNDING_HOURS) + 0.5
     index = np.clip(np.searchsorted(knots, wanted), 0, len(knots) - 1)
     previous = np.maximum(index - 1, 0)
     closer_previous = np.abs(knots[previous] - wanted) < np.abs(knots[index] - wanted)
