@@ -1,7 +1,7 @@
 """The ``planner`` command: a thin caller of the public API.
 
-``planner report`` plans one ISO week and writes the report folder;
-``planner backtest`` replays past weeks and prints the accuracy table;
+``planner report`` plans one ISO week and writes the report folder.
+``planner backtest`` replays past weeks and prints the accuracy table.
 ``planner review`` compares a past week's events with their forecast and
 records their measured effect in the dataset's event history.
 """

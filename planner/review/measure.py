@@ -1,7 +1,7 @@
 """Measure each event of a past week against its forecast: peak, excess traffic, timing, actions, staffing.
 
 The forecast is the plan of the week made from the history strictly before
-it (:func:`planner.decisions.plan.plan_week`), so the review sees the
+it (:func:`planner.decisions.plan.plan_week`), so the review uses the
 forecast a planner had. An event's cells are the cells the capacity table
 ties to it, or its peak cell when none is tied. Its hours are those that
 overlap the scoring window, from one hour before the start to two hours
@@ -240,6 +240,10 @@ def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataF
     The excess is ``(actual − baseline) / level``, where ``baseline`` is the
     plan's forecast without events and ``level`` the cell's mean baseline
     over the week, so that it compares with the forecaster's learned excess.
+
+    NOTE: the forecaster measures past events against an in-sample seasonal
+    profile of the history around the event, not against the forecast made
+    before the week, so the two excesses differ by that baseline's error.
     """
     columns = ["event_id", "kind", "venue_id", "start", "end", "attendance", "cell_id", "measure",
                "position_hours", "excess", "week"]

@@ -14,7 +14,7 @@ NOTEBOOK_NAMES = ["explore_dataset", "past_events", "backtest", "weekly_report"]
 
 def _run(name: str, tmp_path: Path, **parameters) -> nbformat.NotebookNode:
     output = tmp_path / f"{name}.ipynb"
-    # The kernel is the python3 kernel of the interpreter running the tests, so it sees the installed planner.
+    # The kernel is the python3 kernel of the interpreter running the tests, so it imports the installed planner.
     papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters,
                                kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
     return nbformat.read(output, as_version=4)
