@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
-from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
+from planner.forecasting.history import history_to_past_events, load_event_history
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
+from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
@@ -112,6 +113,18 @@ class EventForecaster:
         self.dataset_ = dataset
         self.origin_ = origin
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
+
+        # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
+        stored = load_event_history(dataset.path) if dataset.path is not None else None
+        self.stored_events_ = pd.DataFrame()
+        if stored is not None and not stored.empty:
+            stored = stored[pd.to_datetime(stored["start"], utc=True) < origin]
+            actual = stored.groupby("event_id")["attendance"].first().astype(float).dropna()
+            known = self.past_events_["event_id"].isin(actual.index)
+            self.past_events_.loc[known, "expected_attendance"] = self.past_events_.loc[known, "event_id"].map(actual)
+            self.stored_events_ = stored
+            logger.info("event history of %s: %d reviewed events, %d with their actual attendance", dataset.name,
+                        stored["event_id"].nunique(), int(known.sum()))
         self.measures_ = {}
         for measure in dataset.settings.measure_names:
             self.measures_[measure] = self._fit_measure(dataset, history, measure, origin)
@@ -159,21 +172,21 @@ class EventForecaster:
 
         # Learn at the scheduled times, then again with the timing offsets, if past events show any.
         # The second round measures the offsets against a baseline that no longer holds the moved responses.
-        fit = self._fit_with_offsets(observed, index, cells, {})
+        fit = self._fit_with_offsets(observed, index, cells, {}, measure)
         for _round in range(2 if self.learn_timing else 0):
             timings = self._learn_timings(fit, observed, index)
             if not timings:
                 break
             offsets = {event_id: offset for timing in timings.values()
                        for event_id, offset in timing.offsets_hours.items()}
-            fit = self._fit_with_offsets(observed, index, cells, offsets)
+            fit = self._fit_with_offsets(observed, index, cells, offsets, measure)
             fit.timings = timings
         logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
                     fit.past_event_count, origin.isoformat())
         return fit
 
     def _fit_with_offsets(self, observed: np.ndarray, index: pd.DatetimeIndex, cells: list[str],
-                          offsets: dict[str, float]) -> _MeasureFit:
+                          offsets: dict[str, float], measure: str) -> _MeasureFit:
         """Fit the baseline and the event profiles, with each past event moved by its timing offset in hours."""
         # Hours inside any event window are kept out of the baseline.
         clean = observed.copy()
@@ -197,6 +210,7 @@ class EventForecaster:
         error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
+        past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
         profiles, groups = self._learn_profiles(past_events, cells)
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
@@ -210,8 +224,11 @@ class EventForecaster:
                 continue
             main_cell = int(np.argmax(np.where(profile.affected, np.abs(profile.beta).sum(axis=0), -np.inf)))
             series, positions, starts, event_ids = [], [], [], []
+            calendar = self.past_events_.set_index("event_id")
             for past, _ in fit.groups[key]:
-                event = self.past_events_.set_index("event_id").loc[past.event_id]
+                if past.event_id not in calendar.index:
+                    continue
+                event = calendar.loc[past.event_id]
                 window = event_window(event["start"], event["end"], index,
                                       hours_before=self.hours_before_event + int(MAX_OFFSET_HOURS),
                                       hours_after=self.hours_after_event + int(MAX_OFFSET_HOURS))
@@ -261,6 +278,15 @@ class EventForecaster:
                                    start_hour=start_hour, duration_hours=_hours(event.end - event.start)),
                          placebos))
         return past
+
+    def _stored_past_events(self, seen: set[str], cells: list[str], measure: str) -> list:
+        """Return reviewed events that the traffic no longer covers, as past events without placebos."""
+        if self.stored_events_.empty:
+            return []
+        rows = self.stored_events_[(self.stored_events_["measure"] == measure)
+                                   & ~self.stored_events_["event_id"].isin(seen)]
+        events = history_to_past_events(rows, cells, measure, self.dataset_.timezone)
+        return [(event, {}) for event in events]
 
     @staticmethod
     def _excess(rows: np.ndarray, observed: np.ndarray, in_sample: np.ndarray) -> np.ndarray:
