@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
+from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
-from planner.forecasting.windows import HOUR, event_window, metric_window_mask
+from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
+from planner.forecasting.windows import HOUR, EventWindow, event_window, metric_window_mask, occurrence_window, occurrences
 from planner.inputs.dataset import Dataset
-from planner.inputs.geography import distance_m
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,11 @@ class EventForecaster:
         window, both for learning and for forecasting.
     trend_damping : float, default 0.5
         Share of the measured weekly growth carried into the forecast.
-    footprint_radius_m : float, default 500.0
-        At a venue with no history, cells within this distance of the venue
-        (and always the nearest cell) receive the effect borrowed from other
-        venues.
+    footprint_radius_m : float, optional
+        At a venue with no history, the effect borrowed from other venues is
+        spread over the cells within this distance of the venue by the
+        kernel of ``planner.forecasting.footprint``. By default the radius of
+        the event's kind in the settings' ``[footprint]``.
     time_of_day_bandwidth_hours : float, default 3.0
         Past events at the same venue weigh less the further their start time
         of day is from the new event's (a Gaussian kernel of this width);
@@ -89,7 +91,7 @@ class EventForecaster:
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
-                 footprint_radius_m: float = 500.0, venue_reach_m: float = 3000.0,
+                 footprint_radius_m: float | None = None, venue_reach_m: float = 3000.0,
                  time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
                  learn_timing: bool = True) -> None:
         self.history_weeks = history_weeks
@@ -130,14 +132,22 @@ class EventForecaster:
             self.measures_[measure] = self._fit_measure(dataset, history, measure, origin)
         return self
 
-    def predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None = None) -> ForecastResult:
+    def predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None = None,
+                routes: pd.DataFrame | None = None) -> ForecastResult:
         """Forecast every hour from ``start`` (included) to ``end`` (excluded).
 
         Parameters
         ----------
         events : DataFrame, optional
             The events to plan for, with the columns of ``Dataset.events``;
-            by default the dataset's events that overlap the span.
+            by default the dataset's events that overlap the span. An event
+            longer than 24 hours runs daily (see
+            ``planner.forecasting.windows.occurrences``).
+        routes : DataFrame, optional
+            Waypoints of moving events, with the columns of
+            ``Dataset.routes``; by default the dataset's. An event with a
+            route loads the cells along it as the march passes (see
+            ``planner.forecasting.routes``) in place of its venue's cells.
         """
         if not hasattr(self, "measures_"):
             raise RuntimeError("this EventForecaster is not fitted yet; call fit(dataset, origin) before predict")
@@ -150,6 +160,8 @@ class EventForecaster:
             events = self.dataset_.events
         events = events[(events["end"] > start - self.hours_after_event * HOUR)
                         & (events["start"] < end + self.hours_before_event * HOUR)]
+
+        self.routes_ = self.dataset_.routes if routes is None else routes
 
         tables, summaries, notes = [], [], []
         for measure, fit in self.measures_.items():
@@ -345,6 +357,11 @@ class EventForecaster:
         summaries, notes = [], []
 
         for event in events.itertuples(index=False):
+            route = self._route_of(event.event_id)
+            if route is not None:
+                summaries.append(self._predict_route_event(event, route, fit, measure, hours, baseline, level,
+                                                           (uplift, variance, event_ids), notes))
+                continue
             profile, pooling, cell_weights = self._profile_for(event, fit, measure, notes)
             start, end = event.start, event.end
             timing = fit.timings.get(event.venue_id or "")
@@ -353,8 +370,8 @@ class EventForecaster:
                 start, end = start + shift, end + shift
                 notes.append(f"{event.event_id}: past events at this venue moved {measure} away from their "
                              f"scheduled times; this one is placed {timing.describe(event.start)}")
-            window = event_window(start, end, hours, hours_before=self.hours_before_event,
-                                  hours_after=self.hours_after_event)
+            window = occurrence_window(start, end, hours, hours_before=self.hours_before_event,
+                                       hours_after=self.hours_after_event)
             if profile is None or len(window.rows) == 0:
                 summaries.append(_summary_row(event.event_id, measure, pooling, (), 0))
                 continue
@@ -375,7 +392,7 @@ class EventForecaster:
             uplift[window.rows] += mean
             variance[window.rows] += sd**2
 
-            scoring = metric_window_mask(pd.DataFrame({"start": [start], "end": [end]}), hours)
+            scoring = metric_window_mask(pd.DataFrame(occurrences(start, end), columns=["start", "end"]), hours)
             marked = scoring[:, None] & affected[None, :]
             event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
                                          event_ids[marked] + ";" + event.event_id)
@@ -420,34 +437,81 @@ class EventForecaster:
             notes.append(f"{event.event_id}: no past {event.kind} event in the history of {measure}; "
                          f"no uplift is forecast for it")
             return None, "none", None
-        weights = self._footprint(venue, fit.cells)
+        footprint = venue_footprint(self.dataset_, venue, event.kind, fit.cells, self.footprint_radius_m)
         for key, pooling, text in ((("kind", event.kind), "kind", f"past {event.kind} events at other venues"),
                                    (("all",), "all", "all past events at other venues")):
             profile = fit.profiles.get(key)
-            if profile is not None and weights is not None:
+            if profile is not None and footprint is not None:
+                weights, description = footprint
                 notes.append(f"{event.event_id}: no history at venue {venue!r}; its uplift on {measure} is "
-                             f"borrowed from {text} and spread over the cells within "
-                             f"{self.footprint_radius_m:.0f} m of the venue")
+                             f"borrowed from {text} and {description} (an assumed footprint)")
                 return profile, pooling, weights
         notes.append(f"{event.event_id}: no past event to learn from for {measure}; no uplift is forecast for it")
         return None, "none", None
 
-    def _footprint(self, venue_id: str, cells: list[str]) -> np.ndarray | None:
-        distance = self._distance_to_venue(venue_id, cells)
-        if not np.isfinite(distance).any():
-            return None
-        weights = (distance <= self.footprint_radius_m).astype(float)
-        weights[int(np.nanargmin(distance))] = 1.0
-        return weights
-
     def _distance_to_venue(self, venue_id: str, cells: list[str]) -> np.ndarray:
         """Return each cell's distance to the venue in metres, NaN when the venue is unknown."""
-        venues = self.dataset_.venues.set_index("venue_id")
-        if venue_id not in venues.index:
-            return np.full(len(cells), np.nan)
-        cell_table = self.dataset_.cells.set_index("cell_id").reindex(cells)
-        return distance_m(venues.at[venue_id, "latitude"], venues.at[venue_id, "longitude"],
-                            cell_table["latitude"].to_numpy(float), cell_table["longitude"].to_numpy(float))
+        return distance_to_venue_m(self.dataset_, venue_id, cells)
+
+    def _route_of(self, event_id: str) -> pd.DataFrame | None:
+        routes = getattr(self, "routes_", None)
+        if routes is None or routes.empty:
+            return None
+        route = routes[routes["event_id"] == event_id]
+        return route if len(route) >= 2 else None
+
+    def _predict_route_event(self, event, route: pd.DataFrame, fit: _MeasureFit, measure: str,
+                             hours: pd.DatetimeIndex, baseline: np.ndarray, level: np.ndarray,
+                             totals: tuple[np.ndarray, np.ndarray, np.ndarray], notes: list[str]) -> dict:
+        """Add a moving event's uplift to ``totals`` (uplift, variance, event ids) and return its summary row.
+
+        The size of the effect is the peak of the travelling profile of the
+        event's kind (else of all kinds): the relative uplift at a cell with
+        the whole crowd of the reference attendance present. The route sets
+        where and when it applies.
+        """
+        uplift, variance, event_ids = totals
+        for key, pooling in ((("kind", event.kind), "kind"), (("all",), "all")):
+            profile = fit.profiles.get(key)
+            if profile is not None and profile.affected.any():
+                break
+        else:
+            notes.append(f"{event.event_id}: no past event moved {measure} measurably at any venue; "
+                         f"no uplift is forecast along its route")
+            return _summary_row(event.event_id, measure, "none", (), 0)
+
+        settings = self.dataset_.settings
+        attendance = float(_get(event, "expected_attendance"))
+        low, high = float(_get(event, "attendance_low")), float(_get(event, "attendance_high"))
+        crowd = attendance
+        if np.isnan(crowd) and not (np.isnan(low) or np.isnan(high)):
+            crowd = 0.5 * (low + high)
+        schedule = route_schedule(route, event.start, settings.routes)
+        march_m = march_length_m(crowd, settings.routes)
+        radius = settings.footprint.radius_for(event.kind) if self.footprint_radius_m is None else self.footprint_radius_m
+        cells = self.dataset_.cells.set_index("cell_id").reindex(fit.cells).reset_index()
+        weights = route_cell_weights(schedule, event.start, event.end, march_m, hours, cells,
+                                     self.dataset_.cell_shapes, radius)
+
+        peak = int(np.argmax(np.abs(profile.beta).sum(axis=1)))
+        mean, sd = uplift_for_event(profile, profile.positions[[peak]], np.ones(1), attendance, low, high)
+        rows = np.flatnonzero(weights.any(axis=1))
+        cell_mean = float(mean[0, 0]) * weights[rows] * level[None, :]
+        cell_sd = float(sd[0, 0]) * weights[rows] * level[None, :]
+        uplift[rows] += cell_mean
+        variance[rows] += cell_sd**2
+        marked = np.zeros(weights.shape, dtype=bool)
+        marked[rows] = weights[rows] > 0
+        event_ids[marked] = np.where(event_ids[marked] == "", event.event_id, event_ids[marked] + ";" + event.event_id)
+        notes.append(f"{event.event_id}: moves along a {schedule.length_m / 1000:,.1f} km route; the march is "
+                     f"{march_m:,.0f} m from head to tail (assumed {settings.routes.density_people_per_m2:g} people "
+                     f"per m2 over {settings.routes.street_width_m:g} m), each cell within {radius:,.0f} m loaded "
+                     f"while it passes, with the peak effect of {pooling} past events")
+        if len(rows) == 0:
+            return _summary_row(event.event_id, measure, pooling, profile.event_ids, 0)
+        window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
+        return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline,
+                               cell_mean, cell_sd, weights.max(axis=0) > 0)
 
     def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
         """Re-learn a group's profile for one event, weighting the past events that resemble it.

@@ -52,6 +52,51 @@ def event_window(start: pd.Timestamp, end: pd.Timestamp, index: pd.DatetimeIndex
     return EventWindow(rows=rows.astype(np.int64), positions=_positions(hours, start))
 
 
+def occurrences(start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Split a multi-day event into its daily occurrences.
+
+    An event longer than 24 hours (a festival written as one row from its
+    first day's start to its last day's end) runs each local day from the
+    start's time of day to the end's time of day, crossing midnight when the
+    end's time of day is not after the start's. A shorter event is one
+    occurrence.
+    """
+    if end - start <= pd.Timedelta(hours=24):
+        return [(start, end)]
+    daily = end.replace(year=start.year, month=start.month, day=start.day) - start
+    if daily <= pd.Timedelta(0):
+        daily += pd.Timedelta(days=1)
+    result = []
+    day = 0
+    while True:
+        # Whole local days keep the wall-clock start time across a daylight-saving change.
+        local = (start.tz_localize(None) + pd.Timedelta(days=day)).tz_localize(start.tz, nonexistent="shift_forward",
+                                                                               ambiguous=True)
+        if local >= end:
+            break
+        result.append((local, min(local + daily, end)))
+        day += 1
+    return result
+
+
+def occurrence_window(start: pd.Timestamp, end: pd.Timestamp, index: pd.DatetimeIndex, *, hours_before: int,
+                      hours_after: int) -> EventWindow:
+    """Return the window of every daily occurrence of an event (see ``occurrences``), joined in time order.
+
+    Each occurrence's positions are measured from its own start; an hour
+    covered by two occurrences' windows is kept once, in the later one.
+    """
+    windows = [event_window(first, last, index, hours_before=hours_before, hours_after=hours_after)
+               for first, last in occurrences(start, end)]
+    if len(windows) == 1:
+        return windows[0]
+    rows = np.concatenate([window.rows for window in windows])
+    positions = np.concatenate([window.positions for window in windows])
+    _, last_seen = np.unique(rows[::-1], return_index=True)
+    keep = np.sort(len(rows) - 1 - last_seen)
+    return EventWindow(rows=rows[keep], positions=positions[keep])
+
+
 def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_before: int = 1,
                        hours_after: int = 2) -> np.ndarray:
     """Return a boolean mask of the hours that overlap any event's scoring window.

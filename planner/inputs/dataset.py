@@ -70,6 +70,13 @@ class Dataset:
         ``cell_id``, ``site_id``, ``latitude``, ``longitude``,
         ``utilisation_threshold`` (filled from the settings where empty) and
         ``capacity_<measure>`` for each measure.
+    cell_shapes : dict
+        ``cell_id`` to its polygons from the optional ``cells.geojson`` (see
+        ``planner.inputs.geometry``); cells without one are points.
+    routes : DataFrame
+        Waypoints of moving events from the optional ``routes.csv`` or
+        ``routes.geojson``: ``event_id``, ``sequence``, ``latitude``,
+        ``longitude``, ``time`` (tz-aware, NaT when not given).
     """
 
     name: str
@@ -80,6 +87,8 @@ class Dataset:
     venues: pd.DataFrame
     cells: pd.DataFrame
     quality: DataQuality
+    cell_shapes: dict = field(default_factory=dict)
+    routes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def timezone(self):

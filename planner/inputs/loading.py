@@ -12,9 +12,11 @@ import pandas as pd
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.gaps import report_gaps
+from planner.inputs.geometry import read_cell_shapes
 from planner.inputs.holidays import holiday_events
 from planner.inputs.hourly import to_hourly
 from planner.inputs.icalendar_events import read_events_ics
+from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
 from planner.inputs.traffic import read_traffic
@@ -31,7 +33,9 @@ def load_dataset(path: str | Path) -> Dataset:
     """Read, validate and merge every file of a dataset folder.
 
     The folder contains ``settings.toml``, the traffic table, ``cells.csv``,
-    ``venues.csv`` and the events. The traffic table is ``[inputs]
+    ``venues.csv`` and the events, and may contain ``cells.geojson`` (cell
+    polygons) and ``routes.csv`` or ``routes.geojson`` (routes of moving
+    events). The traffic table is ``[inputs]
     traffic_file`` when set, else ``traffic.parquet`` when present, else
     ``traffic.csv``; it is brought to hourly values (see
     :func:`planner.inputs.hourly.to_hourly`), its gaps are reported, and
@@ -69,6 +73,13 @@ def load_dataset(path: str | Path) -> Dataset:
     if traffic_result is not None and not traffic_result[0].empty:
         window = (traffic_result[0]["timestamp"].min(), traffic_result[0]["timestamp"].max() + HOLIDAY_HORIZON)
     events_result = _collect(problems, read_event_files, folder, settings, venues, window)
+    shapes_path = folder / "cells.geojson"
+    shapes = _collect(problems, read_cell_shapes, shapes_path, known_cells) if shapes_path.is_file() else {}
+    routes_path = route_file(folder)
+    routes = empty_routes()
+    if routes_path is not None:
+        routes = _collect(problems, read_routes, routes_path, settings,
+                          events_result[0]["event_id"] if events_result else None)
     if problems:
         raise InputError(problems)
 
@@ -114,7 +125,15 @@ def load_dataset(path: str | Path) -> Dataset:
                     hourly["timestamp"].min(), hourly["timestamp"].max())
 
     return Dataset(name=settings.name, path=folder, settings=settings, traffic=hourly, events=events,
-                   venues=venues, cells=cells, quality=quality)
+                   venues=venues, cells=cells, quality=quality, cell_shapes=shapes, routes=routes)
+
+
+def route_file(folder: Path) -> Path | None:
+    """Return the routes file of a dataset folder, ``routes.csv`` before ``routes.geojson``, or None."""
+    for name in ("routes.csv", "routes.geojson"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
 
 
 def traffic_file(folder: Path, settings: Settings) -> Path:

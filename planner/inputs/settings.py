@@ -142,6 +142,45 @@ class InputSettings:
     events_file: str = ""
 
 
+DEFAULT_FOOTPRINT_RADIUS_M: dict[str, float] = {
+    "match": 800.0, "concert": 800.0, "festival": 1000.0, "demonstration": 300.0, "marathon": 300.0,
+    "holiday": 0.0, "other": 500.0,
+}
+"""Assumed reach of a crowd around its venue or route, per event kind; nobody measured these."""
+
+
+@dataclass(frozen=True)
+class FootprintSettings:
+    """How an event's uplift spreads over the cells near its venue or route.
+
+    A cell at distance ``d`` from the venue receives ``max(0, 1 - (d / r)^2)``
+    of the uplift, with ``r`` the radius of the event's kind: the full uplift
+    at the venue, none at or beyond the radius. The kernel applies where the
+    venue has no history to learn per-cell effects from, and to routes.
+    """
+
+    radius_m: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FOOTPRINT_RADIUS_M))
+    default_radius_m: float = 500.0
+
+    def radius_for(self, kind: str) -> float:
+        """Return the footprint radius in metres of an event kind."""
+        return float(self.radius_m.get(kind, self.default_radius_m))
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    """Assumptions that turn a moving crowd's size into a length along its route.
+
+    The march is ``attendance / (density_people_per_m2 * street_width_m)``
+    metres long from head to tail. Waypoints without times are reached at
+    ``speed_m_per_s`` from the event's start.
+    """
+
+    density_people_per_m2: float = 1.5
+    street_width_m: float = 20.0
+    speed_m_per_s: float = 0.6
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a dataset's ``settings.toml`` declares."""
@@ -158,6 +197,8 @@ class Settings:
     assumptions: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     inputs: InputSettings = field(default_factory=InputSettings)
+    footprint: FootprintSettings = field(default_factory=FootprintSettings)
+    routes: RouteSettings = field(default_factory=RouteSettings)
 
     def measure(self, name: str) -> Measure:
         """Return the measure called ``name``, or raise ``KeyError`` naming the known ones."""
@@ -262,11 +303,42 @@ class _Reader:
             assumptions = {}
 
         inputs = self._inputs()
+        footprint = self._footprint()
+        routes = self._routes()
         return Settings(
             name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
             subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
             capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path, inputs=inputs,
+            footprint=footprint, routes=routes,
         )
+
+    def _footprint(self) -> FootprintSettings:
+        table = self.raw.get("footprint", {})
+        non_negative = lambda v: v >= 0  # noqa: E731
+        radius = self.get(table, "footprint", "radius_m", dict, default={},
+                          expected="a table of event kind = radius in metres, such as {match = 800}")
+        radii = dict(DEFAULT_FOOTPRINT_RADIUS_M)
+        for kind, value in (radius or {}).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                self.fail(f"footprint.radius_m.{kind}", value, "invalid radius; expected metres >= 0, such as 800")
+            else:
+                radii[kind] = float(value)
+        default = self.get(table, "footprint", "default_radius_m", (int, float), default=500.0, check=non_negative,
+                           expected="metres >= 0, such as 500")
+        return FootprintSettings(radius_m=radii, default_radius_m=float(500.0 if default is None else default))
+
+    def _routes(self) -> RouteSettings:
+        table = self.raw.get("routes", {})
+        positive = lambda v: v > 0  # noqa: E731
+        default = RouteSettings()
+        values = {}
+        for key, expected in (("density_people_per_m2", "people per square metre > 0, such as 1.5"),
+                              ("street_width_m", "metres > 0, such as 20"),
+                              ("speed_m_per_s", "metres per second > 0, such as 0.6")):
+            value = self.get(table, "routes", key, (int, float), default=getattr(default, key), check=positive,
+                             expected=expected)
+            values[key] = float(getattr(default, key) if value is None else value)
+        return RouteSettings(**values)
 
     def _inputs(self) -> InputSettings:
         table = self.raw.get("inputs", {})
