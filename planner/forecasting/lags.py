@@ -30,8 +30,9 @@ def lagged_rows(index: pd.DatetimeIndex, days: int) -> np.ndarray:
         repeated autumn hour, both occurrences map to the first one.
     """
     wall_clock = index.tz_localize(None)
-    unique_clock = pd.Index(wall_clock).drop_duplicates(keep="first")
-    first_row = pd.Index(wall_clock).get_indexer(unique_clock)
+    # np.unique returns the first row of each wall-clock time, so the repeated autumn hour maps to its first occurrence.
+    unique_values, first_row = np.unique(wall_clock.asi8, return_index=True)
+    unique_clock = pd.DatetimeIndex(unique_values)
     targets = wall_clock - pd.Timedelta(days=days)
     positions = unique_clock.get_indexer(targets)
     rows = np.where(positions >= 0, first_row[np.maximum(positions, 0)], -1)
