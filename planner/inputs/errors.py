@@ -26,7 +26,8 @@ class Problem:
         if self.row is not None:
             place.append(f"line {self.row}")
         if self.column is not None:
-            place.append(f"column {self.column!r}")
+            noun = "key" if self.file.endswith(".toml") else "column"
+            place.append(f"{noun} {self.column!r}")
         value = "" if self.value is None else f" (value {self.value!r})"
         return f"{', '.join(place)}{value}: {self.message}"
 

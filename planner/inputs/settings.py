@@ -8,6 +8,7 @@ under ``[assumptions]`` with its reason, so that the report can show it.
 from __future__ import annotations
 
 import codecs
+import difflib
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -251,6 +252,7 @@ class _Reader:
         self.path = path
         self.raw = raw
         self.problems: list[Problem] = []
+        self.read_keys: set[str] = set()
 
     def raise_if_problems(self) -> None:
         if self.problems:
@@ -262,6 +264,7 @@ class _Reader:
     def get(self, table: dict[str, Any], dotted: str, key: str, kind: type | tuple[type, ...],
             default: Any = ..., check=None, expected: str = "") -> Any:
         full_key = f"{dotted}.{key}" if dotted else key
+        self.read_keys.add(full_key)
         if key not in table:
             if default is ...:
                 self.fail(full_key, None, f"missing key; add {full_key} = <{expected or kind}>")
@@ -305,12 +308,37 @@ class _Reader:
         inputs = self._inputs()
         footprint = self._footprint()
         routes = self._routes()
+        self._check_unknown_keys(self.raw, "")
         return Settings(
             name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
             subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
             capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path, inputs=inputs,
             footprint=footprint, routes=routes,
         )
+
+    def _check_unknown_keys(self, table: dict[str, Any], prefix: str) -> None:
+        """Report every key that no reader asked for, such as a misspelt one, with the nearest known key.
+
+        A key is known when a reader read it or a key below it; the free-form
+        [assumptions] table and the [inputs] table, which checks its own keys,
+        are skipped.
+        """
+        for key, value in table.items():
+            dotted = f"{prefix}.{key}" if prefix else key
+            if dotted in ("assumptions", "inputs") or dotted in self.read_keys:
+                continue
+            if not any(read.startswith((dotted + ".", dotted + "[")) for read in self.read_keys):
+                siblings = sorted({read[len(prefix) + 1 if prefix else 0:].split(".")[0].split("[")[0]
+                                   for read in self.read_keys if not prefix or read.startswith(prefix + ".")})
+                close = difflib.get_close_matches(key, siblings, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known keys here: {', '.join(siblings)}"
+                self.fail(dotted, None, f"unknown key; {hint} Remove it or correct its name")
+            elif isinstance(value, dict):
+                self._check_unknown_keys(value, dotted)
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, dict):
+                        self._check_unknown_keys(item, f"{dotted}[{index}]")
 
     def _footprint(self) -> FootprintSettings:
         table = self.raw.get("footprint", {})
