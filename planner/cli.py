@@ -34,10 +34,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     message = cli_messages(_message_language(arguments))
     try:
+        _check_output_folder(getattr(arguments, "out", None))
         return arguments.run(arguments, message)
     except (InputError, ValueError, FileNotFoundError) as error:
         print(message("Error: {message}").format(message=error), file=sys.stderr)
         return 2
+    except OSError as error:
+        # A folder that cannot be written (a file in the way, no permission, a full disk) fails late,
+        # after the computation; the message names the path so that the user can fix it.
+        print(message("Error: {message}").format(message=f"could not write the output: {error}"), file=sys.stderr)
+        return 2
+
+
+def _check_output_folder(out: str | None) -> None:
+    """Reject an output folder that cannot hold a report before any computation runs."""
+    if out is None:
+        return
+    if not out.strip():
+        raise ValueError("invalid --out ''; give a folder, such as --out reports")
+    path = os.path.abspath(out)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        raise ValueError(f"invalid --out {out!r}: {path} is a file, not a folder; give a folder, such as --out reports")
 
 
 def _report(arguments: argparse.Namespace, message) -> int:

@@ -94,3 +94,24 @@ def test_backtest_prints_table(tmp_path, capsys):
     assert "event_windows" in printed
     assert set(table["model"]) == {"planner", "same_hour_last_week"}
     assert set(table["scope"]) == {"overall", "event_windows", "outside_events"}
+
+
+def test_report_out_file_rejected_early(tmp_path, capsys):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("keep me", encoding="utf-8")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(not_a_folder)])
+
+    assert code == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert not_a_folder.read_text(encoding="utf-8") == "keep me"
+
+
+def test_report_week_folder_blocked_by_file(tmp_path, capsys):
+    blocked = tmp_path / "dodgers" / "2005-W33"
+    blocked.parent.mkdir()
+    blocked.write_text("in the way", encoding="utf-8")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(tmp_path)])
+
+    assert code == 2
+    assert "could not write the output" in capsys.readouterr().err
+    assert blocked.read_text(encoding="utf-8") == "in the way"
