@@ -1,4 +1,4 @@
-"""Regenerate the bundled datasets (data/milan, data/san-siro, data/dodgers) from their sources.
+"""Regenerate the bundled datasets (data/milan, data/san-siro, data/dodgers, data/paris-2023) from their sources.
 
 Usage::
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conversion import dodgers, milan, san_siro  # noqa: E402
+from conversion import dodgers, milan, paris, san_siro  # noqa: E402
 
 logger = logging.getLogger("convert_shared")
 
@@ -28,6 +28,7 @@ CONVERTERS = {
     "milan": milan.convert,
     "san-siro": san_siro.convert,
     "dodgers": dodgers.convert,
+    "paris-2023": paris.convert,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,10 @@ from conversion.matches import TIMEZONE, match_events, read_matches, san_siro_ve
 SOURCE = Path("milan_telecom_100_squares_hourly")
 TRAFFIC_FILE = SOURCE / "milan_100_squares_hourly.2013-11-04_to_2013-12-01.csv"
 CENTROIDS_FILE = SOURCE / "milan_100_squares_centroids.csv"
+GRID_FILE = Path("milan_telecom_san_siro") / "milano-grid.geojson"
+GRID_ATTRIBUTION = ("Contains data from the Milano GRID of the Telecom Italia Big Data Challenge 2014 "
+                    "(doi:10.1038/sdata.2015.55), used under ODbL 1.0; this derived database is shared under "
+                    "ODbL 1.0 too.")
 
 # Capacity of each square: CAPACITY_FACTOR x its 99th percentile hourly value
 # over the calibration fortnight (the first two ISO weeks of the slice).
@@ -74,6 +79,7 @@ def convert(shared: Path) -> dict[str, str]:
     return {
         "traffic.csv": csv_text(traffic),
         "cells.csv": csv_text(cells),
+        "cells.geojson": _cell_polygons(shared, list(cells["cell_id"])),
         "events.csv": csv_text(events),
         "venues.csv": csv_text(san_siro_venue()),
         "settings.toml": render_template("milan/settings.toml.in", facts),
@@ -95,6 +101,22 @@ def _cells(shared: Path, capacity: pd.Series) -> pd.DataFrame:
         "capacity_internet": centroids["square_id"].map(lambda square: number_text(capacity[square], 1)),
     })
     return cells.sort_values("cell_id", kind="stable").reset_index(drop=True)
+
+
+def _cell_polygons(shared: Path, cell_ids: list[str]) -> str:
+    """Return the Milano GRID polygons of the bundled squares as GeoJSON text, in ``cell_ids`` order."""
+    grid = json.loads((shared / GRID_FILE).read_text(encoding="utf-8"))
+    by_square = {str(feature["properties"]["cellId"]): feature["geometry"] for feature in grid["features"]}
+    missing = [cell_id for cell_id in cell_ids if cell_id not in by_square]
+    if missing:
+        raise ValueError(f"{GRID_FILE}: no polygon for squares {', '.join(missing)}")
+    features = [{"type": "Feature", "properties": {"cell_id": cell_id}, "geometry": by_square[cell_id]}
+                for cell_id in cell_ids]
+    document = {"type": "FeatureCollection", "attribution": GRID_ATTRIBUTION, "license": "ODbL-1.0",
+                "features": features}
+    lines = [json.dumps(feature, separators=(",", ":")) for feature in features]
+    header = json.dumps({key: value for key, value in document.items() if key != "features"})[:-1]
+    return header + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def _facts(values: pd.DataFrame, capacity: pd.Series, events: pd.DataFrame) -> dict[str, object]:

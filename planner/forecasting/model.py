@@ -274,7 +274,7 @@ class EventForecaster:
             excess = self._excess(window.rows, observed, in_sample)
             if np.isnan(excess).all():
                 continue
-            attendance = float(_get(event, "expected_attendance"))
+            attendance = _attendance(event)
             start_hour = _hour_of_day(event.start, index.tz)
             placebos = {}
             for shift in PLACEBO_SHIFTS_WEEKS:
@@ -483,9 +483,7 @@ class EventForecaster:
         settings = self.dataset_.settings
         attendance = float(_get(event, "expected_attendance"))
         low, high = float(_get(event, "attendance_low")), float(_get(event, "attendance_high"))
-        crowd = attendance
-        if np.isnan(crowd) and not (np.isnan(low) or np.isnan(high)):
-            crowd = 0.5 * (low + high)
+        crowd = _attendance(event)
         schedule = route_schedule(route, event.start, settings.routes)
         march_m = march_length_m(crowd, settings.routes)
         radius = settings.footprint.radius_for(event.kind) if self.footprint_radius_m is None else self.footprint_radius_m
@@ -606,6 +604,15 @@ def _describe_sources(event_ids: tuple[str, ...]) -> str:
 def _get(row, name: str) -> float:
     value = getattr(row, name, np.nan)
     return np.nan if value is None or pd.isna(value) else value
+
+
+def _attendance(event) -> float:
+    """Return an event's expected attendance, else the middle of its low-high range, else NaN."""
+    attendance = float(_get(event, "expected_attendance"))
+    low, high = float(_get(event, "attendance_low")), float(_get(event, "attendance_high"))
+    if np.isnan(attendance) and not (np.isnan(low) or np.isnan(high)):
+        attendance = 0.5 * (low + high)
+    return attendance
 
 
 def _moved(event, offsets: dict[str, float]) -> tuple[pd.Timestamp, pd.Timestamp]:
