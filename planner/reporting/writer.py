@@ -137,6 +137,8 @@ def _swap_in(staging: Path, target: Path) -> None:
     is briefly absent, and another run may swap in first: the loop then moves
     that report aside as well, so the last run to finish wins.
     """
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"{target} is a file, not a report folder; move it away and run again")
     for _attempt in range(_SWAP_ATTEMPTS):
         retired = None
         if target.exists():
