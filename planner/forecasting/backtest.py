@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from planner.forecasting.lags import lagged_rows, take_rows
-from planner.forecasting.model import EventForecaster
+from planner.forecasting.model import MIN_HISTORY_HOURS, EventForecaster
 from planner.forecasting.references import reference_models
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
@@ -69,9 +69,13 @@ def last_complete_weeks(dataset: Dataset, count: int) -> list[Week]:
     if dataset.last_hour + HOUR < last_week.end:
         last_week = last_week.previous()
     weeks = [last_week.previous(offset) for offset in range(count - 1, -1, -1)]
-    if weeks[0].start <= dataset.first_hour:
+    measured = dataset.traffic.set_index("timestamp")[list(dataset.settings.measure_names)].notna().any(axis=1)
+    first_measured = measured.index[measured.to_numpy()].min()
+    available = [week for week in weeks if week.start >= first_measured + MIN_HISTORY_HOURS * HOUR]
+    if len(available) < count:
         raise ValueError(f"cannot backtest {count} weeks on {dataset.name!r}: the first of them, {weeks[0]}, "
-                         f"starts before any history ({dataset.first_hour.isoformat()}); ask for fewer weeks")
+                         f"has less than {MIN_HISTORY_HOURS} hours of traffic before it (the traffic starts at "
+                         f"{first_measured.isoformat()}); ask for {len(available)} weeks or fewer")
     return weeks
 
 

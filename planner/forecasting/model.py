@@ -24,6 +24,8 @@ from planner.inputs.dataset import Dataset
 logger = logging.getLogger(__name__)
 
 QUANTILES = (0.1, 0.5, 0.9)
+MIN_HISTORY_HOURS = 24
+"""Fewest hours with traffic before the origin that a forecast is made from."""
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
@@ -109,9 +111,12 @@ class EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
         origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
         history = dataset.traffic[dataset.traffic["timestamp"] < origin]
-        if history.empty:
-            raise ValueError(f"no traffic before {origin.isoformat()} in dataset {dataset.name!r}; "
-                             f"the data starts at {dataset.first_hour.isoformat()}: plan a later week")
+        measured_hours = history.set_index("timestamp")[list(dataset.settings.measure_names)].notna().any(axis=1)
+        if measured_hours.sum() < MIN_HISTORY_HOURS:
+            raise ValueError(f"only {int(measured_hours.sum())} hours of traffic before {origin.isoformat()} in "
+                             f"dataset {dataset.name!r}, and planning needs at least {MIN_HISTORY_HOURS}; "
+                             f"the data runs from {dataset.first_hour.isoformat()} to "
+                             f"{dataset.last_hour.isoformat()}: plan a later week")
         self.dataset_ = dataset
         self.origin_ = origin
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()

@@ -52,8 +52,12 @@ def test_backtest_history_strictly_before_week(dodgers):
 
 
 def test_backtest_too_many_weeks_rejected(dodgers):
-    with pytest.raises(ValueError, match="ask for fewer weeks"):
+    # The traffic starts on Monday 11 April 2005 at 07:00, so 2005-W16 is the first week with a day of history.
+    with pytest.raises(ValueError, match="ask for 23 weeks or fewer"):
         last_complete_weeks(dodgers, 30)
+    with pytest.raises(ValueError, match="2005-W15, has less than 24 hours of traffic"):
+        last_complete_weeks(dodgers, 24)
+    assert last_complete_weeks(dodgers, 23)[0].label == "2005-W16"
 
 
 def test_san_siro_match_peaks_within_25_percent():
