@@ -14,13 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from planner.decisions.plan import plan_week
+from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.weeks import resolve_week
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
 from planner.reporting.backtest import write_backtest
-from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
 
 logger = logging.getLogger(__name__)
@@ -60,10 +59,13 @@ def _check_output_folder(out: str | None) -> None:
 
 
 def _report(arguments: argparse.Namespace, message) -> int:
-    dataset = load_dataset(arguments.data)
-    week = resolve_week(arguments.week, dataset)
-    plan = plan_week(dataset, week)
-    usual = usual_week_plan(plan)
+    if arguments.scheduler and arguments.engine != "dask":
+        raise ValueError("--scheduler needs --engine dask")
+    if arguments.engine == "dask":
+        plan, usual = plan_on_cluster(arguments.data, arguments.week, scheduler=arguments.scheduler)
+    else:
+        dataset = load_dataset(arguments.data)
+        plan, usual = plan_with_usual_week(dataset, resolve_week(arguments.week, dataset))
     folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing)
     print(message("Report written to {path}").format(path=folder / "report.html"))
     if not (folder / "report.pdf").exists():
@@ -125,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="reports", help="output folder (default: reports)")
     report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
                         help="language of the report (default: fr)")
+    report.add_argument("--engine", choices=ENGINES, default="local",
+                        help="where the cells are forecast: in this process (local, the default) or partitioned "
+                             "across a Dask cluster (dask; needs the dask extra)")
+    report.add_argument("--scheduler", metavar="ADDRESS",
+                        help="address of a running Dask scheduler, such as tcp://10.0.0.5:8786; without it "
+                             "--engine dask starts a local cluster on 127.0.0.1")
     report.set_defaults(run=_report)
 
     backtest = commands.add_parser("backtest", help="plan past weeks with only earlier history and score them")

@@ -10,7 +10,7 @@ import pandas as pd
 from planner.decisions.actions import plan_event_actions, plan_voice_channels
 from planner.decisions.capacity import plan_capacity
 from planner.decisions.staffing import plan_staffing
-from planner.forecasting.model import EventForecaster
+from planner.forecasting.model import EventForecaster, ForecastResult
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
 
@@ -106,14 +106,41 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
     result = forecaster.predict(week.start, week.end, scenario_events)
     logger.info("forecast %s for %s: %d cells, %d events", dataset.name, week.label,
                 len(dataset.cells), result.events["event_id"].nunique())
+    return plan_from_forecast(dataset, week, result, scenario_events=scenario_events)
 
+
+def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
+                       scenario_events: pd.DataFrame | None = None,
+                       reference: dict[str, float] | None = None) -> WeeklyPlan:
+    """Plan capacity and staffing for one ISO week from its forecast.
+
+    ``plan_week`` is this function applied to ``EventForecaster().fit(dataset,
+    week.start).predict(week.start, week.end, scenario_events)``; callers that
+    forecast otherwise (several scenarios from one fit, or cells forecast in
+    partitions) pass their result here.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Its traffic gives the ``actual`` column and, unless ``reference`` is
+        given, the staffing reference.
+    week : Week
+    result : ForecastResult
+        The forecast of the week's hours for every cell of the dataset.
+    scenario_events : DataFrame, optional
+        The events the forecast was made for, in place of the dataset's calendar.
+    reference : dict of str to float, optional
+        Mean hourly network total of each measure over the four weeks before
+        the week; computed from ``dataset.traffic`` when omitted.
+    """
     forecast = _with_actuals(result.table, dataset, week)
     events = _describe_events(result.events, scenario_events if scenario_events is not None else dataset.events,
                               dataset.venues)
 
     # Decisions: capacity actions per cell-hour, then staffing per interval and shift.
     capacity = plan_capacity(forecast, dataset.cells, dataset.settings)
-    reference = _reference_traffic(dataset, week)
+    if reference is None:
+        reference = reference_traffic(dataset, week)
     staffing, intervals = plan_staffing(forecast, capacity, dataset.settings, reference, week)
     event_actions = plan_event_actions(capacity, dataset.settings)
     voice_channels = plan_voice_channels(forecast, dataset.cells, dataset.settings)
@@ -145,8 +172,8 @@ def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.D
     return events.sort_values(["start", "event_id", "measure"]).reset_index(drop=True)
 
 
-def _reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
-    """Return the mean hourly network total of each measure over the weeks before ``week``."""
+def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
+    """Return the mean hourly network total of each measure over the ``weeks`` weeks before ``week``."""
     history = dataset.traffic[(dataset.traffic["timestamp"] < week.start)
                               & (dataset.traffic["timestamp"] >= week.start - pd.Timedelta(weeks=weeks))]
     totals = history.groupby("timestamp")[list(dataset.settings.measure_names)].sum(min_count=1)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.errors import InputError, Problem
@@ -19,7 +21,7 @@ from planner.inputs.icalendar_events import read_events_ics
 from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
-from planner.inputs.traffic import read_traffic
+from planner.inputs.traffic import PARQUET_SUFFIXES, read_traffic
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ HOLIDAY_HORIZON = pd.Timedelta(days=60)
 _Result = TypeVar("_Result")
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -> Dataset:
     """Read, validate and merge every file of a dataset folder.
 
     The folder contains ``settings.toml``, the traffic table, ``cells.csv``,
@@ -48,6 +50,11 @@ def load_dataset(path: str | Path) -> Dataset:
     (``source`` = ``"holidays"``); a generated holiday is skipped when the
     calendar already has a ``holiday`` event on that day. Recurring events
     of an ``.ics`` file are expanded over the same span.
+
+    With ``cell_ids``, only the traffic of those cells is read (see
+    :func:`planner.inputs.traffic.read_traffic`), for a caller that reads the
+    rest in partitions; the cells table keeps every cell, and the public
+    holidays still span the whole traffic file (see :func:`traffic_span`).
 
     Raises
     ------
@@ -68,9 +75,12 @@ def load_dataset(path: str | Path) -> Dataset:
     venues_result = _collect(problems, read_venues, folder / "venues.csv", settings.inputs)
     venues = venues_result[0] if venues_result else None
     known_cells = cells_result[0]["cell_id"] if cells_result else None
-    traffic_result = _collect(problems, read_traffic, traffic_path, settings, known_cells)
+    traffic_result = _collect(problems, _read_traffic_of, traffic_path, settings, known_cells, cell_ids)
     window = None
-    if traffic_result is not None and not traffic_result[0].empty:
+    file_span = traffic_span(traffic_path, settings) if cell_ids is not None else None
+    if file_span is not None:
+        window = (file_span[0], file_span[1] + HOLIDAY_HORIZON)
+    elif traffic_result is not None and not traffic_result[0].empty:
         window = (traffic_result[0]["timestamp"].min(), traffic_result[0]["timestamp"].max() + HOLIDAY_HORIZON)
     events_result = _collect(problems, read_event_files, folder, settings, venues, window)
     shapes_path = folder / "cells.geojson"
@@ -105,7 +115,8 @@ def load_dataset(path: str | Path) -> Dataset:
     events_quality = events_qualities[0]
 
     quality = DataQuality(tables=[traffic_quality, *events_qualities, venues_quality, cells_quality])
-    silent_cells = sorted(set(cells["cell_id"]) - set(hourly["cell_id"]))
+    expected_cells = set(cells["cell_id"]) if cell_ids is None else set(cells["cell_id"]) & set(cell_ids)
+    silent_cells = sorted(expected_cells - set(hourly["cell_id"]))
     if silent_cells:
         note = f"cells of cells.csv without traffic rows: {len(silent_cells)} ({', '.join(silent_cells[:20])}"
         if len(silent_cells) > 20:
@@ -114,7 +125,7 @@ def load_dataset(path: str | Path) -> Dataset:
         quality.notes.append(note)
         logger.warning("%s: %s", folder, note)
 
-    events = _merge_holidays(calendar, settings, hourly, events_quality)
+    events = _merge_holidays(calendar, settings, hourly if file_span is None else file_span, events_quality)
     for table in quality.tables:
         logger.info("%s: %d rows read, %d accepted, %d repaired, %d rejected", table.file, table.rows_read,
                     table.rows_accepted, table.rows_repaired, table.rows_rejected)
@@ -142,6 +153,32 @@ def traffic_file(folder: Path, settings: Settings) -> Path:
         return folder / settings.inputs.traffic_file
     parquet = folder / "traffic.parquet"
     return parquet if parquet.is_file() else folder / "traffic.csv"
+
+
+def traffic_span(path: Path, settings: Settings) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the first and last hour of a traffic file without reading its rows, or None.
+
+    Only a Parquet file whose ``timestamp`` column is a time-zone-aware
+    timestamp type has this in its row-group statistics; for any other file
+    None is returned and the caller takes the span of the traffic it read.
+    """
+    if path.suffix.lower() not in PARQUET_SUFFIXES or not path.is_file():
+        return None
+    parquet = pq.ParquetFile(path)
+    index = parquet.schema_arrow.get_field_index("timestamp")
+    if index < 0 or not pa.types.is_timestamp(parquet.schema_arrow.field(index).type) \
+            or parquet.schema_arrow.field(index).type.tz is None:
+        return None
+    lows, highs = [], []
+    for group in range(parquet.metadata.num_row_groups):
+        statistics = parquet.metadata.row_group(group).column(index).statistics
+        if statistics is None or not statistics.has_min_max:
+            return None
+        lows.append(pd.Timestamp(statistics.min))
+        highs.append(pd.Timestamp(statistics.max))
+    if not lows:
+        return None
+    return (min(lows).tz_convert(settings.timezone).floor("h"), max(highs).tz_convert(settings.timezone).floor("h"))
 
 
 def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | None,
@@ -184,6 +221,10 @@ def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | No
     return events, [quality for _, _, quality in results]
 
 
+def _read_traffic_of(path: Path, settings: Settings, known_cells, cell_ids: Collection[str] | None):
+    return read_traffic(path, settings, known_cells, cell_ids=cell_ids)
+
+
 def _collect(problems: list[Problem], reader: Callable[..., _Result], *arguments) -> _Result | None:
     """Call a reader; on ``InputError`` keep its problems and return None."""
     try:
@@ -193,13 +234,20 @@ def _collect(problems: list[Problem], reader: Callable[..., _Result], *arguments
         return None
 
 
-def _merge_holidays(calendar: pd.DataFrame, settings: Settings, hourly: pd.DataFrame,
-                    quality: TableQuality) -> pd.DataFrame:
-    """Add the generated public holidays to the calendar events, sorted by start."""
-    if hourly.empty or not settings.country:
+def _merge_holidays(calendar: pd.DataFrame, settings: Settings,
+                    traffic: pd.DataFrame | tuple[pd.Timestamp, pd.Timestamp], quality: TableQuality) -> pd.DataFrame:
+    """Add the generated public holidays to the calendar events, sorted by start.
+
+    ``traffic`` is the hourly traffic, or the first and last hour of traffic.
+    """
+    if isinstance(traffic, tuple):
+        first, last = traffic[0], traffic[1] + HOLIDAY_HORIZON
+    elif traffic.empty:
         return calendar
-    first = hourly["timestamp"].min()
-    last = hourly["timestamp"].max() + HOLIDAY_HORIZON
+    else:
+        first, last = traffic["timestamp"].min(), traffic["timestamp"].max() + HOLIDAY_HORIZON
+    if not settings.country:
+        return calendar
     try:
         generated = holiday_events(settings.country, settings.subdivision, first, last, settings.timezone)
     except ValueError as error:

@@ -12,6 +12,7 @@ row line 2.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 def read_parquet_table(path: str | Path, required: list[str], text_columns: list[str],
-                       column_reasons: dict[str, str] | None = None) -> RawTable:
+                       column_reasons: dict[str, str] | None = None, *,
+                       cell_ids: Collection[str] | None = None) -> RawTable:
     """Read the required columns of a Parquet file.
 
     Parameters
@@ -39,6 +41,10 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
         Columns read as text (stripped, empty string where null).
     column_reasons : dict, optional
         Why a required column is needed, added to its missing-column problem.
+    cell_ids : collection of str, optional
+        Read only the rows whose ``cell_id`` is one of these, one row group
+        at a time: a row group whose ``cell_id`` statistics exclude them all
+        is skipped unread. Line numbers stay those of the whole file.
 
     Raises
     ------
@@ -57,12 +63,44 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
     header = list(schema.names)
     check_header(file, header, required, column_reasons)
 
-    frame = pq.read_table(path, columns=list(required)).to_pandas()
-    frame = frame.reset_index(drop=True)
+    if cell_ids is None:
+        frame = pq.read_table(path, columns=list(required)).to_pandas().reset_index(drop=True)
+        positions = np.arange(len(frame), dtype=np.int64)
+    else:
+        frame, positions = _read_cells(path, list(required), cell_ids)
     for name in text_columns:
         values = frame[name]
         text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
         frame[name] = text
-    lines = pd.Series(np.arange(len(frame), dtype=np.int64) + 2, index=frame.index)
+    lines = pd.Series(positions + 2, index=frame.index)
     logger.info("%s: read %d rows from Parquet", file, len(frame))
     return RawTable(file=file, frame=frame, lines=lines, columns_found=header, rows_read=len(frame))
+
+
+def _read_cells(path: Path, columns: list[str], cell_ids: Collection[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rows of the given cells and their 0-based row numbers in the whole file."""
+    wanted = sorted({str(cell) for cell in cell_ids})
+    parquet = pq.ParquetFile(path)
+    cell_column = parquet.schema_arrow.get_field_index("cell_id")
+    frames, positions = [], []
+    offset = 0
+    for group in range(parquet.metadata.num_row_groups):
+        metadata = parquet.metadata.row_group(group)
+        rows = metadata.num_rows
+        statistics = metadata.column(cell_column).statistics
+        if wanted and statistics is not None and statistics.has_min_max and isinstance(statistics.min, str):
+            low, high = statistics.min, statistics.max
+            first = np.searchsorted(wanted, low)
+            if first >= len(wanted) or wanted[first] > high:
+                offset += rows
+                continue
+        if wanted:
+            frame = parquet.read_row_group(group, columns=columns).to_pandas()
+            keep = frame["cell_id"].astype(str).str.strip().isin(wanted).to_numpy()
+            frames.append(frame[keep])
+            positions.append(offset + np.flatnonzero(keep))
+        offset += rows
+    if not frames:
+        empty = parquet.schema_arrow.empty_table().select(columns).to_pandas()
+        return empty, np.zeros(0, dtype=np.int64)
+    return pd.concat(frames, ignore_index=True), np.concatenate(positions).astype(np.int64)

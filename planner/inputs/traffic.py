@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,8 +58,8 @@ _CHECK_FAULTS = {"traffic_non_negative": "negative", "on_step_grid": "off_grid",
                  "known_cell": "cell"}
 
 
-def read_traffic(path: str | Path, settings: Settings,
-                 known_cells: Collection[str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[str] | None = None, *,
+                 cell_ids: Collection[str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Read the traffic table: one row per cell and time step.
 
     Parameters
@@ -75,6 +76,11 @@ def read_traffic(path: str | Path, settings: Settings,
     known_cells : collection of str, optional
         The ``cell_id`` values of ``cells.csv``; a row of any other cell is a
         bad row. Not checked when omitted.
+    cell_ids : collection of str, optional
+        Read and validate only the rows of these cells (a partition of the
+        network); a Parquet file is then read one row group at a time, never
+        whole. Line numbers in problems stay those of the whole file, and the
+        row counts of ``quality`` cover these cells only.
 
     Returns
     -------
@@ -96,9 +102,11 @@ def read_traffic(path: str | Path, settings: Settings,
     reasons = {name: f"settings.toml declares the measure {name!r}" for name in measures}
     required = ["cell_id", "timestamp", *measures]
     if Path(path).suffix.lower() in PARQUET_SUFFIXES:
-        table = read_parquet_table(path, required, ["cell_id"], reasons)
+        table = read_parquet_table(path, required, ["cell_id"], reasons, cell_ids=cell_ids)
     else:
         table = read_csv_table(path, required, ["cell_id", "timestamp"], reasons, inputs)
+        if cell_ids is not None:
+            table = _only_cells(table, cell_ids)
 
     file_problems: list[Problem] = list(table.problems)
     faults: dict[int, list[tuple[str, Problem]]] = defaultdict(list)
@@ -151,6 +159,14 @@ def read_traffic(path: str | Path, settings: Settings,
     frame = frame.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
     frame["cell_id"] = frame["cell_id"].astype(str)
     return frame, quality
+
+
+def _only_cells(table: RawTable, cell_ids: Collection[str]) -> RawTable:
+    """Return the CSV table with only the rows of the given cells, keeping their line numbers."""
+    keep = table.frame["cell_id"].isin({str(cell) for cell in cell_ids}).to_numpy()
+    frame = table.frame[keep].reset_index(drop=True)
+    lines = pd.Series(table.lines.to_numpy()[keep], index=frame.index)
+    return replace(table, frame=frame, lines=lines, rows_read=len(frame))
 
 
 def _check_rows(frame: pd.DataFrame, table: RawTable, settings: Settings, known_cells: Collection[str] | None,
