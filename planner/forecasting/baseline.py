@@ -43,6 +43,10 @@ class ProfileEstimate:
     mean_lag_weeks: np.ndarray
 
 
+CELLS_PER_BLOCK = 256
+"""Cells processed together in the same-hour lookups: a few megabytes of temporaries per block."""
+
+
 def seasonal_profile(
     clean: np.ndarray,
     index: pd.DatetimeIndex,
@@ -83,10 +87,13 @@ def seasonal_profile(
         day_lags = list(range(1, 21))
         if symmetric:
             day_lags += [-d for d in day_lags]
-        day_estimate, day_lag = _weighted_lag_mean(clean, index, target_rows, day_lags,
+        # Only the target rows and cells with a gap are looked up again.
+        rows, cells = missing.any(axis=1), missing.any(axis=0)
+        day_estimate, day_lag = _weighted_lag_mean(clean[:, cells], index, target_rows[rows], day_lags,
                                                    [0.5 ** ((abs(d) - 1) / 3.0) for d in day_lags])
-        estimate = np.where(missing, day_estimate, estimate)
-        lag = np.where(missing, day_lag, lag)
+        gaps = missing[np.ix_(rows, cells)]
+        estimate[np.ix_(rows, cells)] = np.where(gaps, day_estimate, estimate[np.ix_(rows, cells)])
+        lag[np.ix_(rows, cells)] = np.where(gaps, day_lag, lag[np.ix_(rows, cells)])
 
     # Then to the cell's mean at that hour of the day, and to the cell's mean.
     missing = np.isnan(estimate)
@@ -169,13 +176,27 @@ def _weighted_lag_mean(clean: np.ndarray, index: pd.DatetimeIndex, target_rows: 
     numerator = np.zeros((len(target_rows), clean.shape[1]))
     denominator = np.zeros_like(numerator)
     lag_sum = np.zeros_like(numerator)
-    for days, weight in zip(lags_days, weights):
-        rows = lagged_rows(index, days)[target_rows]
-        values = take_rows(clean, rows)
-        present = ~np.isnan(values)
-        numerator += np.where(present, values, 0.0) * weight
-        denominator += present * weight
-        lag_sum += present * weight * abs(days) / 7.0
+    # Row -1 (no twin hour) picks the appended row of NaN.
+    lag_rows = [lagged_rows(index, days)[target_rows] for days in lags_days]
+    # Blocks of cells keep the temporaries in the processor cache; each cell's arithmetic is unchanged.
+    for first in range(0, clean.shape[1], CELLS_PER_BLOCK):
+        block = slice(first, first + CELLS_PER_BLOCK)
+        padded = np.vstack([clean[:, block], np.full((1, clean[:, block].shape[1]), np.nan)]).astype(float, copy=False)
+        shape = (len(target_rows), padded.shape[1])
+        block_numerator, block_denominator, block_lag = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        taken, known = np.empty(shape), np.empty(shape, dtype=bool)
+        for rows, days, weight in zip(lag_rows, lags_days, weights):
+            np.take(padded, rows, axis=0, out=taken)
+            np.isnan(taken, out=known)
+            np.logical_not(known, out=known)
+            taken[~known] = 0.0
+            taken *= weight
+            block_numerator += taken
+            block_denominator += known * weight
+            block_lag += known * (weight * abs(days) / 7.0)
+        numerator[:, block] = block_numerator
+        denominator[:, block] = block_denominator
+        lag_sum[:, block] = block_lag
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(denominator > 0, numerator / denominator, np.nan)
         lag = np.where(denominator > 0, lag_sum / denominator, 0.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -192,7 +193,13 @@ def traffic_schema(measure_names: Collection[str], step_minutes: int,
     measure is a float, NaN where missing, and must not be negative.
     """
     def on_grid(series: pd.Series) -> pd.Series:
-        return (series.dt.minute % step_minutes == 0) & (series.dt.second == 0) & (series.dt.microsecond == 0)
+        # One conversion to the local wall clock, then integer arithmetic on its nanoseconds.
+        local = series.dt.tz_localize(None) if series.dt.tz is not None else series
+        nanoseconds = local.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        minute = (nanoseconds // 60_000_000_000) % 60
+        below_minute = (nanoseconds % 60_000_000_000) // 1000
+        return pd.Series((minute % step_minutes == 0) & (below_minute == 0) & local.notna().to_numpy(),
+                         index=series.index)
 
     non_negative = pa.Check(lambda series: series >= 0, name="traffic_non_negative")
     columns = {"timestamp": pa.Column(checks=pa.Check(on_grid, name="on_step_grid"), nullable=False)}
