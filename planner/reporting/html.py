@@ -30,6 +30,9 @@ TEMPLATE_NAME = "report.html.j2"
 MAX_SUMMARY_ACTIONS = 10
 # The summary lists this many staffing changes against the usual week, in time order.
 MAX_SUMMARY_CHANGES = 12
+# The capacity actions table and the list of cells at risk not plotted show this many rows, most at risk first;
+# capacity.csv holds every row. A national network can have thousands, which no one reads in a PDF.
+MAX_LISTED_ROWS = 200
 
 
 def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None,
@@ -98,7 +101,8 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "version": planner.__version__,
         "events": _records(events),
         "event_measures": _event_measures(plan.events),
-        "actions": _records(actions),
+        "actions": _records(actions.head(MAX_LISTED_ROWS)),
+        "actions_not_listed": max(0, len(actions) - MAX_LISTED_ROWS),
         "actions_add": _records(actions[actions["action"] == "add"]),
         "max_summary_actions": MAX_SUMMARY_ACTIONS,
         "cells_add": int((worst_action == "add").sum()),
@@ -110,7 +114,8 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "max_summary_changes": MAX_SUMMARY_CHANGES,
         "plots": plots_data,
         "plot_reason": plot_reason,
-        "cells_not_plotted": _records(cells_at_risk.iloc[summary.MAX_PLOTTED_CELLS:]),
+        "cells_not_plotted": _records(cells_at_risk.iloc[summary.MAX_PLOTTED_CELLS:][:MAX_LISTED_ROWS]),
+        "cells_not_listed": max(0, len(cells_at_risk) - summary.MAX_PLOTTED_CELLS - MAX_LISTED_ROWS),
         "staffing": _records(_ordered_staffing(plan)),
         "assumptions": sorted(plan.assumptions.items()),
         "quality_tables": plan.dataset.quality.tables,

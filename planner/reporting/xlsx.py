@@ -19,21 +19,52 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
+from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import SHEET_TABLES
 
 _HEADER_FONT = Font(bold=True)
+MAX_SHEET_ROWS = 20_000
+"""Rows of a sheet at most: openpyxl writes about 50,000 cells a second, and Excel stops at 1,048,576 rows."""
+_KEPT_ROWS = {"forecast": "the cells at risk, most at risk first", "capacity": "the highest p90 utilisation"}
 
 
 def write_xlsx(plan: WeeklyPlan, path: str | Path) -> None:
     """Write the plan's forecast, events, capacity, staffing and data-quality tables to one workbook.
 
     Each sheet has a bold header row with the column names, frozen panes
-    below it and an auto-filter. Missing values are empty cells.
+    below it and an auto-filter. Missing values are empty cells. A table of
+    more than ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells
+    at risk for the forecast, the highest utilisation for capacity), and a
+    ``notes`` sheet says so; the CSV files hold every row.
     """
     workbook = Workbook(write_only=True)
+    notes = []
     for sheet_name, build_table in SHEET_TABLES.items():
-        _write_sheet(workbook, sheet_name, build_table(plan))
+        frame = build_table(plan)
+        if len(frame) > MAX_SHEET_ROWS:
+            kept = _most_at_risk(plan, sheet_name, frame)
+            notes.append(f"{sheet_name}: {len(kept)} of {len(frame)} rows, {_KEPT_ROWS.get(sheet_name, 'the first ones')}; "
+                         f"{sheet_name}.csv holds every row")
+            frame = kept
+        _write_sheet(workbook, sheet_name, frame)
+    if notes:
+        _write_sheet(workbook, "notes", pd.DataFrame({"note": notes}))
     workbook.save(path)
+
+
+def _most_at_risk(plan: WeeklyPlan, sheet_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return at most ``MAX_SHEET_ROWS`` rows of a long sheet, those most at risk, in their original order."""
+    if sheet_name == "forecast":
+        # Whole cells, most at risk first, as many as fit.
+        order = list(dict.fromkeys(cells_at_risk(plan)["cell_id"]))
+        rows_per_cell = frame.groupby("cell_id").size()
+        kept_cells = [cell for cell, total in zip(order, rows_per_cell.reindex(order).fillna(0).cumsum())
+                      if total <= MAX_SHEET_ROWS]
+        return frame[frame["cell_id"].isin(set(kept_cells))]
+    if "utilisation_p90" in frame.columns:
+        return frame.loc[frame["utilisation_p90"].sort_values(ascending=False, kind="stable").index[:MAX_SHEET_ROWS]
+                         .sort_values()]
+    return frame.head(MAX_SHEET_ROWS)
 
 
 def _write_sheet(workbook: Workbook, sheet_name: str, frame: pd.DataFrame) -> None:
