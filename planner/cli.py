@@ -1,6 +1,8 @@
 """The ``planner`` command: a thin caller of the public API.
 
-``planner report`` plans one ISO week and writes the report folder.
+``planner report`` plans one ISO week and writes the report folder; with
+``--scenario FILE`` it plans the week with hypothetical events as well and
+shows both plans side by side.
 ``planner backtest`` replays past weeks and prints the accuracy table.
 ``planner review`` compares a past week's events with their forecast and
 records their measured effect in the dataset's event history.
@@ -13,13 +15,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from planner.decisions.scenario import compare_plans, plan_scenario
 from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
+from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
 from planner.reporting.backtest import write_backtest
+from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
 
 logger = logging.getLogger(__name__)
@@ -61,12 +67,23 @@ def _check_output_folder(out: str | None) -> None:
 def _report(arguments: argparse.Namespace, message) -> int:
     if arguments.scheduler and arguments.engine != "dask":
         raise ValueError("--scheduler needs --engine dask")
+    if arguments.scenario and arguments.engine == "dask":
+        raise ValueError("--scenario is not available with --engine dask; run it with the local engine")
+    scenario = None
     if arguments.engine == "dask":
         plan, usual = plan_on_cluster(arguments.data, arguments.week, scheduler=arguments.scheduler)
+    elif arguments.scenario:
+        dataset = load_dataset(arguments.data)
+        week = resolve_week(arguments.week, dataset)
+        scenario_events, _quality = read_events(Path(arguments.scenario), dataset.settings, dataset.venues)
+        without, plan, changes = plan_scenario(dataset, week, scenario_events)
+        scenario = {"name": Path(arguments.scenario).name, "changes": changes,
+                    "comparison": compare_plans(without, plan)}
+        usual = usual_week_plan(plan)
     else:
         dataset = load_dataset(arguments.data)
         plan, usual = plan_with_usual_week(dataset, resolve_week(arguments.week, dataset))
-    folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing)
+    folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing, scenario=scenario)
     print(message("Report written to {path}").format(path=folder / "report.html"))
     if not (folder / "report.pdf").exists():
         print(message("Warning: report.pdf could not be rendered; the HTML report and the tables are written. "
@@ -127,6 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="reports", help="output folder (default: reports)")
     report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
                         help="language of the report (default: fr)")
+    report.add_argument("--scenario", metavar="FILE",
+                        help="hypothetical events in the format of events.csv, added to the week; a row with an "
+                             "existing event_id replaces that event. The report compares the plan with and without them")
     report.add_argument("--engine", choices=ENGINES, default="local",
                         help="where the cells are forecast: in this process (local, the default) or partitioned "
                              "across a Dask cluster (dask; needs the dask extra)")

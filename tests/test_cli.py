@@ -115,3 +115,28 @@ def test_report_week_folder_blocked_by_file(tmp_path, capsys):
     assert code == 2
     assert "could not write the output" in capsys.readouterr().err
     assert blocked.read_text(encoding="utf-8") == "in the way"
+
+
+def test_report_paris_demo_map_and_range(tmp_path):
+    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(tmp_path),
+                 "--lang", "en"])
+    page = (tmp_path / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+
+    assert code in (0, 1)
+    assert "SYNTHETIC cell grid" in page
+    assert "from 119,000 to 800,000" in page
+    assert page.count('alt="Map of Pension reform protest day 9 (Paris march)"') == 1
+    assert 'id="scenario"' not in page
+
+
+def test_report_scenario_side_by_side(tmp_path):
+    scenario = BUNDLED_DATA / "paris-2023" / "scenarios" / "unannounced-march.csv"
+    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(tmp_path),
+                 "--lang", "en", "--scenario", str(scenario)])
+    page = (tmp_path / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+
+    assert code in (0, 1)
+    assert "Without the scenario" in page
+    assert "from 238,000 to 1,600,000" in page
+    assert "Unannounced gathering at Place de la Nation (hypothetical)" in page
+    assert "unannounced-march.csv" in page

@@ -55,11 +55,15 @@ def venue_footprint(dataset: Dataset, venue_id: str, kind: str, cells: list[str]
                      f"cell lies within the {radius:,.0f} m footprint of a {kind}")
 
 
-def distance_to_venue_m(dataset: Dataset, venue_id: str, cells: list[str]) -> np.ndarray:
-    """Return each cell's distance in metres to a venue (0 inside a cell polygon), NaN when the venue is unknown."""
+def distance_to_venue_m(dataset: Dataset, venue_id: str, cells: list[str], *, to_polygons: bool = True) -> np.ndarray:
+    """Return each cell's distance in metres to a venue, NaN when the venue is unknown.
+
+    With ``to_polygons`` a cell that has a polygon is measured to its edge
+    (0 inside it); otherwise, and for cells without one, to its centre.
+    """
     venues = dataset.venues.set_index("venue_id")
     if venue_id not in venues.index:
         return np.full(len(cells), np.nan)
     table = dataset.cells.set_index("cell_id").reindex(cells).reset_index()
     return distance_to_cells_m(float(venues.at[venue_id, "latitude"]), float(venues.at[venue_id, "longitude"]),
-                               table, dataset.cell_shapes)
+                               table, dataset.cell_shapes if to_polygons else None)

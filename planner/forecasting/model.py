@@ -455,8 +455,12 @@ class EventForecaster:
         return None, "none", None
 
     def _distance_to_venue(self, venue_id: str, cells: list[str]) -> np.ndarray:
-        """Return each cell's distance to the venue in metres, NaN when the venue is unknown."""
-        return distance_to_venue_m(self.dataset_, venue_id, cells)
+        """Return each cell centre's distance to the venue in metres, NaN when the venue is unknown.
+
+        The reach of learned effects is measured to cell centres, polygons or not, so that adding
+        ``cells.geojson`` leaves the per-cell profiles learned from history unchanged.
+        """
+        return distance_to_venue_m(self.dataset_, venue_id, cells, to_polygons=False)
 
     def _route_of(self, event_id: str) -> pd.DataFrame | None:
         routes = getattr(self, "routes_", None)

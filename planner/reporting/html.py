@@ -20,7 +20,7 @@ import pandas as pd
 
 import planner
 from planner.decisions.plan import WeeklyPlan
-from planner.reporting import i18n, plots, summary
+from planner.reporting import i18n, maps, plots, summary
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,12 @@ MAX_SUMMARY_CHANGES = 12
 # The capacity actions table and the list of cells at risk not plotted show this many rows, most at risk first;
 # capacity.csv holds every row. A national network can have thousands, which no one reads in a PDF.
 MAX_LISTED_ROWS = 200
+# The report draws a map for this many events of the week, in time order; each map takes about a second.
+MAX_EVENT_MAPS = 8
 
 
 def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | None = None,
-                usual_staffing: pd.DataFrame | None = None) -> str:
+                usual_staffing: pd.DataFrame | None = None, scenario: dict[str, Any] | None = None) -> str:
     """Render the weekly report of ``plan`` as one self-contained HTML page.
 
     Parameters
@@ -64,6 +66,10 @@ def render_html(plan: WeeklyPlan, lang: str = "fr", generated_at: datetime | Non
         generated_at = datetime.now(timezone)
     template = environment(lang).get_template(TEMPLATE_NAME)
     context = _context(plan, lang, generated_at, usual_staffing)
+    scenario = scenario or {}
+    context["scenario_name"] = scenario.get("name", "")
+    context["scenario_changes"] = _records(scenario["changes"]) if "changes" in scenario else []
+    context["scenario_comparison"] = _records(scenario["comparison"]) if "comparison" in scenario else []
     return template.render(context)
 
 
@@ -124,7 +130,26 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "has_actuals": plan.has_actuals,
         "forecast_error": _records(summary.forecast_error(plan)) if plan.has_actuals else [],
         "event_peaks": _records(summary.event_peaks(plan)) if plan.has_actuals else [],
+        "event_maps": _event_maps(plan, lang),
     }
+
+
+def _event_maps(plan: WeeklyPlan, lang: str) -> dict[str, dict[str, Any]]:
+    """Return a map per event with a venue or a route, keyed by event id, for the first measure."""
+    measure = plan.dataset.settings.measures[0].name
+    routes = plan.dataset.routes
+    routed = set(routes["event_id"]) if not routes.empty else set()
+    drawn: dict[str, dict[str, Any]] = {}
+    events = plan.events.drop_duplicates("event_id")
+    for event in events.itertuples(index=False):
+        if len(drawn) == MAX_EVENT_MAPS:
+            logger.info("%s %s: maps drawn for the first %d events only", plan.dataset.name, plan.week.label,
+                        MAX_EVENT_MAPS)
+            break
+        if event.venue_id or event.event_id in routed:
+            png = maps.plot_event_map(plan, event.event_id, measure, lang)
+            drawn[event.event_id] = {"uri": png_data_uri(png), "measure": measure}
+    return drawn
 
 
 def _cells_to_plot(plan: WeeklyPlan, cells_at_risk: pd.DataFrame) -> tuple[pd.DataFrame, str]:

@@ -32,7 +32,8 @@ _SWAP_ATTEMPTS = 20
 
 
 def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = "fr", *,
-                 with_pdf: bool = True, usual_staffing: pd.DataFrame | None = None) -> Path:
+                 with_pdf: bool = True, usual_staffing: pd.DataFrame | None = None,
+                 scenario: dict | None = None) -> Path:
     """Write the plan's CSV tables, ``report.html``, ``report.pdf`` and ``report.xlsx`` to ``out_dir/<dataset>/<week>/``.
 
     The folder contains ``forecast.csv``, ``events.csv``, ``capacity.csv``,
@@ -57,6 +58,9 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     usual_staffing : DataFrame, optional
         Staffing of the usual week, for the staffing changes on the first
         page; see :func:`planner.reporting.summary.usual_week_plan`.
+    scenario : dict, optional
+        The scenario that ``plan`` includes, shown beside the plan without
+        it; see :func:`planner.reporting.html.render_html`.
 
     Returns
     -------
@@ -84,7 +88,7 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     try:
         for file_name, build_table in tables.CSV_TABLES.items():
             tables.write_csv(build_table(plan), staging / file_name)
-        page = html.render_html(plan, lang, usual_staffing=usual_staffing)
+        page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
         _write_text(staging / REPORT_FILE, page)
         xlsx.write_xlsx(plan, staging / XLSX_FILE)
         if with_pdf:

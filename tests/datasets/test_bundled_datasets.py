@@ -15,7 +15,7 @@ from planner.inputs.settings import load_settings
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 SHARED = REPO / ".." / "shared" / "data"
-DATASETS = ("milan", "san-siro", "dodgers")
+DATASETS = ("milan", "san-siro", "dodgers", "paris-2023")
 FILES = ("settings.toml", "traffic.csv", "events.csv", "venues.csv", "cells.csv", "PROVENANCE.md")
 EVENT_COLUMNS = ["event_id", "name", "kind", "venue_id", "start", "end",
                  "expected_attendance", "attendance_low", "attendance_high"]
@@ -32,7 +32,9 @@ def test_converter_reproduces_committed_files(tmp_path):
     subprocess.run([sys.executable, str(DATA / "convert_shared.py"), "--shared", str(SHARED), "--out", str(tmp_path)],
                    check=True, capture_output=True)
     for name in DATASETS:
-        for file_name in FILES:
+        written_files = sorted(path.name for path in (tmp_path / name).iterdir())
+        assert set(FILES) <= set(written_files)
+        for file_name in written_files:
             written = (tmp_path / name / file_name).read_bytes()
             committed = (DATA / name / file_name).read_bytes()
             assert written == committed, f"{name}/{file_name} differs from a fresh conversion"

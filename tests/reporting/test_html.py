@@ -64,7 +64,8 @@ def test_render_html_no_external_url(french_html):
 def test_render_html_images_are_embedded_png(french_html):
     sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', french_html)
     assert len(sources) == french_html.count("<img")
-    assert len(sources) == 1
+    # One forecast plot of the cell at risk and one map of the week's single event.
+    assert len(sources) == 2
     for source in sources:
         assert source.startswith("data:image/png;base64,")
         png = base64.b64decode(source.removeprefix("data:image/png;base64,"), validate=True)
@@ -121,7 +122,7 @@ def test_render_html_plots_uplift_without_risk(make_plan):
     page = render_html(make_plan(with_risk=False), lang="en", generated_at=GENERATED_AT)
 
     assert "No cell is at risk this week. The plots show the cells with the largest event uplift." in page
-    assert page.count("<img") == 1
+    assert page.count('alt="Forecast of cell') == 1
     assert "Forecast of cell C1" in page
 
 
@@ -141,7 +142,7 @@ def test_render_html_caps_plots_and_actions(make_plan):
                        generated_at=GENERATED_AT)
 
     # 13 cells need reinforcing: 12 are plotted and 1 is listed, 10 are in the summary and 3 are counted.
-    assert page.count("<img") == 12
+    assert page.count('alt="Forecast of cell') == 12
     assert "Other cells at risk" in page
     summary = page.split('id="events"')[0]
     assert summary.count(": add 1 × temporary carrier") == 10
@@ -158,4 +159,10 @@ def test_render_html_counts_cells_once(make_plan):
 
     assert '<div class="key-figure"><strong>1</strong>cells to reinforce</div>' in page
     assert '<div class="key-figure"><strong>0</strong>cells to watch</div>' in page
-    assert page.count("<img") == 2
+    assert page.count('alt="Forecast of cell') == 2
+
+
+def test_render_html_map_per_event(make_plan):
+    page = render_html(make_plan(), lang="en", generated_at=GENERATED_AT)
+    assert page.count('alt="Map of Milan v Inter"') == 1
+    assert "the cells the event puts at risk are labelled" in page

@@ -1,0 +1,157 @@
+"""A map per event: cells coloured by p90 utilisation, the venue or route, the cells at risk labelled.
+
+Drawn with matplotlib on longitude and latitude, with no map tiles: nothing
+is downloaded. Cells with a polygon in ``cells.geojson`` are drawn as
+polygons, the others as dots. The x axis is stretched by
+``1 / cos(latitude)`` so that distances look the same in both directions.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
+
+from planner.decisions.plan import WeeklyPlan  # noqa: E402
+from planner.inputs.geography import EARTH_RADIUS_M  # noqa: E402
+from planner.reporting.i18n import translations  # noqa: E402
+
+FIGURE_SIZE_INCHES = (7.0, 5.5)
+FIGURE_DPI = 100
+MAX_UTILISATION_SHOWN = 1.2
+"""Top of the colour scale; cells above it take its colour."""
+MAP_MARGIN_M = 1500.0
+"""Margin around the venue or route and the event's cells at risk that the map shows."""
+HOURS_BEFORE, HOURS_AFTER = 1, 2
+"""Hours before the start and after the end over which a cell's peak utilisation is taken."""
+
+
+def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataFrame:
+    """Return each cell's peak p90 utilisation over an event's hours, and whether it is at risk from it.
+
+    One row per cell of the dataset. Columns ``cell_id``,
+    ``utilisation_p90`` (p90 forecast over the cell's capacity, maximum from
+    one hour before the start to two hours after the end) and ``action`` (``add``, ``watch``
+    or ``ok``: the worst action of the hours the capacity table ties to the
+    event, ``ok`` for cells the event does not reach).
+    """
+    event = plan.events[(plan.events["event_id"] == event_id)].iloc[0]
+    first, last = event["start"] - pd.Timedelta(hours=HOURS_BEFORE), event["end"] + pd.Timedelta(hours=HOURS_AFTER)
+    forecast = plan.forecast[(plan.forecast["measure"] == measure) & (plan.forecast["timestamp"] >= first)
+                             & (plan.forecast["timestamp"] < last)]
+    capacity_of_cell = plan.dataset.cells.set_index("cell_id")[f"capacity_{measure}"]
+    peak = forecast.groupby("cell_id")["p90"].max() / capacity_of_cell
+    capacity = plan.capacity[(plan.capacity["measure"] == measure) & (plan.capacity["timestamp"] >= first)
+                             & (plan.capacity["timestamp"] < last)]
+    tied = capacity[capacity["event_id"].str.split(";").map(lambda ids: event_id in ids)]
+    worst = tied.groupby("cell_id")["action"].agg(_worst_action)
+    peak = peak.reindex(plan.dataset.cells["cell_id"])
+    table = pd.DataFrame({"cell_id": peak.index, "utilisation_p90": peak.to_numpy()})
+    table["action"] = table["cell_id"].map(worst).fillna("ok")
+    return table
+
+
+def _worst_action(actions: pd.Series) -> str:
+    for action in ("add", "watch"):
+        if (actions == action).any():
+            return action
+    return "ok"
+
+
+def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "fr") -> bytes:
+    """Draw the map of one event of a plan for one measure, as PNG bytes."""
+    _ = translations(lang).gettext
+    dataset = plan.dataset
+    event = plan.events[plan.events["event_id"] == event_id].iloc[0]
+    cells = dataset.cells.set_index("cell_id")
+    utilisation = event_utilisation(plan, event_id, measure).set_index("cell_id").reindex(cells.index)
+    values = utilisation["utilisation_p90"].to_numpy(float)
+    norm = Normalize(vmin=0.0, vmax=MAX_UTILISATION_SHOWN)
+    colour_map = matplotlib.colormaps["RdYlGn_r"]
+
+    figure = Figure(figsize=FIGURE_SIZE_INCHES, dpi=FIGURE_DPI)
+    axes = figure.add_subplot()
+    patches, patch_values, dots = [], [], []
+    for row, cell_id in enumerate(cells.index):
+        polygons = dataset.cell_shapes.get(str(cell_id))
+        if polygons:
+            for polygon in polygons:
+                patches.append(PolygonPatch(polygon[0], closed=True))
+                patch_values.append(values[row])
+        else:
+            dots.append(row)
+    if patches:
+        collection = PatchCollection(patches, cmap=colour_map, norm=norm, edgecolor="white", linewidth=0.5)
+        collection.set_array(np.nan_to_num(np.asarray(patch_values), nan=0.0))
+        axes.add_collection(collection)
+    if dots:
+        axes.scatter(cells["longitude"].to_numpy(float)[dots], cells["latitude"].to_numpy(float)[dots],
+                     c=np.nan_to_num(values[dots]), cmap=colour_map, norm=norm, s=60, edgecolors="grey",
+                     linewidths=0.5, zorder=2)
+
+    anchors = _draw_venue_or_route(axes, plan, event, _)
+    at_risk = utilisation[utilisation["action"].isin(("add", "watch"))]
+    for cell_id, row in at_risk.iterrows():
+        position = (cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
+        anchors.append(position)
+        axes.annotate(f"{cell_id}\n{row['utilisation_p90']:.0%}", position, fontsize=7, ha="center", va="center",
+                      zorder=4, fontweight="bold" if row["action"] == "add" else "normal",
+                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+
+    axes.autoscale_view()
+    middle_latitude = float(np.nanmean(cells["latitude"].to_numpy(float)))
+    if anchors:
+        _zoom(axes, np.asarray(anchors, dtype=float), middle_latitude)
+    axes.set_aspect(1.0 / np.cos(np.radians(middle_latitude)))
+    axes.set_xlabel(_("Longitude"))
+    axes.set_ylabel(_("Latitude"))
+    axes.set_title(f"{event['name']}", fontsize=10)
+    colour_bar = figure.colorbar(ScalarMappable(norm=norm, cmap=colour_map), ax=axes, shrink=0.8)
+    colour_bar.set_label(_("Peak p90 utilisation during the event"))
+    figure.tight_layout()
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _zoom(axes, anchors: np.ndarray, latitude: float) -> None:
+    """Limit the axes to the anchors plus ``MAP_MARGIN_M``, within the extent of the cells."""
+    margin_latitude = np.degrees(MAP_MARGIN_M / EARTH_RADIUS_M)
+    margin_longitude = margin_latitude / np.cos(np.radians(latitude))
+    x_low, x_high = axes.get_xlim()
+    y_low, y_high = axes.get_ylim()
+    axes.set_xlim(max(x_low, anchors[:, 0].min() - margin_longitude), min(x_high, anchors[:, 0].max() + margin_longitude))
+    axes.set_ylim(max(y_low, anchors[:, 1].min() - margin_latitude), min(y_high, anchors[:, 1].max() + margin_latitude))
+
+
+def _draw_venue_or_route(axes, plan: WeeklyPlan, event: pd.Series, _) -> list[tuple[float, float]]:
+    """Draw the event's route, else its venue; return the points drawn as (longitude, latitude)."""
+    routes = plan.dataset.routes
+    route = routes[routes["event_id"] == event["event_id"]] if not routes.empty else routes
+    if len(route) >= 2:
+        route = route.sort_values("sequence")
+        axes.plot(route["longitude"], route["latitude"], color="navy", linewidth=2.5, zorder=3,
+                  label=_("Route"))
+        axes.annotate("", xy=(route["longitude"].iloc[-1], route["latitude"].iloc[-1]),
+                      xytext=(route["longitude"].iloc[-2], route["latitude"].iloc[-2]),
+                      arrowprops={"arrowstyle": "->", "color": "navy", "lw": 2.5}, zorder=3)
+        axes.legend(loc="lower right", fontsize=8)
+        return list(zip(route["longitude"], route["latitude"]))
+    venues = plan.dataset.venues.set_index("venue_id")
+    if event["venue_id"] in venues.index:
+        venue = venues.loc[event["venue_id"]]
+        axes.scatter([venue["longitude"]], [venue["latitude"]], marker="*", s=250, color="navy", zorder=3,
+                     label=str(venue["name"]))
+        axes.legend(loc="lower right", fontsize=8)
+        return [(float(venue["longitude"]), float(venue["latitude"]))]
+    return []
