@@ -1,13 +1,14 @@
 # Two entry points for a fresh machine with Python 3.11 and pip:
 #   make demo   sets up .venv and writes the weekly report on the bundled Milan data
 #   make test   sets up .venv with the dev extras and runs the tests
+#   make demo-paris   plans a 2023 Paris protest day over a SYNTHETIC cell grid (real calendar)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DATA ?= data/milan
 DEMO_WEEK ?= 2013-W48
 
-.PHONY: demo test venv clean pdf-deps
+.PHONY: demo demo-paris test venv clean pdf-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,9 @@ venv: $(BIN)/python
 
 demo: venv pdf-deps
 	$(BIN)/planner report --data $(DEMO_DATA) --week $(DEMO_WEEK) --out reports
+
+demo-paris: venv pdf-deps
+	$(BIN)/planner report --data data/paris-2023 --week 2023-W12 --out reports --lang en
 
 test: $(BIN)/python pdf-deps
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
