@@ -272,8 +272,9 @@ class EventForecaster:
         past = []
         for event in self.past_events_.itertuples(index=False):
             start, end = _moved(event, offsets)
-            window = event_window(start, end, index, hours_before=self.hours_before_event,
-                                  hours_after=self.hours_after_event)
+            # A multi-day event is learned day by day, as it is forecast.
+            window = occurrence_window(start, end, index, hours_before=self.hours_before_event,
+                                       hours_after=self.hours_after_event)
             if len(window.rows) == 0 or start.floor("h") < index[0]:
                 continue
             excess = self._excess(window.rows, observed, in_sample)
