@@ -140,3 +140,17 @@ def test_report_scenario_side_by_side(tmp_path):
     assert "from 238,000 to 1,600,000" in page
     assert "Unannounced gathering at Place de la Nation (hypothetical)" in page
     assert "unannounced-march.csv" in page
+
+
+def test_report_after_autumn_change_and_gap(tmp_path):
+    # 2005-W43 ends with the 25-hour day of 30 October (Los Angeles) and starts three weeks after the data ends.
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W43", "--out", str(tmp_path)])
+    folder = tmp_path / "dodgers" / "2005-W43"
+    forecast = pd.read_csv(folder / "forecast.csv")
+    staffing = pd.read_csv(folder / "staffing.csv")
+
+    assert code == 0
+    assert len(forecast) == 169
+    assert forecast["p50"].notna().all()
+    assert staffing["expected_load"].notna().all()
+    assert "days after the last traffic" in (folder / "report.html").read_text(encoding="utf-8")

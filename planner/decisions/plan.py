@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
+from scipy.stats import trim_mean
 
 from planner.decisions.actions import plan_event_actions, plan_voice_channels
 from planner.decisions.capacity import plan_capacity
@@ -146,9 +147,16 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
     voice_channels = plan_voice_channels(forecast, dataset.cells, dataset.settings)
 
     notes = list(result.notes)
+    last_data = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"].max()
+    gap_days = (week.start - last_data) / pd.Timedelta(days=1)
+    if gap_days > 7:
+        logger.warning("%s starts %.0f days after the last traffic before it (%s)", week.label, gap_days,
+                       last_data.isoformat())
+        notes.append(f"{week.label} starts {gap_days:.0f} days after the last traffic before it "
+                     f"({last_data.isoformat()}); the forecast repeats the weeks before that date")
     for measure, value in reference.items():
         notes.append(f"staffing workload is scaled by the network's {measure} against its mean of "
-                     f"{value:,.1f} per hour over the four weeks before {week.label}")
+                     f"{value:,.1f} per hour over the last four weeks of traffic before {week.label}")
     return WeeklyPlan(dataset=dataset, week=week, forecast=forecast, events=events, capacity=capacity,
                       staffing=staffing, staffing_intervals=intervals,
                       assumptions=dict(dataset.settings.assumptions), notes=notes,
@@ -173,8 +181,17 @@ def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.D
 
 
 def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
-    """Return the mean hourly network total of each measure over the ``weeks`` weeks before ``week``."""
-    history = dataset.traffic[(dataset.traffic["timestamp"] < week.start)
-                              & (dataset.traffic["timestamp"] >= week.start - pd.Timedelta(weeks=weeks))]
-    totals = history.groupby("timestamp")[list(dataset.settings.measure_names)].sum(min_count=1)
-    return {measure: float(totals[measure].mean()) for measure in dataset.settings.measure_names}
+    """Return the typical hourly network total of each measure over the last ``weeks`` weeks of data before ``week``.
+
+    The weeks end at the last hour with data before the week, so a week
+    planned after a gap in the data still has a reference. The mean is
+    trimmed by 1 % at each end, so that a single absurd value in the history
+    cannot move every role's workload.
+    """
+    before = dataset.traffic[dataset.traffic["timestamp"] < week.start]
+    measures = list(dataset.settings.measure_names)
+    totals = before.groupby("timestamp")[measures].sum(min_count=1).dropna(how="all")
+    if totals.empty:
+        raise ValueError(f"no traffic before {week.label} in dataset {dataset.name!r}; plan a later week")
+    totals = totals[totals.index > totals.index.max() - pd.Timedelta(weeks=weeks)]
+    return {measure: float(trim_mean(totals[measure].dropna(), 0.01)) for measure in measures}

@@ -222,7 +222,10 @@ class EventForecaster:
         # The baseline's own error, measured as a forecast over the last weeks of history.
         filled = np.where(np.isnan(clean), in_sample, clean)
         growth = weekly_growth(filled, index, len(index), damping=self.trend_damping)
-        error_rows = np.arange(max(168, len(index) - 4 * 168), len(index)) if len(index) > 168 else all_rows
+        # The last four weeks that have data, so that a week planned after a gap still has an error sample.
+        measured_rows = np.flatnonzero(~np.isnan(observed).all(axis=1))
+        data_end = measured_rows[-1] + 1 if measured_rows.size else len(index)
+        error_rows = np.arange(max(168, data_end - 4 * 168), data_end) if data_end > 168 else all_rows[:data_end]
         error_estimate = self._baseline(clean, index, error_rows, growth)
         error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
 
