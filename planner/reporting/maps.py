@@ -53,7 +53,8 @@ def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataF
     peak = forecast.groupby("cell_id")["p90"].max() / capacity_of_cell
     capacity = plan.capacity[(plan.capacity["measure"] == measure) & (plan.capacity["timestamp"] >= first)
                              & (plan.capacity["timestamp"] < last)]
-    tied = capacity[capacity["event_id"].str.split(";").map(lambda ids: event_id in ids)]
+    # An empty object mask would select columns, not rows, so the mask is made boolean.
+    tied = capacity[capacity["event_id"].str.split(";").map(lambda ids: event_id in ids).astype(bool)]
     worst = tied.groupby("cell_id")["action"].agg(_worst_action)
     peak = peak.reindex(plan.dataset.cells["cell_id"])
     table = pd.DataFrame({"cell_id": peak.index, "utilisation_p90": peak.to_numpy()})
