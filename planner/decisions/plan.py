@@ -183,15 +183,24 @@ def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.D
 def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
     """Return the typical hourly network total of each measure over the last ``weeks`` weeks of data before ``week``.
 
-    The weeks end at the last hour with data before the week, so a week
-    planned after a gap in the data still has a reference. The mean is
-    trimmed by 1 % at each end, so that a single absurd value in the history
-    cannot move every role's workload.
+    See ``reference_from_totals`` for how the total is taken.
     """
-    before = dataset.traffic[dataset.traffic["timestamp"] < week.start]
     measures = list(dataset.settings.measure_names)
-    totals = before.groupby("timestamp")[measures].sum(min_count=1).dropna(how="all")
+    before = dataset.traffic[dataset.traffic["timestamp"] < week.start]
+    totals = before.groupby("timestamp")[measures].sum(min_count=1)
+    return reference_from_totals(totals, measures, f"{dataset.name!r} before {week.label}", weeks)
+
+
+def reference_from_totals(totals: pd.DataFrame, measures: list[str], where: str, weeks: int = 4) -> dict[str, float]:
+    """Return the typical hourly network total per measure from hourly totals before a week.
+
+    The weeks end at the last hour with data, so a week planned after a gap
+    in the data still has a reference. The mean is trimmed by 1 % at each
+    end, so that a single absurd value in the history cannot move every
+    role's workload.
+    """
+    totals = totals.dropna(how="all")
     if totals.empty:
-        raise ValueError(f"no traffic before {week.label} in dataset {dataset.name!r}; plan a later week")
+        raise ValueError(f"no traffic in {where}; plan a later week")
     totals = totals[totals.index > totals.index.max() - pd.Timedelta(weeks=weeks)]
     return {measure: float(trim_mean(totals[measure].dropna(), 0.01)) for measure in measures}

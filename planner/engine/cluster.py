@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.decisions.plan import WeeklyPlan, plan_from_forecast
+from planner.decisions.plan import WeeklyPlan, plan_from_forecast, reference_from_totals
 from planner.engine.partition import PartitionForecast, context_cells, forecast_partition, partition_cells
 from planner.forecasting.model import EVENT_COLUMNS, ForecastResult
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
@@ -109,7 +109,7 @@ def _plans(client_dataset: Dataset, week, results: list[PartitionForecast]) -> t
 
     totals = pd.concat([result.network_totals for result in results])
     network = totals.groupby(level=0)[measures].sum(min_count=1)
-    reference = {measure: float(network[measure].mean()) for measure in measures}
+    reference = reference_from_totals(network, measures, f"{client_dataset.name!r} before {week.label}")
 
     plans = []
     no_events = dataset.events.iloc[0:0]

@@ -38,10 +38,6 @@ from planner.inputs.weeks import Week
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_WEEKS = 4
-"""Weeks before the planned week over which the staffing reference (mean network total) is taken."""
-
-
 @dataclass
 class PartitionForecast:
     """What a worker returns for its partition of cells.
@@ -148,8 +144,7 @@ def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list
 
     own_traffic = traffic[traffic["cell_id"].isin(set(own))]
     actual = own_traffic[(own_traffic["timestamp"] >= week.start) & (own_traffic["timestamp"] < week.end)]
-    before = own_traffic[(own_traffic["timestamp"] < week.start)
-                         & (own_traffic["timestamp"] >= week.start - pd.Timedelta(weeks=REFERENCE_WEEKS))]
+    before = own_traffic[own_traffic["timestamp"] < week.start]
     measures = list(settings.measure_names)
     totals = before.groupby("timestamp")[measures].sum(min_count=1)
     logger.info("partition of %d cells (%d fitted) forecast for %s", len(own), len(wanted), week.label)

@@ -31,7 +31,7 @@ def lagged_rows(index: pd.DatetimeIndex, days: int) -> np.ndarray:
     """
     wall_clock = index.tz_localize(None)
     # np.unique returns the first row of each wall-clock time, so the repeated autumn hour maps to its first occurrence.
-    unique_values, first_row = np.unique(wall_clock.asi8, return_index=True)
+    unique_values, first_row = np.unique(wall_clock.to_numpy(), return_index=True)
     unique_clock = pd.DatetimeIndex(unique_values)
     targets = wall_clock - pd.Timedelta(days=days)
     positions = unique_clock.get_indexer(targets)
