@@ -38,6 +38,7 @@ from planner.inputs.weeks import Week
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class PartitionForecast:
     """What a worker returns for its partition of cells.
