@@ -159,7 +159,35 @@ def _rounded(series: pd.Series, whole_numbers: bool) -> pd.Series:
     finite = values[np.isfinite(values)]
     if whole_numbers and np.all(finite == np.round(finite)):
         return series.round().astype("Int64")
-    return pd.Series([round_for_csv(value) for value in values], index=series.index, dtype=float)
+    return pd.Series(_round_for_csv_array(values), index=series.index, dtype=float)
+
+
+def _round_for_csv_array(values: np.ndarray) -> np.ndarray:
+    """Return ``round_for_csv`` of every value, vectorised, with the same results.
+
+    ``numpy.round`` scales, rounds and scales back, which can differ from
+    Python's correctly rounded ``round`` where the scaled value lies within a
+    few units in the last place of a half, and the number of decimals can
+    differ where a value lies that close to a power of ten. Those values go
+    through ``round_for_csv`` itself.
+    """
+    result = values.astype(float, copy=True)
+    usable = np.isfinite(values) & (values != 0)
+    magnitude = np.abs(np.where(usable, values, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(magnitude))
+        near_power = np.abs(magnitude / 10.0**exponent - 1.0) < 1e-9
+        near_power |= np.abs(magnitude / 10.0 ** (exponent + 1) - 1.0) < 1e-9
+    decimals = np.maximum(DECIMALS, DECIMALS - 1 - exponent)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = values * 10.0**decimals
+        near_half = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) <= 4 * np.spacing(np.abs(scaled))
+        rounded = np.rint(scaled) / 10.0**decimals
+    fast = usable & ~near_power & ~near_half & (decimals <= 15) & (np.abs(scaled) < 2.0**52)
+    result[fast] = rounded[fast]
+    slow = usable & ~fast
+    result[slow] = [round_for_csv(value) for value in values[slow]]
+    return result
 
 
 def _is_datetime_column(series: pd.Series) -> bool:
@@ -182,8 +210,10 @@ def _iso_times(series: pd.Series, timezone: ZoneInfo, where: str) -> pd.Series:
         raise ValueError(f"invalid {where}: the times have no time zone; build the plan with tz-aware times")
     if len(times):
         times = times.dt.tz_convert(timezone)
-    return pd.Series([value.isoformat() if not pd.isna(value) else "" for value in times],
-                     index=series.index, dtype=object)
+    # A forecast repeats each hour once per cell, so each distinct time is formatted once.
+    codes, uniques = pd.factorize(times)
+    texts = np.array([value.isoformat() for value in uniques] + [""], dtype=object)
+    return pd.Series(texts[codes], index=series.index, dtype=object)
 
 
 def _counts_text(counts: dict[str, int]) -> str:
