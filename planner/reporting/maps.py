@@ -58,7 +58,7 @@ def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataF
     worst = tied.groupby("cell_id")["action"].agg(_worst_action)
     peak = peak.reindex(plan.dataset.cells["cell_id"])
     table = pd.DataFrame({"cell_id": peak.index, "utilisation_p90": peak.to_numpy()})
-    table["action"] = table["cell_id"].map(worst).fillna("ok")
+    table["action"] = table["cell_id"].map(worst).astype(object).fillna("ok")
     return table
 
 

@@ -46,7 +46,7 @@ def grid_dataset(cell_offsets_m: list[float], *, weeks: int = 8, start: str = "2
     hours = pd.date_range(pd.Timestamp(start, tz=TIMEZONE), periods=weeks * 168, freq="h")
     cells = [f"cell-{index}" for index in range(len(cell_offsets_m))]
     values = np.tile(daily_shape(hours)[:, None], (1, len(cells)))
-    saturdays = [day for day in pd.date_range(hours[0], hours[-1], freq="D") if day.dayofweek == 5]
+    saturdays = [day for day in pd.date_range(hours[0], hours[-1], freq="D") if day.day_of_week == 5]
     kick_offs = [day + pd.Timedelta(hours=20) for day in saturdays[:-1]]
     for kick_off in kick_offs:
         values[hours.get_indexer([kick_off])[0], 0] += MATCH_EXCESS

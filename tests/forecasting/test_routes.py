@@ -92,7 +92,7 @@ def test_forecast_follows_route_hours():
         assert cell.idxmax() == DEPARTURE + pd.Timedelta(hours=step)
         assert cell.max() > 0.0
     stadium = table[table["cell_id"] == "cell-0"]
-    assert stadium.loc[stadium["timestamp"].dt.dayofweek == 1, "uplift"].abs().max() == 0.0
+    assert stadium.loc[stadium["timestamp"].dt.day_of_week == 1, "uplift"].abs().max() == 0.0
     assert result.events.loc[result.events["event_id"] == "march", "cells_affected"].item() == 4
     marked = table[table["event_id"].str.contains("march")]
     assert set(marked["cell_id"]) == {"cell-1", "cell-2", "cell-3", "cell-4"}
