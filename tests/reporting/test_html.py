@@ -157,7 +157,7 @@ def test_render_html_counts_cells_once(make_plan):
                                forecast=pd.concat([plan.forecast, calls_forecast], ignore_index=True))
     page = render_html(plan, lang="en", generated_at=GENERATED_AT)
 
-    assert '<div class="key-figure"><strong>1</strong>cells to reinforce</div>' in page
+    assert '<div class="key-figure"><strong>1</strong>cell to reinforce</div>' in page
     assert '<div class="key-figure"><strong>0</strong>cells to watch</div>' in page
     assert page.count('alt="Forecast of cell') == 2
 

@@ -120,3 +120,14 @@ def test_format_datetime_local_time_zone():
 def test_format_datetime_rejects_naive():
     with pytest.raises(ValueError, match="naive"):
         format_datetime(datetime(2013, 8, 14, 20, 45), "fr")
+
+
+def test_key_figures_agree_in_number(make_plan):
+    from planner.reporting.html import render_html
+
+    page = render_html(make_plan(), lang="fr")
+
+    assert "<strong>1</strong>événement cette semaine" in page
+    assert "<strong>1</strong>cellule à renforcer" in page
+    assert "<strong>0</strong>cellule à surveiller" in page
+    assert "sur le poste « " in page
