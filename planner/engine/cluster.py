@@ -31,6 +31,8 @@ from planner.inputs.weeks import resolve_week
 
 logger = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT = "20s"
+"""How long the client waits for the scheduler before giving up."""
 CELLS_PER_PARTITION = 2000
 """Default partition size: large enough that the context cells are a small share of the work."""
 
@@ -87,7 +89,8 @@ def plan_on_cluster(folder: str | Path, week_text: str, *, scheduler: str | None
         cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     try:
-        with Client(scheduler or cluster) as client:
+        client = _connect(Client, scheduler or cluster)
+        with client:
             frame = client.scatter(replace(skeleton, traffic=skeleton.traffic.iloc[0:0]), broadcast=True)
             futures = [client.submit(forecast_partition, frame, week, own, context, pure=False) for own in groups]
             results: list[PartitionForecast] = client.gather(futures)
@@ -96,6 +99,16 @@ def plan_on_cluster(folder: str | Path, week_text: str, *, scheduler: str | None
             cluster.close()
     logger.info("%d partitions of %s forecast on the cluster for %s", len(groups), skeleton.name, week.label)
     return _plans(client_dataset, week, results)
+
+
+def _connect(client_class, address):
+    """Return a client of the scheduler; an unreachable address raises ValueError naming it."""
+    try:
+        return client_class(address, timeout=CONNECT_TIMEOUT)
+    except OSError as error:
+        raise ValueError(f"could not connect to the Dask scheduler {address}: {error}; check the address "
+                         "and that the scheduler is running, or leave out --scheduler to start a local "
+                         "cluster") from None
 
 
 def _plans(client_dataset: Dataset, week, results: list[PartitionForecast]) -> tuple[WeeklyPlan, WeeklyPlan]:
