@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.inputs.errors import InputError, Problem
+from planner.inputs.loading import load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
 
@@ -213,3 +214,13 @@ def test_traffic_offsets_converted_to_zone(settings, tmp_path):
 
     assert str(traffic["timestamp"].dt.tz) == "Europe/Paris"
     assert list(traffic["timestamp"].dt.strftime("%H:%M%z")) == ["10:00+0200", "10:10+0200"]
+
+
+def test_cells_header_only_rejected(dataset_folder, bad_data):
+    header = (bad_data / "cells.csv").read_text(encoding="utf-8").splitlines()[0]
+    folder = dataset_folder(cells=header + "\n")
+
+    with pytest.raises(InputError) as raised:
+        load_dataset(folder)
+    messages = [problem.message for problem in raised.value.problems]
+    assert messages == ["the file has a header but no cell; add one row per cell"]
