@@ -12,6 +12,7 @@ for both are in :func:`parse_timestamp_column`. Numeric dates such as
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,8 @@ import pandas as pd
 
 from planner.inputs.dates import normalize_dates
 from planner.inputs.errors import Problem
+
+logger = logging.getLogger(__name__)
 
 # A time of day followed by "Z" or a "+HH:MM" / "-HHMM" / "+HH" offset.
 _OFFSET_PATTERN = r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
@@ -87,6 +90,10 @@ def parse_timestamp_column(values: pd.Series, timezone, file: str, column: str, 
     disagreeing = {problem.row for problem in dates.problems}
     result = TimestampColumn(values=timestamps, file_problems=list(dates.problems), shifted=shifted,
                              notes=list(dates.notes))
+    note = _foreign_offset_note(dates.text, timestamps, timezone, file, column)
+    if note:
+        logger.warning(note)
+        result.notes.append(note)
     result.file_problems += [problem for problem in mixed if problem.row not in disagreeing]
     for index, problem in problems:
         if problem.row not in disagreeing:
@@ -94,6 +101,33 @@ def parse_timestamp_column(values: pd.Series, timezone, file: str, column: str, 
     if disagreeing:
         result.values = result.values.where(~lines.isin(disagreeing))
     return result
+
+
+def _foreign_offset_note(text: pd.Series, timestamps: pd.Series, timezone, file: str, column: str) -> str | None:
+    """Return a note when written UTC offsets are ones the dataset's time zone does not use at those times.
+
+    An offset always wins, so such a file still reads correctly, but its
+    local times are then off by the difference: a sign that the settings
+    name the wrong time zone.
+    """
+    text = text.drop_duplicates()
+    timestamps = timestamps.loc[text.index]
+    written = text.str.extract(r"(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})$", expand=False)
+    present = written.notna() & timestamps.notna()
+    if not present.any():
+        return None
+    pairs = pd.DataFrame({"written": written[present], "moment": timestamps[present]}).drop_duplicates("written")
+    foreign = []
+    for written_offset, moment in zip(pairs["written"], pairs["moment"]):
+        zone_offset = moment.tz_convert(timezone).strftime("%z")
+        normalised = "+0000" if written_offset == "Z" else written_offset.replace(":", "").ljust(5, "0")
+        if normalised != zone_offset:
+            foreign.append(f"{written_offset} where {timezone.key} is at {zone_offset[:3]}:{zone_offset[3:]}")
+    if not foreign:
+        return None
+    return (f"{file}, column {column!r}: UTC offsets that the time zone {timezone.key} does not use at those "
+            f"times ({'; '.join(foreign[:3])}); the offsets are kept, so local times differ from the file's "
+            f"clock: check [dataset] timezone in settings.toml")
 
 
 def parse_timestamps(values: pd.Series, timezone, file: str, column: str,

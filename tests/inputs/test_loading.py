@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,22 @@ def _hourly_traffic(first: str, hours: int) -> str:
     for cell in ("cell-a", "cell-b"):
         lines += [f"{cell},{stamp.isoformat()},10" for stamp in stamps]
     return "\n".join(lines) + "\n"
+
+
+def test_foreign_offsets_noted(bundled_folder, tmp_path):
+    # Dodgers timestamps carry -07:00; a settings file that says Europe/Paris gets a note, not silence.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    settings = folder / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('"America/Los_Angeles"', '"Europe/Paris"'),
+                        encoding="utf-8")
+
+    notes = load_dataset(folder).quality.table("traffic").notes
+    foreign = [note for note in notes if "does not use at those times" in note]
+    assert len(foreign) == 1
+    assert "-07:00 where Europe/Paris is at +02:00" in foreign[0]
+
+
+def test_matching_offsets_not_noted(bundled_folder):
+    notes = load_dataset(bundled_folder("dodgers")).quality.table("traffic").notes
+    assert not [note for note in notes if "does not use at those times" in note]
