@@ -163,7 +163,8 @@ def read_events(path: str | Path, settings: Settings,
 def _typed_frame(table: RawTable, text_columns: list[str], number_columns: list[str]
                  ) -> tuple[pd.DataFrame, list[Problem]]:
     frame = pd.DataFrame({column: table.frame[column].astype(str) for column in text_columns})
-    problems: list[Problem] = []
+    # The file's own problems (such as a decimal mark that cannot be told) come first.
+    problems: list[Problem] = list(table.problems)
     for column in number_columns:
         frame[column], number_problems = parse_numbers(table, column)
         problems.extend(number_problems)

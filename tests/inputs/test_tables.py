@@ -224,3 +224,19 @@ def test_cells_header_only_rejected(dataset_folder, bad_data):
         load_dataset(folder)
     messages = [problem.message for problem in raised.value.problems]
     assert messages == ["the file has a header but no cell; add one row per cell"]
+
+
+def test_events_ambiguous_thousands_comma_rejected(dataset_folder, bad_data):
+    lines = (bad_data / "events.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1].split(",")
+    column = header.split(",").index("expected_attendance")
+    first[column] = '"45,000"'
+    folder = dataset_folder(events="\n".join([header, ",".join(first), *lines[2:]]) + "\n")
+
+    with pytest.raises(InputError) as raised:
+        load_dataset(folder)
+    # The file has one event, so the problem is the whole column's, quoting the value.
+    problem = raised.value.problems[0]
+    assert problem.column == "expected_attendance"
+    assert "'45,000'" in problem.message
+    assert "[inputs] decimal" in problem.message
