@@ -17,6 +17,7 @@ from planner.inputs.gaps import report_gaps
 from planner.inputs.geometry import read_cell_shapes
 from planner.inputs.holidays import holiday_events
 from planner.inputs.hourly import to_hourly
+from planner.inputs.plausibility import note_implausible_values
 from planner.inputs.icalendar_events import read_events_ics
 from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
@@ -112,6 +113,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
                                      for name in settings.measure_names}
     traffic_quality.notes.extend(hourly_quality.notes)
     traffic_quality.notes.extend(gaps.notes)
+    note_implausible_values(hourly, cells, settings, traffic_quality)
     events_quality = events_qualities[0]
 
     quality = DataQuality(tables=[traffic_quality, *events_qualities, venues_quality, cells_quality])

@@ -195,3 +195,26 @@ def test_foreign_offsets_noted(bundled_folder, tmp_path):
 def test_matching_offsets_not_noted(bundled_folder):
     notes = load_dataset(bundled_folder("dodgers")).quality.table("traffic").notes
     assert not [note for note in notes if "does not use at those times" in note]
+
+
+def test_implausible_value_noted(bundled_folder, tmp_path):
+    # One 5-minute count of 5 million cars on a ramp assumed to carry 700 cars an hour.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    traffic = folder / "traffic.csv"
+    lines = traffic.read_text(encoding="utf-8").splitlines()
+    cell, stamp, _ = lines[5000].split(",")
+    lines[5000] = f"{cell},{stamp},5000000"
+    traffic.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    notes = load_dataset(folder).quality.table("traffic").notes
+    implausible = [note for note in notes if "above 100 times the cell's capacity" in note]
+    assert len(implausible) == 1
+    assert implausible[0].startswith("cars: 1 hourly values")
+    assert "glendale-ramp" in implausible[0]
+
+
+def test_bundled_values_plausible(bundled_folder):
+    for name in ("dodgers", "milan", "san-siro"):
+        notes = load_dataset(bundled_folder(name)).quality.table("traffic").notes
+        assert not [note for note in notes if "times the cell's capacity" in note], name

@@ -1,0 +1,42 @@
+"""Values that parse but cannot be real: traffic far above what a cell can carry."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from planner.inputs.dataset import TableQuality
+from planner.inputs.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+IMPLAUSIBLE_CAPACITY_MULTIPLE = 100.0
+"""An hourly value above this many times the cell's capacity is called implausible: a cell that carried it
+would have been overloaded a hundredfold, which is a unit or typing error rather than traffic."""
+
+
+def note_implausible_values(hourly: pd.DataFrame, cells: pd.DataFrame, settings: Settings,
+                            quality: TableQuality, *, max_listed: int = 5) -> int:
+    """Add a data-quality note for hourly values far above their cell's capacity; return how many there are.
+
+    The values are kept: they may be real in a dataset whose capacities are
+    wrong. The note names the first few cells, hours and values so that the
+    user can check them.
+    """
+    capacities = cells.set_index("cell_id")
+    count = 0
+    for measure in settings.measure_names:
+        capacity = hourly["cell_id"].map(capacities[f"capacity_{measure}"])
+        implausible = hourly[measure] > IMPLAUSIBLE_CAPACITY_MULTIPLE * capacity
+        if not implausible.any():
+            continue
+        rows = hourly.loc[implausible, ["cell_id", "timestamp", measure]].head(max_listed)
+        examples = ", ".join(f"{row.cell_id} at {row.timestamp.isoformat()}: {getattr(row, measure):,.0f}"
+                             for row in rows.itertuples(index=False))
+        message = (f"{measure}: {int(implausible.sum())} hourly values above {IMPLAUSIBLE_CAPACITY_MULTIPLE:.0f} times "
+                   f"the cell's capacity ({examples}); check the unit and these rows")
+        logger.warning(message)
+        quality.notes.append(message)
+        count += int(implausible.sum())
+    return count
