@@ -24,6 +24,8 @@ def note_implausible_values(hourly: pd.DataFrame, cells: pd.DataFrame, settings:
     wrong. The note names the first few cells, hours and values so that the
     user can check them.
     """
+    if hourly.empty:
+        return 0
     capacities = cells.set_index("cell_id")
     count = 0
     for measure in settings.measure_names:
