@@ -68,7 +68,9 @@ def plan_event_actions(capacity: pd.DataFrame, settings: Settings) -> pd.DataFra
                                     "extra_unit_name"]]
     summary = summary.rename(columns={"timestamp": "peak_hour"})
     summary["extra_units"] = grouped["extra_units"].max(min_count=1)
-    summary["action"] = np.where(grouped["action"].apply(lambda actions: (actions == "add").any()), "add", "watch")
+    # Align on the keys: the groups come in key order, the summary in order of peak utilisation.
+    has_add = grouped["action"].apply(lambda actions: (actions == "add").any()).reindex(summary.index)
+    summary["action"] = np.where(has_add.to_numpy(dtype=bool), "add", "watch")
     names = rows[rows["extra_unit_name"] != ""].groupby(keys)["extra_unit_name"].first()
     summary["extra_unit_name"] = names.reindex(summary.index).fillna("")
     summary = summary.reset_index()

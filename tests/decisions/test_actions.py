@@ -41,6 +41,24 @@ def test_event_actions_exact_units_and_margin():
     assert actions.iloc[2]["margin_after_action"] == pytest.approx(0.8 - 0.75)
 
 
+def test_event_actions_follow_their_own_event():
+    # Synthetic: event A only reaches watch (750), event B needs a carrier (950). Sorted by utilisation B
+    # comes first, sorted by id A does: each event must keep its own action.
+    forecast = pd.concat([
+        synthetic_forecast("c1", "calls", [750.0], ["A"]),
+        synthetic_forecast("c2", "calls", [950.0], ["B"]),
+    ])
+    cells = pd.DataFrame({"cell_id": ["c1", "c2"], "utilisation_threshold": 0.8, "capacity_calls": 1000.0})
+
+    actions = plan_event_actions(plan_capacity(forecast, cells, CARRIER_SETTINGS), CARRIER_SETTINGS)
+
+    by_event = actions.set_index("event_id")
+    assert by_event.loc["A", "action"] == "watch"
+    assert by_event.loc["A", "extra_units"] == 0
+    assert by_event.loc["B", "action"] == "add"
+    assert by_event.loc["B", "extra_units"] == 1
+
+
 def test_event_actions_empty_without_risk():
     forecast = synthetic_forecast("c1", "calls", [100.0], ["E1"])
     cells = pd.DataFrame({"cell_id": ["c1"], "utilisation_threshold": 0.8, "capacity_calls": 1000.0})
