@@ -154,3 +154,12 @@ def test_report_after_autumn_change_and_gap(tmp_path):
     assert forecast["p50"].notna().all()
     assert staffing["expected_load"].notna().all()
     assert "days after the last traffic" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_lists_cells_at_risk_per_event(dodgers_report):
+    _, folder = dodgers_report
+    html = (folder / "report.html").read_text(encoding="utf-8")
+
+    assert html.count("Cellules à risque pendant cet événement") >= 1
+    assert "Marge sous le seuil" in html
+    assert "ajouter 1 × ramp meter switched off" in html

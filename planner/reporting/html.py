@@ -107,6 +107,7 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "version": planner.__version__,
         "events": _records(events),
         "event_measures": _event_measures(plan.events),
+        "event_actions": _event_actions(plan.event_actions),
         "actions": _records(actions.head(MAX_LISTED_ROWS)),
         "actions_not_listed": max(0, len(actions) - MAX_LISTED_ROWS),
         "actions_add": _records(actions[actions["action"] == "add"]),
@@ -167,6 +168,21 @@ def _event_measures(events: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for record in _records(events):
         grouped.setdefault(record["event_id"], []).append(record)
+    return grouped
+
+
+EVENT_ACTIONS_SHOWN = 15
+"""Cells listed per event in the report; the full table is in capacity.csv and report.xlsx."""
+
+
+def _event_actions(actions: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Return, per event, the cells at risk with the least margin first, and how many more there are."""
+    grouped: dict[str, dict[str, Any]] = {}
+    if actions.empty:
+        return grouped
+    for event_id, rows in actions.groupby("event_id", sort=False):
+        grouped[event_id] = {"rows": _records(rows.head(EVENT_ACTIONS_SHOWN)),
+                             "hidden": max(0, len(rows) - EVENT_ACTIONS_SHOWN)}
     return grouped
 
 
