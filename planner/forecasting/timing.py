@@ -8,10 +8,10 @@ median event. When those offsets move steadily with the date, past events
 are learned at their offsets and a new event is placed by the straight-line
 trend extended to its date.
 
-Offsets that scatter around zero are not used: lining up noisy events would
-make the learned shape sharper than the next event will be, and a steady
-offset that every event shares is already part of the shape learned at the
-scheduled times. Lining events up must also explain clearly more of their
+Offsets that scatter around zero are not used, because lining up noisy
+events would make the learned shape sharper than the next event will be. A
+steady offset that every event shares is already part of the shape learned
+at the scheduled times. Lining events up must also explain clearly more of their
 excess than the scheduled times do.
 """
 
