@@ -325,9 +325,14 @@ class EventForecaster:
             groups.setdefault(("venue", event.venue_id, event.kind), []).append((event, placebos))
             groups.setdefault(("venue", event.venue_id, "*"), []).append((event, placebos))
         for key, members in groups.items():
-            profile = learn_profile(*_split(members))
             if key[1]:
-                profile = _limit_to(profile, self._distance_to_venue(key[1], cells) <= self.venue_reach_m)
+                # Only cells within reach of the venue can be affected, so only they are learned: the cost
+                # then grows with the cells around each venue, not with the whole network.
+                reachable = self._distance_to_venue(key[1], cells) <= self.venue_reach_m
+                columns = np.flatnonzero(reachable) if reachable.any() else np.array([0])
+                profile = _limit_to(_learn_on(members, columns, len(cells)), reachable)
+            else:
+                profile = learn_profile(*_split(members))
             profiles[key] = profile
 
         # Effects that travel to a new venue: each past event seen at its venue's most responsive cell.
@@ -539,7 +544,7 @@ class EventForecaster:
         time_of_day = np.minimum(time_of_day, 24 - time_of_day)
         duration = past_durations - _hours(event.end - event.start)
         weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
-        weighted = learn_profile(*_split(members), weights=weights)
+        weighted = _learn_on(members, np.flatnonzero(profile.affected), len(profile.affected), weights=weights)
         return replace(weighted, affected=profile.affected,
                        beta=np.where(profile.affected[None, :], weighted.beta, 0.0),
                        sigma=np.where(profile.affected[None, :], weighted.sigma, 0.0))
@@ -584,6 +589,26 @@ def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
     affected = profile.affected & reachable
     return replace(profile, affected=affected, beta=np.where(affected[None, :], profile.beta, 0.0),
                    sigma=np.where(affected[None, :], profile.sigma, 0.0))
+
+
+def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray, width: int,
+              **options) -> EffectProfile:
+    """Learn a profile from the given cell columns only, and widen it back to ``width`` cells with no effect elsewhere.
+
+    Every quantity of ``learn_profile`` is computed cell by cell, so the
+    learned columns are the same as from the whole matrix.
+    """
+    selected = [(_select_cells(event, list(columns)),
+                 {shift: _select_cells(placebo, list(columns)) for shift, placebo in placebos.items()})
+                for event, placebos in members]
+    narrow = learn_profile(*_split(selected), **options)
+    beta = np.zeros((len(narrow.positions), width))
+    sigma = np.zeros_like(beta)
+    affected = np.zeros(width, dtype=bool)
+    beta[:, columns] = narrow.beta
+    sigma[:, columns] = narrow.sigma
+    affected[columns] = narrow.affected
+    return replace(narrow, beta=beta, sigma=sigma, affected=affected)
 
 
 def _split(members: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[list[PastEvent], dict[int, list[PastEvent]]]:
