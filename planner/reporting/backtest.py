@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from planner.forecasting.backtest import BacktestResult
-from planner.reporting.writer import safe_folder_name
+from planner.reporting.writer import replace_folder, safe_folder_name
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,7 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
         forecasts.to_csv(staging / "backtest_forecasts.csv", index=False, float_format="%.6g")
         os.chmod(staging, 0o755)
         target = parent / name
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.old."))
-            os.replace(target, retired / name)
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
