@@ -28,10 +28,8 @@ import pandas as pd
 
 from planner.forecasting.model import EventForecaster, ForecastResult
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
-from planner.inputs.gaps import report_gaps
 from planner.inputs.geography import distance_m
-from planner.inputs.hourly import to_hourly
-from planner.inputs.loading import traffic_file
+from planner.inputs.loading import hourly_traffic, traffic_file
 from planner.inputs.settings import Settings
 from planner.inputs.traffic import read_traffic
 from planner.inputs.weeks import Week
@@ -174,14 +172,4 @@ def _read_partition_traffic(folder: Path, settings: Settings, known_cells: pd.Se
                             cell_ids: list[str]) -> tuple[pd.DataFrame, TableQuality]:
     """Read, bring to hourly values and gap-check the traffic of some cells, as ``load_dataset`` does."""
     steps, quality = read_traffic(traffic_file(folder, settings), settings, known_cells, cell_ids=cell_ids)
-    hourly, hourly_quality = to_hourly(steps, settings)
-    repair = settings.inputs.on_bad_rows == "repair"
-    hourly, gaps = report_gaps(hourly, list(settings.measure_names),
-                               settings.inputs.max_interpolated_gap_hours if repair else None)
-    quality.imputed_hours = {name: hourly_quality.imputed_hours[name] + gaps.filled_hours[name]
-                             for name in settings.measure_names}
-    quality.missing_hours = {name: hourly_quality.missing_hours[name] - gaps.filled_hours[name]
-                             for name in settings.measure_names}
-    quality.notes.extend(hourly_quality.notes)
-    quality.notes.extend(gaps.notes)
-    return hourly, quality
+    return hourly_traffic(steps, settings, quality), quality

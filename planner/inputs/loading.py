@@ -17,8 +17,8 @@ from planner.inputs.gaps import report_gaps
 from planner.inputs.geometry import read_cell_shapes
 from planner.inputs.holidays import holiday_events
 from planner.inputs.hourly import to_hourly
-from planner.inputs.plausibility import note_implausible_values
 from planner.inputs.icalendar_events import read_events_ics
+from planner.inputs.plausibility import note_implausible_values
 from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
@@ -103,16 +103,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
         traffic_quality.notes.append(note)
         logger.warning("%s: %s", folder, note)
 
-    hourly, hourly_quality = to_hourly(steps, settings)
-    repair = settings.inputs.on_bad_rows == "repair"
-    hourly, gaps = report_gaps(hourly, list(settings.measure_names),
-                               settings.inputs.max_interpolated_gap_hours if repair else None)
-    traffic_quality.imputed_hours = {name: hourly_quality.imputed_hours[name] + gaps.filled_hours[name]
-                                     for name in settings.measure_names}
-    traffic_quality.missing_hours = {name: hourly_quality.missing_hours[name] - gaps.filled_hours[name]
-                                     for name in settings.measure_names}
-    traffic_quality.notes.extend(hourly_quality.notes)
-    traffic_quality.notes.extend(gaps.notes)
+    hourly = hourly_traffic(steps, settings, traffic_quality)
     note_implausible_values(hourly, cells, settings, traffic_quality)
     events_quality = events_qualities[0]
 
@@ -139,6 +130,25 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
 
     return Dataset(name=settings.name, path=folder, settings=settings, traffic=hourly, events=events,
                    venues=venues, cells=cells, quality=quality, cell_shapes=shapes, routes=routes)
+
+
+def hourly_traffic(steps: pd.DataFrame, settings: Settings, quality: TableQuality) -> pd.DataFrame:
+    """Bring traffic steps to hourly values and report their gaps, recording both in ``quality``.
+
+    Gaps are interpolated only when ``[inputs] on_bad_rows = "repair"``;
+    ``quality`` gets the imputed and missing hours per measure and the notes.
+    """
+    hourly, hourly_quality = to_hourly(steps, settings)
+    repair = settings.inputs.on_bad_rows == "repair"
+    hourly, gaps = report_gaps(hourly, list(settings.measure_names),
+                               settings.inputs.max_interpolated_gap_hours if repair else None)
+    quality.imputed_hours = {name: hourly_quality.imputed_hours[name] + gaps.filled_hours[name]
+                             for name in settings.measure_names}
+    quality.missing_hours = {name: hourly_quality.missing_hours[name] - gaps.filled_hours[name]
+                             for name in settings.measure_names}
+    quality.notes.extend(hourly_quality.notes)
+    quality.notes.extend(gaps.notes)
+    return hourly
 
 
 def route_file(folder: Path) -> Path | None:
