@@ -114,8 +114,8 @@ def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, 
     """Estimate each cell's damped growth rate per week, as a log ratio.
 
     A least-squares line through the log of the last ``weeks`` weekly means
-    before the origin gives the slope; it is multiplied by ``damping`` and
-    clipped to ``max_growth_per_week`` so that a noisy slope cannot run away.
+    before the origin gives the slope. The slope is multiplied by ``damping``
+    and clipped to ``max_growth_per_week``, so that a noisy slope cannot run away.
     Fewer than three complete weeks give no trend (zero).
     """
     complete_weeks = min(weeks, origin_row // 168)
@@ -165,7 +165,7 @@ def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles
         else:
             # NOTE: with under two days of event-free history there is no error sample to learn from,
             # so the band falls back to +-30 %, a wide guess that the report's notes flag.
-            pooled = np.array([-0.3 if q < 0.5 else (0.3 if q > 0.5 else 0.0) for q in quantiles])
+            pooled = np.sign(np.asarray(quantiles) - 0.5) * 0.3
             logger.warning("too little event-free history to measure forecast errors; using a +-30% band")
         per_cell[:, ~enough] = pooled[:, None]
     return per_cell
