@@ -7,6 +7,7 @@ import numpy as np
 from planner.inputs.dataset import TableQuality
 from planner.inputs.errors import Problem
 from planner.inputs.reading import RawTable, describe_lines
+from planner.messages import Message, translatable
 
 # At most this many (line, value) pairs are quoted in one data-quality note.
 MAX_QUOTED_VALUES = 10
@@ -24,7 +25,8 @@ def table_quality(name: str, table: RawTable, rejected: int = 0, repaired: int =
     quality.rows_accepted = quality.rows_read - quality.rows_rejected - quality.rows_repaired
     quality.notes.extend(table.notes)
     if table.blank_lines:
-        quality.notes.append(f"blank lines rejected: {len(table.blank_lines)} ({describe_lines(table.blank_lines)})")
+        quality.notes.append(translatable("blank lines rejected: {count} ({lines})", count=len(table.blank_lines),
+                                          lines=describe_lines(table.blank_lines)))
     return quality
 
 
@@ -32,17 +34,22 @@ def note_extra_columns(quality: TableQuality, table: RawTable, used: list[str]) 
     """Note the columns of the file that the planner does not read."""
     extra = [column for column in table.columns_found if column not in used]
     if extra:
-        quality.notes.append(f"ignored columns not used by the planner: {', '.join(extra)}")
+        quality.notes.append(translatable("ignored columns not used by the planner: {columns}",
+                                          columns=", ".join(extra)))
 
 
-def quote_values(problems: list[Problem]) -> str:
-    """Describe problems as ``line 3: '-2', line 7: 'n/a'``, at most ``MAX_QUOTED_VALUES`` of them."""
+def quote_values(problems: list[Problem]) -> list[Message]:
+    """Describe problems as ``line 3: '-2', line 7: 'n/a'``, at most ``MAX_QUOTED_VALUES`` of them.
+
+    The list goes into a message field, which joins it with commas.
+    """
     ordered = sorted(problems, key=lambda problem: problem.row or 0)
-    quoted = [f"line {problem.row}: {problem.value!r}" for problem in ordered[:MAX_QUOTED_VALUES]]
+    quoted = [translatable("line {row}: {value!r}", row=problem.row, value=problem.value)
+              for problem in ordered[:MAX_QUOTED_VALUES]]
     hidden = len(ordered) - len(quoted)
     if hidden > 0:
-        quoted.append(f"and {hidden} more")
-    return ", ".join(quoted)
+        quoted.append(translatable("and {count} more", count=hidden))
+    return quoted
 
 
 def index_of_line(table: RawTable, line: int | None) -> int:

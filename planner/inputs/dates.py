@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.inputs.errors import Problem
+from planner.messages import Message, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,8 @@ _ISO = r"^\d{4}-\d{2}-\d{2}"
 _NUMERIC = (r"^(?P<first>\d{1,2})(?P<mark>[/.-])(?P<second>\d{1,2})(?P=mark)(?P<year>\d{4})"
             r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second_of_minute>\d{2}(?:\.\d+)?))?)?"
             r"\s*(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?$")
-FORMAT_NAMES = {"iso": "ISO 8601 (YYYY-MM-DD)", "day_first": "day first (DD/MM/YYYY)",
-                "month_first": "month first (MM/DD/YYYY)"}
+FORMAT_NAMES = {"iso": translatable("ISO 8601 (YYYY-MM-DD)"), "day_first": translatable("day first (DD/MM/YYYY)"),
+                "month_first": translatable("month first (MM/DD/YYYY)")}
 
 
 @dataclass
@@ -78,14 +79,15 @@ def normalize_dates(values: pd.Series, file: str, column: str, lines: pd.Series,
     if not numeric.any():
         if date_format in ("day_first", "month_first") and iso.any():
             result.problems += _disagreeing(iso, file, column, lines, text,
-                                            f"date is ISO 8601 but [inputs] date_format is {date_format!r}; "
-                                            f"write it {FORMAT_NAMES[date_format]} or change the setting")
+                                            translatable("date is ISO 8601 but [inputs] date_format is {setting!r}; "
+                                                         "write it {format} or change the setting",
+                                                         setting=date_format, format=FORMAT_NAMES[date_format]))
         return result
 
     if date_format == "iso":
         result.problems += _disagreeing(numeric, file, column, lines, text,
-                                        "date is not ISO 8601 but [inputs] date_format is 'iso'; write it as "
-                                        "YYYY-MM-DD or change the setting")
+                                        translatable("date is not ISO 8601 but [inputs] date_format is 'iso'; "
+                                                     "write it as YYYY-MM-DD or change the setting"))
         return result
     if date_format == "auto" and iso.sum() > numeric.sum():
         result.problems += _disagreeing(numeric, file, column, lines, text, _mixed_message("iso", iso, lines))
@@ -102,24 +104,27 @@ def normalize_dates(values: pd.Series, file: str, column: str, lines: pd.Series,
             example = int(lines[(day_first_rows if majority == "day_first" else month_first_rows).idxmax()])
             result.problems += _disagreeing(
                 minority, file, column, lines, text,
-                f"date is not {FORMAT_NAMES[majority]} like line {example}; write every date of the column in one "
-                "order, or declare it with [inputs] date_format")
+                translatable("date is not {format} like line {line:d}; write every date of the column in one "
+                             "order, or declare it with [inputs] date_format", format=FORMAT_NAMES[majority],
+                             line=example))
             order = majority
         elif month_first_rows.any():
             order = "month_first"
         else:
             order = "day_first"
             if not day_first_rows.any():
-                note = (f"{column}: every date has day and month 12 or less, so the order is ambiguous; read as "
-                        f"{FORMAT_NAMES['day_first']}, the default. Declare [inputs] date_format to change it")
+                note = translatable("{column}: every date has day and month 12 or less, so the order is ambiguous; "
+                                    "read as {format}, the default. Declare [inputs] date_format to change it",
+                                    column=column, format=FORMAT_NAMES["day_first"])
                 result.notes.append(note)
                 logger.info("%s: %s", file, note)
     else:
         order = date_format
         wrong = month_first_rows if order == "day_first" else day_first_rows
         result.problems += _disagreeing(wrong, file, column, lines, text,
-                                        f"invalid date for [inputs] date_format = {order!r}: the month is above 12; "
-                                        "fix the date or change the setting")
+                                        translatable("invalid date for [inputs] date_format = {setting!r}: the "
+                                                     "month is above 12; fix the date or change the setting",
+                                                     setting=order))
     result.date_format = order
     day, month = (parts["first"], parts["second"]) if order == "day_first" else (parts["second"], parts["first"])
     rewritten = (parts["year"] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + " "
@@ -129,13 +134,13 @@ def normalize_dates(values: pd.Series, file: str, column: str, lines: pd.Series,
     return result
 
 
-def _mixed_message(majority: str, majority_rows: pd.Series, lines: pd.Series) -> str:
+def _mixed_message(majority: str, majority_rows: pd.Series, lines: pd.Series) -> Message:
     example = int(lines[majority_rows.idxmax()])
     if majority == "iso":
-        return (f"date is not ISO 8601 like line {example} and the rest of the column; write every date of "
-                "the column in one format")
-    return (f"date is ISO 8601 but the column's dates are numeric like line {example}; write every date of "
-            "the column in one format")
+        return translatable("date is not ISO 8601 like line {line:d} and the rest of the column; write every date "
+                            "of the column in one format", line=example)
+    return translatable("date is ISO 8601 but the column's dates are numeric like line {line:d}; write every date "
+                        "of the column in one format", line=example)
 
 
 def _disagreeing(rows: pd.Series, file: str, column: str, lines: pd.Series, text: pd.Series,

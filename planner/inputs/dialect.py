@@ -18,12 +18,14 @@ import logging
 from dataclasses import dataclass
 
 from planner.inputs.errors import InputError, Problem
+from planner.messages import Message, translatable
 
 logger = logging.getLogger(__name__)
 
 # Tried in this order when the header does not decide between them.
 SEPARATOR_CANDIDATES: tuple[str, ...] = (",", ";", "\t", "|")
-SEPARATOR_NAMES: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+SEPARATOR_NAMES: dict[str, str] = {",": translatable("comma"), ";": translatable("semicolon"),
+                                   "\t": translatable("tab"), "|": translatable("vertical bar")}
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,11 @@ class CsvDialect:
         """Whether the file is UTF-8 and comma separated, the format the bundled datasets use."""
         return self.encoding in ("utf-8", "utf-8-sig") and self.separator == ","
 
-    def describe(self) -> str:
-        encoding = f"encoding {self.encoding}{' (detected)' if self.encoding_detected else ' (declared)'}"
+    def describe(self) -> Message:
         name = SEPARATOR_NAMES.get(self.separator, repr(self.separator))
-        separator = f"separator {name}{' (detected)' if self.separator_detected else ' (declared)'}"
-        return f"{encoding}, {separator}"
+        return translatable("encoding {encoding} ({encoding_origin}), separator {separator} ({separator_origin})",
+                            encoding=self.encoding, encoding_origin=_origin(self.encoding_detected),
+                            separator=name, separator_origin=_origin(self.separator_detected))
 
 
 def decode_file(data: bytes, file: str, encoding: str = "auto") -> tuple[str, str, bool]:
@@ -120,3 +122,7 @@ def _decode(data: bytes, file: str, encoding: str, declared: bool) -> str:
                    "such as \"latin-1\"")
         message = f"the file cannot be decoded as {encoding} (byte 0x{byte} at offset {error.start}); {fix}"
         raise InputError([Problem(file, line, None, None, message)]) from None
+
+
+def _origin(detected: bool) -> Message:
+    return translatable("detected") if detected else translatable("declared")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.messages import Message, translatable, translatable_plural
+
 # At most this many gaps are named in one data-quality note.
 MAX_LISTED_GAPS = 10
 
@@ -29,10 +31,12 @@ class Gap:
     hours: int
     bounded: bool
 
-    def describe(self) -> str:
-        span = f"{self.first:%Y-%m-%d %H:%M}" if self.hours == 1 else \
-            f"{self.first:%Y-%m-%d %H:%M} to {self.last:%Y-%m-%d %H:%M}"
-        return f"{self.cell_id} {span} ({self.hours} h)"
+    def describe(self) -> Message:
+        if self.hours == 1:
+            return translatable("{cell} {first:%Y-%m-%d %H:%M} ({hours} h)", cell=self.cell_id, first=self.first,
+                                hours=self.hours)
+        return translatable("{cell} {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({hours} h)",
+                            cell=self.cell_id, first=self.first, last=self.last, hours=self.hours)
 
 
 @dataclass
@@ -89,13 +93,19 @@ def report_gaps(hourly: pd.DataFrame, measures: list[str], max_interpolated_hour
         report.filled_hours[measure] = sum(gap.hours for gap in fillable)
         if not gaps:
             continue
-        listed = ", ".join(gap.describe() for gap in gaps[:MAX_LISTED_GAPS])
+        listed = [gap.describe() for gap in gaps[:MAX_LISTED_GAPS]]
         if len(gaps) > MAX_LISTED_GAPS:
-            listed += f" and {len(gaps) - MAX_LISTED_GAPS} more"
-        note = f"{measure}: {len(gaps)} gaps of missing hours, {sum(gap.hours for gap in gaps)} cell hours ({listed})"
+            listed.append(translatable("and {count} more", count=len(gaps) - MAX_LISTED_GAPS))
+        note = translatable_plural("{measure}: {count} gap of missing hours, {hours} cell hours ({listed})",
+                                   "{measure}: {count} gaps of missing hours, {hours} cell hours ({listed})",
+                                   len(gaps), measure=measure, hours=sum(gap.hours for gap in gaps), listed=listed)
         if fillable:
-            note += (f"; {len(fillable)} gaps of at most {max_interpolated_hours} h between two values filled by "
-                     f"linear interpolation, {report.filled_hours[measure]} cell hours")
+            note = translatable_plural(
+                "{gaps}; {count} gap of at most {max_hours} h between two values filled by linear interpolation, "
+                "{hours} cell hours",
+                "{gaps}; {count} gaps of at most {max_hours} h between two values filled by linear interpolation, "
+                "{hours} cell hours",
+                len(fillable), gaps=note, max_hours=max_interpolated_hours, hours=report.filled_hours[measure])
         report.notes.append(note)
     return hourly, report
 

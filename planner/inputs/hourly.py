@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs.settings import Settings
+from planner.messages import translatable, translatable_plural
 
 
 @dataclass
@@ -93,10 +94,16 @@ def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, 
         quality.imputed_hours[name] = imputed
         quality.missing_hours[name] = missing
         if imputed:
-            method = "scaled up to the full hour" if settings.measure(name).kind == "volume" else "averaged"
-            quality.notes.append(f"{name}: {imputed} cell hours imputed from at least half of their "
-                                 f"{steps_per_hour} steps ({method})")
+            if settings.measure(name).kind == "volume":
+                method = translatable("scaled up to the full hour")
+            else:
+                method = translatable("averaged")
+            quality.notes.append(translatable_plural(
+                "{measure}: {count} cell hour imputed from at least half of its {steps} steps ({method})",
+                "{measure}: {count} cell hours imputed from at least half of their {steps} steps ({method})",
+                imputed, measure=name, steps=steps_per_hour, method=method))
         if missing:
-            quality.notes.append(f"{name}: {missing} of {len(hourly)} cell hours missing "
-                                 f"(fewer than half of their {steps_per_hour} steps have a value)")
+            quality.notes.append(translatable(
+                "{measure}: {count} of {total} cell hours missing (fewer than half of their {steps} steps have "
+                "a value)", measure=name, count=missing, total=len(hourly), steps=steps_per_hour))
     return hourly, quality

@@ -48,6 +48,7 @@ from planner.inputs.dialect import decode_file
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.numbers import parse_number_text
 from planner.inputs.settings import Settings
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -297,19 +298,22 @@ class _CalendarReader:
         quality.rows_accepted = quality.rows_read - quality.rows_rejected
         if cancelled:
             uids = ", ".join(str(component.get("UID", "")) for component in cancelled)
-            quality.notes.append(f"events rejected because STATUS is CANCELLED: {len(cancelled)} ({uids})")
+            quality.notes.append(translatable("events rejected because STATUS is CANCELLED: {count} ({uids})",
+                                              count=len(cancelled), uids=uids))
         recurring = [occurrence for occurrence in occurrences
                      if str(occurrence.get("UID", "")).strip() in self.recurring_uids]
         if self.recurring_uids:
-            quality.notes.append(f"recurring events expanded from {first:%Y-%m-%d} to {last:%Y-%m-%d}: "
-                                 f"{len(self.recurring_uids)} events gave {len(recurring)} occurrences")
+            quality.notes.append(translatable("recurring events expanded from {first:%Y-%m-%d} to {last:%Y-%m-%d}: "
+                                              "{events} events gave {count} occurrences", first=first, last=last,
+                                              events=len(self.recurring_uids), count=len(recurring)))
         exdates = sum(len(_exdates(component)) for component in components)
         if exdates:
-            quality.notes.append(f"occurrences cancelled by EXDATE: {exdates}")
+            quality.notes.append(translatable("occurrences cancelled by EXDATE: {count}", count=exdates))
         if self.defaulted_kinds:
-            quality.notes.append(f"events without X-PLANNER-KIND or a CATEGORIES value that is an event kind, "
-                                 f"given the kind 'other': {len(self.defaulted_kinds)} "
-                                 f"({', '.join(sorted(set(self.defaulted_kinds))[:20])})")
+            quality.notes.append(translatable("events without X-PLANNER-KIND or a CATEGORIES value that is an "
+                                              "event kind, given the kind 'other': {count} ({uids})",
+                                              count=len(self.defaulted_kinds),
+                                              uids=", ".join(sorted(set(self.defaulted_kinds))[:20])))
         return quality
 
 

@@ -23,6 +23,7 @@ from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
 from planner.inputs.traffic import PARQUET_SUFFIXES, read_traffic
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     folder = Path(path)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, None,
-                                  "dataset folder not found; pass a folder that contains settings.toml, traffic.csv, "
-                                  "cells.csv, venues.csv and events.csv")])
+                                  translatable("dataset folder not found; pass a folder that contains "
+                                               "settings.toml, traffic.csv, cells.csv, venues.csv and events.csv"))])
     settings = load_settings(folder / "settings.toml")
 
     problems: list[Problem] = []
@@ -99,7 +100,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     calendar, events_qualities = events_result
     steps, traffic_quality = traffic_result
     if traffic_path.suffix != ".csv" and (folder / "traffic.csv").is_file():
-        note = f"traffic.csv ignored because the traffic table is {traffic_path.name}"
+        note = translatable("traffic.csv ignored because the traffic table is {file}", file=traffic_path.name)
         traffic_quality.notes.append(note)
         logger.warning("%s: %s", folder, note)
 
@@ -111,10 +112,11 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     expected_cells = set(cells["cell_id"]) if cell_ids is None else set(cells["cell_id"]) & set(cell_ids)
     silent_cells = sorted(expected_cells - set(hourly["cell_id"]))
     if silent_cells:
-        note = f"cells of cells.csv without traffic rows: {len(silent_cells)} ({', '.join(silent_cells[:20])}"
+        listed = [", ".join(silent_cells[:20])]
         if len(silent_cells) > 20:
-            note += f" and {len(silent_cells) - 20} more"
-        note += ")"
+            listed.append(translatable("and {count} more", count=len(silent_cells) - 20))
+        note = translatable("cells of cells.csv without traffic rows: {count} ({cells})", count=len(silent_cells),
+                            cells=listed)
         quality.notes.append(note)
         logger.warning("%s: %s", folder, note)
 
@@ -227,7 +229,8 @@ def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | No
     repeated = events["event_id"][events["event_id"].duplicated()].unique()
     if len(repeated):
         raise InputError([Problem(str(results[-1][0]), None, "event_id", event_id,
-                                  f"the event id is also in {results[0][0].name}; give every event its own id")
+                                  translatable("the event id is also in {file}; give every event its own id",
+                                               file=results[0][0].name))
                           for event_id in repeated])
     events = events.sort_values(["start", "event_id"], kind="stable").reset_index(drop=True)
     return events, [quality for _, _, quality in results]
@@ -271,12 +274,13 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings,
     duplicate |= generated["event_id"].isin(set(calendar["event_id"]))
     if duplicate.any():
         skipped = ", ".join(generated.loc[duplicate, "event_id"])
-        quality.notes.append(f"generated public holidays skipped because the calendar already has them: "
-                             f"{int(duplicate.sum())} ({skipped})")
+        quality.notes.append(translatable("generated public holidays skipped because the calendar already has "
+                                          "them: {count} ({events})", count=int(duplicate.sum()), events=skipped))
     generated = generated.loc[~duplicate]
     region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")
-    quality.notes.append(f"added {len(generated)} public holidays of {region} from the holidays package, "
-                         f"{first.date()} to {last.date()}")
+    quality.notes.append(translatable("added {count} public holidays of {region} from the holidays package, "
+                                      "{first:%Y-%m-%d} to {last:%Y-%m-%d}", count=len(generated), region=region,
+                                      first=first.date(), last=last.date()))
     if generated.empty:
         return calendar
     if calendar.empty:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs.errors import Problem
+from planner.messages import translatable
 
 SPACES = " \u00a0\u202f"
 _SIGN = r"[-+\u2212]?"
@@ -60,17 +61,18 @@ def detect_decimal(fields: pd.Series, separator: str) -> tuple[str | None, str]:
     commas = fields[fields.str.contains(",", regex=False)]
     dots = fields[fields.str.contains(".", regex=False)]
     if commas.empty:
-        return ".", "no number has a decimal comma"
+        return ".", translatable("no number has a decimal comma")
     grouped = commas.str.match(_COMMA_GROUPED)
     if dots.empty:
         if separator == "," and grouped.all():
-            return None, (f"every number with a comma (such as {commas.iloc[0]!r}) could use it as the decimal "
-                          "mark or as the thousands separator")
-        return ",", f"numbers such as {commas.iloc[0]!r} use the decimal comma"
+            return None, translatable("every number with a comma (such as {example!r}) could use it as the "
+                                      "decimal mark or as the thousands separator", example=commas.iloc[0])
+        return ",", translatable("numbers such as {example!r} use the decimal comma", example=commas.iloc[0])
     if grouped.all():
-        return ".", f"numbers such as {commas.iloc[0]!r} use the comma as the thousands separator"
-    return None, (f"some numbers use a decimal point (such as {dots.iloc[0]!r}) and others a decimal comma "
-                  f"(such as {commas[~grouped].iloc[0]!r})")
+        return ".", translatable("numbers such as {example!r} use the comma as the thousands separator",
+                                 example=commas.iloc[0])
+    return None, translatable("some numbers use a decimal point (such as {point!r}) and others a decimal comma "
+                              "(such as {comma!r})", point=dots.iloc[0], comma=commas[~grouped].iloc[0])
 
 
 def parse_number_text(text: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
@@ -103,9 +105,9 @@ def parse_number_text(text: pd.Series, decimal: str) -> tuple[pd.Series, pd.Seri
 def number_problem(file: str, line: int, column: str, value: str, decimal: str) -> Problem:
     """Return the problem of a field that is not a number in the file's decimal convention."""
     if decimal == ",":
-        example = "12,5 or 1 234,5 (decimal comma, file's convention)"
+        example = translatable("12,5 or 1 234,5 (decimal comma, file's convention)")
     else:
-        example = "12.5 or 1234.5 (decimal point, file's convention)"
+        example = translatable("12.5 or 1234.5 (decimal point, file's convention)")
     return Problem(file, line, column, value,
-                   f"invalid number; write a number such as {example}, or leave the field empty when the value "
-                   "is missing")
+                   translatable("invalid number; write a number such as {example}, or leave the field empty when "
+                                "the value is missing", example=example))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from planner.inputs.dataset import TableQuality
 from planner.inputs.settings import Settings
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,13 @@ def note_implausible_values(hourly: pd.DataFrame, cells: pd.DataFrame, settings:
         if not implausible.any():
             continue
         rows = hourly.loc[implausible, ["cell_id", "timestamp", measure]].head(max_listed)
-        examples = ", ".join(f"{row.cell_id} at {row.timestamp.isoformat()}: {getattr(row, measure):,.0f}"
-                             for row in rows.itertuples(index=False))
-        message = (f"{measure}: {int(implausible.sum())} hourly values above {IMPLAUSIBLE_CAPACITY_MULTIPLE:.0f} times "
-                   f"the cell's capacity ({examples}); check the unit and these rows")
+        examples = [translatable("{cell} at {time}: {value:,.0f}", cell=row.cell_id, time=row.timestamp.isoformat(),
+                                 value=getattr(row, measure))
+                    for row in rows.itertuples(index=False)]
+        message = translatable("{measure}: {count} hourly values above {multiple:.0f} times the cell's capacity "
+                               "({examples}); check the unit and these rows", measure=measure,
+                               count=int(implausible.sum()), multiple=IMPLAUSIBLE_CAPACITY_MULTIPLE,
+                               examples=examples)
         logger.warning(message)
         quality.notes.append(message)
         count += int(implausible.sum())

@@ -19,6 +19,7 @@ from planner.inputs.dialect import SEPARATOR_NAMES, CsvDialect, decode_file, det
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.numbers import detect_decimal, number_problem, parse_number_text
 from planner.inputs.settings import InputSettings
+from planner.messages import Message, translatable, translatable_plural
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +136,9 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
     _resolve_decimal(table, numbers, inputs.decimal)
     logger.info("%s: read with %s, decimal mark %r", file, dialect.describe(), table.decimal)
     if not dialect.is_plain or table.decimal != ".":
-        table.notes.append(f"read with {dialect.describe()}, decimal mark {table.decimal!r} "
-                           f"({'declared' if inputs.decimal != 'auto' else table.decimal_reason})")
+        reason = translatable("declared") if inputs.decimal != "auto" else table.decimal_reason
+        table.notes.append(translatable("read with {dialect}, decimal mark {decimal!r} ({reason})",
+                                        dialect=dialect.describe(), decimal=table.decimal, reason=reason))
     return table
 
 
@@ -185,7 +187,7 @@ def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem
     return numbers.where(~bad), problems
 
 
-def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 40) -> str:
+def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 40) -> Message:
     """Describe line numbers compactly as ``lines 3-7, 12`` (at most ``max_ranges`` ranges)."""
     ordered = sorted(int(line) for line in lines)
     ranges: list[tuple[int, int]] = []
@@ -194,12 +196,11 @@ def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 4
             ranges[-1] = (ranges[-1][0], line)
         elif not ranges or line != ranges[-1][1]:
             ranges.append((line, line))
-    parts = [f"{first}" if first == last else f"{first}-{last}" for first, last in ranges[:max_ranges]]
+    parts: list[str] = [f"{first}" if first == last else f"{first}-{last}" for first, last in ranges[:max_ranges]]
     hidden = len(ranges) - len(parts)
     if hidden > 0:
-        parts.append(f"and {hidden} more ranges")
-    word = "line" if len(ordered) == 1 else "lines"
-    return f"{word} {', '.join(parts)}"
+        parts.append(translatable("and {count} more ranges", count=hidden))
+    return translatable_plural("line {lines}", "lines {lines}", len(ordered), lines=parts)
 
 
 def _resolve_decimal(table: RawTable, columns: list[str], declared: str) -> None:

@@ -26,6 +26,7 @@ from planner.inputs.settings import InputSettings, Settings
 from planner.inputs.timestamps import parse_timestamp_column
 from planner.inputs.traffic import read_traffic
 from planner.inputs.validation import validate_table
+from planner.messages import translatable
 
 __all__ = ["read_cells", "read_events", "read_traffic", "read_venues", "EVENT_COLUMNS", "CELL_COLUMNS",
            "VENUE_COLUMNS", "EVENT_OPTIONAL_COLUMNS"]
@@ -68,8 +69,9 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
     empty = frame["utilisation_threshold"].isna()
     if empty.any():
         frame["utilisation_threshold"] = frame["utilisation_threshold"].fillna(default)
-        quality.notes.append(f"cells without utilisation_threshold, given the default {default} of "
-                             f"capacity.default_utilisation_threshold: {int(empty.sum())} of {len(frame)}")
+        quality.notes.append(translatable("cells without utilisation_threshold, given the default {default} of "
+                                          "capacity.default_utilisation_threshold: {count} of {total}",
+                                          default=default, count=int(empty.sum()), total=len(frame)))
     note_extra_columns(quality, table, [*CELL_COLUMNS, *capacity_columns])
     return frame[[*CELL_COLUMNS, *capacity_columns]], quality
 
@@ -142,8 +144,9 @@ def read_events(path: str | Path, settings: Settings,
         problems.extend(parsed.problems)
         notes.extend(parsed.notes)
         if parsed.shifted:
-            notes.append(f"{column}: local times in the skipped spring hour shifted forward to the instant they "
-                         f"mean ([inputs] nonexistent_local_time): {len(parsed.shifted)}")
+            notes.append(translatable("{column}: local times in the skipped spring hour shifted forward to the "
+                                      "instant they mean ([inputs] nonexistent_local_time): {count}",
+                                      column=column, count=len(parsed.shifted)))
 
     reported = {(index_of_line(table, problem.row), problem.column) for problem in problems}
     check_problems, _ = validate_table(frame, events_schema(None if venues is None else venues["venue_id"]), table, reported)

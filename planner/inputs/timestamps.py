@@ -20,6 +20,7 @@ import pandas as pd
 
 from planner.inputs.dates import normalize_dates
 from planner.inputs.errors import Problem
+from planner.messages import Message, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def parse_timestamp_column(values: pd.Series, timezone, file: str, column: str, 
     return result
 
 
-def _foreign_offset_note(text: pd.Series, timestamps: pd.Series, timezone, file: str, column: str) -> str | None:
+def _foreign_offset_note(text: pd.Series, timestamps: pd.Series, timezone, file: str, column: str) -> Message | None:
     """Return a note when written UTC offsets are ones the dataset's time zone does not use at those times.
 
     An offset always wins, so such a file still reads correctly, but its
@@ -122,12 +123,14 @@ def _foreign_offset_note(text: pd.Series, timestamps: pd.Series, timezone, file:
         zone_offset = moment.tz_convert(timezone).strftime("%z")
         normalised = "+0000" if written_offset == "Z" else written_offset.replace(":", "").ljust(5, "0")
         if normalised != zone_offset:
-            foreign.append(f"{written_offset} where {timezone.key} is at {zone_offset[:3]}:{zone_offset[3:]}")
+            foreign.append(translatable("{written} where {timezone} is at {offset}", written=written_offset,
+                                        timezone=timezone.key, offset=f"{zone_offset[:3]}:{zone_offset[3:]}"))
     if not foreign:
         return None
-    return (f"{file}, column {column!r}: UTC offsets that the time zone {timezone.key} does not use at those "
-            f"times ({'; '.join(foreign[:3])}); the offsets are kept, so local times differ from the file's "
-            f"clock: check [dataset] timezone in settings.toml")
+    return translatable("{file}, column {column!r}: UTC offsets that the time zone {timezone} does not use at "
+                        "those times ({offsets}); the offsets are kept, so local times differ from the file's "
+                        "clock: check [dataset] timezone in settings.toml", file=file, column=column,
+                        timezone=timezone.key, offsets=foreign[:3])
 
 
 def parse_timestamps(values: pd.Series, timezone, file: str, column: str,

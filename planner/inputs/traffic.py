@@ -39,6 +39,7 @@ from planner.inputs.schemas import traffic_schema
 from planner.inputs.settings import Settings
 from planner.inputs.timestamps import parse_timestamp_column
 from planner.inputs.validation import table_failures
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +47,13 @@ PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
 
 # Fault kind: (repairable, words for the data-quality note).
 FAULTS: dict[str, tuple[bool, str]] = {
-    "not_a_number": (True, "values set to missing because they are not numbers"),
-    "negative": (True, "values set to missing because they are negative"),
-    "timestamp": (False, "rows rejected because the timestamp is missing, invalid or does not exist"),
-    "off_grid": (False, "rows rejected because the timestamp is off the step grid"),
-    "cell": (False, "rows rejected because cell_id is empty or not in cells.csv"),
-    "duplicate": (False, "rows rejected because an earlier line has the same cell_id and timestamp "
-                         "(the first row is kept)"),
+    "not_a_number": (True, translatable("values set to missing because they are not numbers")),
+    "negative": (True, translatable("values set to missing because they are negative")),
+    "timestamp": (False, translatable("rows rejected because the timestamp is missing, invalid or does not exist")),
+    "off_grid": (False, translatable("rows rejected because the timestamp is off the step grid")),
+    "cell": (False, translatable("rows rejected because cell_id is empty or not in cells.csv")),
+    "duplicate": (False, translatable("rows rejected because an earlier line has the same cell_id and timestamp "
+                                      "(the first row is kept)")),
 }
 _CHECK_FAULTS = {"traffic_non_negative": "negative", "on_step_grid": "off_grid", "non_empty": "cell",
                  "known_cell": "cell"}
@@ -143,8 +144,9 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
     _note_faults(quality, faults, rejected)
     if timestamps.shifted:
         lines = table.lines[timestamps.shifted].to_numpy()
-        quality.notes.append(f"local times in the skipped spring hour shifted forward to the instant they mean "
-                             f"([inputs] nonexistent_local_time): {len(lines)} ({describe_lines(lines)})")
+        quality.notes.append(translatable("local times in the skipped spring hour shifted forward to the instant "
+                                          "they mean ([inputs] nonexistent_local_time): {count} ({lines})",
+                                          count=len(lines), lines=describe_lines(lines)))
     note_extra_columns(quality, table, required)
     if rejected or repaired:
         logger.warning("%s: %d rows repaired and %d rejected under [inputs] on_bad_rows = %r", table.file,
@@ -155,7 +157,8 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         missing = int(frame[name].isna().sum())
         quality.missing_values[name] = missing
         if missing:
-            quality.notes.append(f"{name}: {missing} of {len(frame)} values missing (empty fields)")
+            quality.notes.append(translatable("{measure}: {count} of {total} values missing (empty fields)",
+                                              measure=name, count=missing, total=len(frame)))
     frame = frame.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
     frame["cell_id"] = frame["cell_id"].astype(str)
     return frame, quality
@@ -204,11 +207,11 @@ def _check_duplicates(frame: pd.DataFrame, table: RawTable, faults: dict[int, li
     for index in keyed.index[repeated]:
         first = int(first_index[index])
         same = frame.loc[[first, index], measures].fillna(-1.0).nunique().max() <= 1 if measures else True
-        values = "the same values" if same else "different values"
+        values = translatable("the same values") if same else translatable("different values")
         faults[int(index)].append(("duplicate", Problem(
             table.file, int(table.lines[index]), "timestamp", _text(table.frame.at[index, "timestamp"]),
-            f"duplicate row; line {int(table.lines[first])} has the same cell_id and timestamp, with {values}. "
-            "Keep one row per cell and time step")))
+            translatable("duplicate row; line {line:d} has the same cell_id and timestamp, with {values}. Keep one "
+                         "row per cell and time step", line=int(table.lines[first]), values=values))))
 
 
 def _note_faults(quality: TableQuality, faults: dict[int, list[tuple[str, Problem]]], rejected: set[int]) -> None:
@@ -223,7 +226,9 @@ def _note_faults(quality: TableQuality, faults: dict[int, list[tuple[str, Proble
         problems = by_kind.get(kind)
         if problems:
             columns = sorted({problem.column for problem in problems if problem.column})
-            quality.notes.append(f"{words} ({', '.join(columns)}): {len(problems)} ({quote_values(problems)})")
+            quality.notes.append(translatable("{fault} ({columns}): {count} ({values})", fault=words,
+                                              columns=", ".join(columns), count=len(problems),
+                                              values=quote_values(problems)))
 
 
 def _text(value) -> str:

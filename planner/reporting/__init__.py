@@ -7,6 +7,8 @@ from planner.reporting.i18n import (
     format_datetime,
     format_number,
     format_percent,
+    message_renderer,
+    render_message,
     translate_value,
     translations,
 )
@@ -19,6 +21,8 @@ __all__ = [
     "format_datetime",
     "format_number",
     "format_percent",
+    "message_renderer",
+    "render_message",
     "safe_folder_name",
     "translate_value",
     "translations",

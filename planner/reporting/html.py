@@ -234,6 +234,7 @@ def environment(lang: str) -> jinja2.Environment:
         "shift": value_filter("shift"),
         "event_kind": value_filter("event_kind"),
         "pooling": value_filter("pooling"),
+        "message": lambda value: i18n.render_message(value, lang),
     })
     environment.tests["missing"] = _is_missing
     return environment

@@ -11,12 +11,16 @@ depend on the operating system's locales.
 from __future__ import annotations
 
 import math
+import numbers
+import re
+import string
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from babel import Locale
 from babel import dates as babel_dates
@@ -24,6 +28,8 @@ from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from planner.messages import Message
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -126,6 +132,30 @@ def cli_messages(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
     return translations(lang).gettext
 
 
+def render_message(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Translate a note or an error body into ``lang``, with its numbers and dates formatted by Babel.
+
+    ``text`` is a :class:`~planner.messages.Message` built by any layer; its
+    template is looked up in the catalog, with the plural form that its
+    count takes in ``lang``. Plain text, such as a value read from a file,
+    is returned unchanged.
+    """
+    if not isinstance(text, Message):
+        return str(text)
+    catalog = translations(lang)
+    if text.plural_template is None:
+        template = catalog.gettext(text.template)
+    else:
+        template = catalog.ngettext(text.template, text.plural_template, text.count)
+    return _MessageFormatter(lang).vformat(template, (), text.params)
+
+
+def message_renderer(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
+    """Return :func:`render_message` bound to ``lang``, such as for ``InputError.render``."""
+    check_language(lang)
+    return lambda text: render_message(text, lang)
+
+
 def translate_value(category: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Translate a machine value of the plan, such as a role or an action, for display.
 
@@ -200,6 +230,42 @@ def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_L
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     return babel_dates.format_datetime(value, format=format, tzinfo=value.tzinfo, locale=check_language(lang))
+
+
+class _MessageFormatter(string.Formatter):
+    """Format a message's fields for one language; :mod:`planner.messages` lists the rules."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if isinstance(value, Message):
+            return render_message(value, self.lang)
+        if isinstance(value, (list, tuple)):
+            return ", ".join(self.format_field(item, format_spec) for item in value)
+        if isinstance(value, (str, bool, np.bool_)) or value is None:
+            return format(value, format_spec)
+        if isinstance(value, (date, datetime, pd.Timestamp)) and format_spec.startswith("%"):
+            return self._format_time(value, with_time="%H" in format_spec)
+        if isinstance(value, numbers.Number):
+            return self._format_number(value, format_spec)
+        return format(value, format_spec)
+
+    def _format_number(self, value: numbers.Number, format_spec: str) -> str:
+        if format_spec.endswith("d"):
+            return format(value, format_spec)
+        precision = re.search(r"\.(\d+)", format_spec)
+        decimals = int(precision.group(1)) if precision else None
+        if format_spec.endswith("%"):
+            return format_percent(value, self.lang, decimals=decimals or 0)
+        return format_number(value, self.lang, decimals=decimals)
+
+    def _format_time(self, value: date | datetime, with_time: bool) -> str:
+        day = format_date(value, self.lang, format="medium")
+        if not with_time or not isinstance(value, datetime):
+            return day
+        return f"{day} {value:%H:%M}"
 
 
 @lru_cache(maxsize=None)

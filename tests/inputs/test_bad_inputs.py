@@ -177,7 +177,7 @@ def test_short_gap_interpolated_when_repairing(dataset_folder, bad_data, on_bad_
 
     assert quality.imputed_hours["calls"] == filled // 6
     assert quality.missing_hours["calls"] == missing // 6
-    assert any("1 gaps of missing hours, 1 cell hours (cell-a 2024-01-10 01:00 (1 h))" in note
+    assert any("1 gap of missing hours, 1 cell hours (cell-a 2024-01-10 01:00 (1 h))" in note
                for note in quality.notes), quality.notes
     if on_bad_rows == "repair":
         assert hour["calls"].iloc[0] == pytest.approx(36.0)
