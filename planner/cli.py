@@ -23,7 +23,8 @@ from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
-from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, write_report
+from planner.messages import Message, translatable
+from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
 from planner.reporting.backtest import write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
@@ -37,18 +38,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if arguments.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    message = cli_messages(_message_language(arguments))
+    lang = arguments.lang
+    message = cli_messages(lang)
     try:
         _check_output_folder(getattr(arguments, "out", None))
         return arguments.run(arguments, message)
     except (InputError, ValueError, FileNotFoundError) as error:
-        print(message("Error: {message}").format(message=error), file=sys.stderr)
+        print(message("Error: {message}").format(message=_error_text(error, lang)), file=sys.stderr)
         return 2
     except OSError as error:
         # A folder that cannot be written (a file in the way, no permission, a full disk) fails late,
         # after the computation; the message names the path so that the user can fix it.
-        print(message("Error: {message}").format(message=f"could not write the output: {error}"), file=sys.stderr)
+        text = render_message(translatable("could not write the output: {error}", error=str(error)), lang)
+        print(message("Error: {message}").format(message=text), file=sys.stderr)
         return 2
+
+
+def _error_text(error: Exception, lang: str) -> str:
+    """Return an error's text in ``lang``: every problem of an ``InputError``, or a translatable message."""
+    if isinstance(error, InputError):
+        return error.render(message_renderer(lang))
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return render_message(translatable("file not found: {file}; check the path", file=str(error.filename)), lang)
+    if error.args and isinstance(error.args[0], Message):
+        return render_message(error.args[0], lang)
+    return str(error)
 
 
 def _check_output_folder(out: str | None) -> None:
@@ -56,19 +70,20 @@ def _check_output_folder(out: str | None) -> None:
     if out is None:
         return
     if not out.strip():
-        raise ValueError("invalid --out ''; give a folder, such as --out reports")
+        raise ValueError(translatable("invalid --out ''; give a folder, such as --out reports"))
     path = os.path.abspath(out)
     while not os.path.exists(path):
         path = os.path.dirname(path)
     if not os.path.isdir(path):
-        raise ValueError(f"invalid --out {out!r}: {path} is a file, not a folder; give a folder, such as --out reports")
+        raise ValueError(translatable("invalid --out {out!r}: {path} is a file, not a folder; give a folder, such as "
+                                      "--out reports", out=out, path=path))
 
 
 def _report(arguments: argparse.Namespace, message) -> int:
     if arguments.scheduler and arguments.engine != "dask":
-        raise ValueError("--scheduler needs --engine dask")
+        raise ValueError(translatable("--scheduler needs --engine dask"))
     if arguments.scenario and arguments.engine == "dask":
-        raise ValueError("--scenario is not available with --engine dask; run it with the local engine")
+        raise ValueError(translatable("--scenario is not available with --engine dask; run it with the local engine"))
     scenario = None
     if arguments.engine == "dask":
         plan, usual = plan_on_cluster(arguments.data, arguments.week, scheduler=arguments.scheduler)
@@ -125,13 +140,6 @@ def _attendance(text: str) -> tuple[str, float]:
     return event_id, number
 
 
-def _message_language(arguments: argparse.Namespace) -> str:
-    if getattr(arguments, "lang", None):
-        return arguments.lang
-    environment = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
-    return "fr" if environment.lower().startswith("fr") else "en"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planner", description="Planned-event capacity planner for telecom networks.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (DEBUG level)")
@@ -143,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="ISO week such as 2013-W48, or 'next' for the week after the latest data")
     report.add_argument("--out", default="reports", help="output folder (default: reports)")
     report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
-                        help="language of the report (default: fr)")
+                        help="language of the report, the messages and the errors (default: fr)")
     report.add_argument("--scenario", metavar="FILE",
                         help="hypothetical events in the format of events.csv, added to the week; a row with an "
                              "existing event_id replaces that event. The report compares the plan with and without them")
@@ -163,6 +171,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="models to compare; same_hour_last_week is always included")
     backtest.add_argument("--out", default="reports", help="output folder (default: reports)")
     backtest.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    backtest.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
+                          help="language of the messages and errors (default: fr)")
     backtest.set_defaults(run=_backtest)
 
     review = commands.add_parser("review", help="compare a past week's events with their forecast and record them")
@@ -172,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="actual attendance of an event, in people; repeat for several events")
     review.add_argument("--out", default="reports", help="output folder (default: reports)")
     review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
-                        help="language of review.html (default: fr)")
+                        help="language of review.html, the messages and the errors (default: fr)")
     review.set_defaults(run=_review)
     return parser
 

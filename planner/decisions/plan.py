@@ -14,6 +14,7 @@ from planner.decisions.staffing import plan_staffing
 from planner.forecasting.model import EventForecaster, ForecastResult
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -152,11 +153,13 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
     if gap_days > 7:
         logger.warning("%s starts %.0f days after the last traffic before it (%s)", week.label, gap_days,
                        last_data.isoformat())
-        notes.append(f"{week.label} starts {gap_days:.0f} days after the last traffic before it "
-                     f"({last_data.isoformat()}); the forecast repeats the weeks before that date")
+        notes.append(translatable("{week} starts {days:.0f} days after the last traffic before it ({last:%Y-%m-%d "
+                                  "%H:%M}); the forecast repeats the weeks before that date", week=week.label,
+                                  days=gap_days, last=last_data))
     for measure, value in reference.items():
-        notes.append(f"staffing workload is scaled by the network's {measure} against its mean of "
-                     f"{value:,.1f} per hour over the last four weeks of traffic before {week.label}")
+        notes.append(translatable("staffing workload is scaled by the network's {measure} against its mean of "
+                                  "{value:,.1f} per hour over the last four weeks of traffic before {week}",
+                                  measure=measure, value=value, week=week.label))
     return WeeklyPlan(dataset=dataset, week=week, forecast=forecast, events=events, capacity=capacity,
                       staffing=staffing, staffing_intervals=intervals,
                       assumptions=dict(dataset.settings.assumptions), notes=notes,

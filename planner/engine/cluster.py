@@ -28,6 +28,7 @@ from planner.forecasting.model import EVENT_COLUMNS, ForecastResult
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.loading import load_dataset
 from planner.inputs.weeks import resolve_week
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +107,9 @@ def _connect(client_class, address):
     try:
         return client_class(address, timeout=CONNECT_TIMEOUT)
     except OSError as error:
-        raise ValueError(f"could not connect to the Dask scheduler {address}: {error}; check the address "
-                         "and that the scheduler is running, or leave out --scheduler to start a local "
-                         "cluster") from None
+        raise ValueError(translatable("could not connect to the Dask scheduler {address}: {error}; check the "
+                                      "address and that the scheduler is running, or leave out --scheduler to "
+                                      "start a local cluster", address=address, error=str(error))) from None
 
 
 def _plans(client_dataset: Dataset, week, results: list[PartitionForecast]) -> tuple[WeeklyPlan, WeeklyPlan]:

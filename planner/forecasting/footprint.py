@@ -15,6 +15,7 @@ import numpy as np
 
 from planner.inputs.dataset import Dataset
 from planner.inputs.geometry import distance_to_cells_m
+from planner.messages import translatable
 
 
 def kernel_weights(distance_m: np.ndarray, radius_m: float) -> np.ndarray:
@@ -47,12 +48,14 @@ def venue_footprint(dataset: Dataset, venue_id: str, kind: str, cells: list[str]
     radius = dataset.settings.footprint.radius_for(kind) if radius_m is None else radius_m
     weights = kernel_weights(distance, radius)
     if weights.any():
-        return weights, (f"spread over the {int((weights > 0).sum())} cells within {radius:,.0f} m of the venue, "
-                         f"weighted by 1 - (distance / {radius:,.0f} m)^2")
+        return weights, translatable("spread over the {count} cells within {radius:,.0f} m of the venue, weighted by "
+                                     "1 - (distance / {radius:,.0f} m)^2", count=int((weights > 0).sum()),
+                                     radius=radius)
     nearest = int(np.nanargmin(distance))
     weights[nearest] = 1.0
-    return weights, (f"placed on the nearest cell {cells[nearest]}, {distance[nearest]:,.0f} m away, because no "
-                     f"cell lies within the {radius:,.0f} m footprint of a {kind}")
+    return weights, translatable("placed on the nearest cell {cell}, {distance:,.0f} m away, because no cell lies "
+                                 "within the {radius:,.0f} m footprint of a {kind}", cell=cells[nearest],
+                                 distance=distance[nearest], radius=radius, kind=kind)
 
 
 def distance_to_venue_m(dataset: Dataset, venue_id: str, cells: list[str], *, to_polygons: bool = True) -> np.ndarray:

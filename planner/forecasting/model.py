@@ -20,6 +20,7 @@ from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_pro
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
 from planner.forecasting.windows import HOUR, EventWindow, event_window, metric_window_mask, occurrence_window, occurrences
 from planner.inputs.dataset import Dataset
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -382,8 +383,9 @@ class EventForecaster:
             if timing is not None and cell_weights is None:
                 shift = pd.Timedelta(hours=timing.offset_for(event.start))
                 start, end = start + shift, end + shift
-                notes.append(f"{event.event_id}: past events at this venue moved {measure} away from their "
-                             f"scheduled times; this one is placed {timing.describe(event.start)}")
+                notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
+                                          "scheduled times; this one is placed {timing}", event=event.event_id,
+                                          measure=measure, timing=timing.describe(event.start)))
             window = occurrence_window(start, end, hours, hours_before=self.hours_before_event,
                                        hours_after=self.hours_after_event)
             if profile is None or len(window.rows) == 0:
@@ -400,9 +402,10 @@ class EventForecaster:
             else:
                 affected = profile.affected
                 if not affected.any():
-                    notes.append(f"{event.event_id}: past events at this venue moved {measure} no more than "
-                                 f"event-free weeks did at any cell within {self.venue_reach_m:,.0f} m, "
-                                 f"so no uplift is forecast for it")
+                    notes.append(translatable("{event}: past events at this venue moved {measure} no more than "
+                                              "event-free weeks did at any cell within {reach:,.0f} m, so no uplift "
+                                              "is forecast for it", event=event.event_id, measure=measure,
+                                              reach=self.venue_reach_m))
             uplift[window.rows] += mean
             variance[window.rows] += sd**2
 
@@ -441,26 +444,31 @@ class EventForecaster:
             profile = fit.profiles.get(key)
             if profile is not None:
                 if not profile.tested:
-                    notes.append(f"{event.event_id}: no event-free week lies around the past events it is "
-                                 f"learned from, so its effect on {measure} could not be told apart from noise "
-                                 f"and is used as measured")
+                    notes.append(translatable("{event}: no event-free week lies around the past events it is "
+                                              "learned from, so its effect on {measure} could not be told apart "
+                                              "from noise and is used as measured", event=event.event_id,
+                                              measure=measure))
                 if profile.affected.any():
                     profile = self._weighted_by_similarity(profile, fit.groups[key], event)
                 return profile, pooling, None
         if not venue:
-            notes.append(f"{event.event_id}: no past {event.kind} event in the history of {measure}; "
-                         f"no uplift is forecast for it")
+            notes.append(translatable("{event}: no past {kind} event in the history of {measure}; no uplift is "
+                                      "forecast for it", event=event.event_id, kind=event.kind, measure=measure))
             return None, "none", None
         footprint = venue_footprint(self.dataset_, venue, event.kind, fit.cells, self.footprint_radius_m)
-        for key, pooling, text in ((("kind", event.kind), "kind", f"past {event.kind} events at other venues"),
-                                   (("all",), "all", "all past events at other venues")):
+        for key, pooling, text in ((("kind", event.kind), "kind",
+                                    translatable("past {kind} events at other venues", kind=event.kind)),
+                                   (("all",), "all", translatable("all past events at other venues"))):
             profile = fit.profiles.get(key)
             if profile is not None and footprint is not None:
                 weights, description = footprint
-                notes.append(f"{event.event_id}: no history at venue {venue!r}; its uplift on {measure} is "
-                             f"borrowed from {text} and {description} (an assumed footprint)")
+                notes.append(translatable("{event}: no history at venue {venue!r}; its uplift on {measure} is "
+                                          "borrowed from {source} and {footprint} (an assumed footprint)",
+                                          event=event.event_id, venue=venue, measure=measure, source=text,
+                                          footprint=description))
                 return profile, pooling, weights
-        notes.append(f"{event.event_id}: no past event to learn from for {measure}; no uplift is forecast for it")
+        notes.append(translatable("{event}: no past event to learn from for {measure}; no uplift is forecast for it",
+                                  event=event.event_id, measure=measure))
         return None, "none", None
 
     def _distance_to_venue(self, venue_id: str, cells: list[str]) -> np.ndarray:
@@ -494,8 +502,8 @@ class EventForecaster:
             if profile is not None and profile.affected.any():
                 break
         else:
-            notes.append(f"{event.event_id}: no past event moved {measure} measurably at any venue; "
-                         f"no uplift is forecast along its route")
+            notes.append(translatable("{event}: no past event moved {measure} measurably at any venue; no uplift "
+                                      "is forecast along its route", event=event.event_id, measure=measure))
             return _summary_row(event.event_id, measure, "none", (), 0)
 
         settings = self.dataset_.settings
@@ -519,10 +527,12 @@ class EventForecaster:
         marked = np.zeros(weights.shape, dtype=bool)
         marked[rows] = weights[rows] > 0
         event_ids[marked] = np.where(event_ids[marked] == "", event.event_id, event_ids[marked] + ";" + event.event_id)
-        notes.append(f"{event.event_id}: moves along a {schedule.length_m / 1000:,.1f} km route; the march is "
-                     f"{march_m:,.0f} m from head to tail (assumed {settings.routes.density_people_per_m2:g} people "
-                     f"per m2 over {settings.routes.street_width_m:g} m), each cell within {radius:,.0f} m loaded "
-                     f"while it passes, with the peak effect of {pooling} past events")
+        notes.append(translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
+                                  "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
+                                  "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
+                                  "{pooling} past events", event=event.event_id, length_km=schedule.length_m / 1000,
+                                  march_m=march_m, density=settings.routes.density_people_per_m2,
+                                  width_m=settings.routes.street_width_m, radius=radius, pooling=pooling))
         if len(rows) == 0:
             return _summary_row(event.event_id, measure, pooling, profile.event_ids, 0)
         window = EventWindow(rows=rows, positions=np.zeros(len(rows)))

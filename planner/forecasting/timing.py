@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.messages import Message, translatable
+
 logger = logging.getLogger(__name__)
 
 MAX_OFFSET_HOURS = 4.0
@@ -68,10 +70,10 @@ class TimingModel:
         offset = self.intercept_hours + self.drift_hours_per_day * days
         return round(float(np.clip(offset, -MAX_OFFSET_HOURS, MAX_OFFSET_HOURS)) * 60) / 60
 
-    def describe(self, start: pd.Timestamp) -> str:
+    def describe(self, start: pd.Timestamp) -> Message:
         """Return a sentence for the report's notes."""
-        return (f"{self.offset_for(start) * 60:+.0f} min from its scheduled times, following a drift of "
-                f"{self.drift_hours_per_day * 60:+.1f} min a day")
+        return translatable("{offset:+.0f} min from its scheduled times, following a drift of {drift:+.1f} min a day",
+                            offset=self.offset_for(start) * 60, drift=self.drift_hours_per_day * 60)
 
 
 def estimate_timing(series: list[np.ndarray], positions: list[np.ndarray], starts: list[pd.Timestamp],

@@ -91,11 +91,13 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(file, None, None, None, "file not found; every dataset folder needs this file")]) from None
+        raise InputError([Problem(file, None, None, None, translatable("file not found; every dataset folder needs "
+                                                                       "this file"))]) from None
     text, encoding, encoding_detected = decode_file(data, file, inputs.encoding)
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
-        raise InputError([Problem(file, 1, None, None, "the file is empty; the first line must be the header")])
+        raise InputError([Problem(file, 1, None, None, translatable("the file is empty; the first line must be the "
+                                                                    "header"))])
     separator, separator_detected = detect_separator(first_line, required, inputs.separator)
     dialect = CsvDialect(encoding, separator, encoding_detected, separator_detected)
 
@@ -116,9 +118,10 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
             continue
         if len(record) != len(header):
             ragged.append(Problem(file, first, None, separator.join(record),
-                                  f"the line has {len(record)} fields but the header has {len(header)}; "
-                                  f"quote a field that contains the separator ({SEPARATOR_NAMES[separator]}), "
-                                  "and give every line as many fields as the header"))
+                                  translatable("the line has {count} fields but the header has {expected}; quote "
+                                               "a field that contains the separator ({separator}), and give every "
+                                               "line as many fields as the header", count=len(record),
+                                               expected=len(header), separator=SEPARATOR_NAMES[separator])))
             continue
         rows.append([field.strip() for field in record])
         row_lines.append(first)
@@ -148,19 +151,22 @@ def check_header(file: str, header: list[str], required: list[str], column_reaso
     problems = []
     repeated = sorted({name for name in header if header.count(name) > 1})
     for name in repeated:
-        problems.append(Problem(file, 1, name, None, "column name appears more than once in the header; "
-                                                     "rename or remove the extra column"))
-    found = ", ".join(header) if header else "(none)"
+        problems.append(Problem(file, 1, name, None, translatable("column name appears more than once in the "
+                                                                  "header; rename or remove the extra column")))
+    found = ", ".join(header) if header else translatable("(none)")
     reasons = column_reasons or {}
     hint = ""
     if dialect is not None and len(header) == 1:
-        hint = (f" The header has one field with the {SEPARATOR_NAMES[dialect.separator]} separator; "
-                "check the separator, or declare it with [inputs] separator in settings.toml.")
+        hint = translatable(" The header has one field with the {separator} separator; check the separator, or "
+                            "declare it with [inputs] separator in settings.toml.",
+                            separator=SEPARATOR_NAMES[dialect.separator])
     for name in required:
         if name not in header:
-            reason = f" because {reasons[name]}" if name in reasons else ""
+            reason = translatable(" because {reason}", reason=reasons[name]) if name in reasons else ""
             problems.append(Problem(file, 1, name, None,
-                                    f"missing column; the header has: {found}. Add the column {name!r}{reason}.{hint}"))
+                                    translatable("missing column; the header has: {found}. Add the column "
+                                                 "{column!r}{reason}.{hint}", found=found, column=name,
+                                                 reason=reason, hint=hint)))
     if problems:
         raise InputError(problems)
 
@@ -216,8 +222,8 @@ def _resolve_decimal(table: RawTable, columns: list[str], declared: str) -> None
         table.decimal = decimal
         return
     table.decimal_known = False
-    message = (f"cannot tell the decimal mark: {reason}; write every number with the same decimal mark, or "
-               "declare it with [inputs] decimal = \".\" or \",\" in settings.toml")
+    message = translatable("cannot tell the decimal mark: {reason}; write every number with the same decimal mark, "
+                           "or declare it with [inputs] decimal = \".\" or \",\" in settings.toml", reason=reason)
     disagreeing = []
     for name in columns:
         values = table.frame[name].fillna("").astype(str)

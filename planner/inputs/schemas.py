@@ -17,27 +17,35 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from planner.inputs.dataset import EVENT_KINDS
+from planner.messages import translatable
 
 CHECK_MESSAGES: dict[str, str] = {
-    "not_nullable": "missing value; fill in the field",
-    "non_empty": "empty field; every row needs a value here",
-    "field_uniqueness": "duplicate id; every row needs its own id",
-    "multiple_fields_uniqueness": "duplicate row",
-    "latitude_range": "latitude out of range; write decimal degrees (WGS84) between -90 and 90, such as 45.478",
-    "longitude_range": "longitude out of range; write decimal degrees (WGS84) between -180 and 180, such as 9.124",
-    "threshold_range": ("utilisation threshold out of range; write a fraction in (0, 1] such as 0.8, "
-                        "or leave it empty to use capacity.default_utilisation_threshold from settings.toml"),
-    "capacity_positive": "capacity must be greater than 0; write the cell's capacity in the measure's unit",
-    "people_positive": "capacity_people must be greater than 0; write the number of people, or leave it empty",
-    "attendance_non_negative": "attendance cannot be negative; write the number of people, or leave it empty",
-    "traffic_non_negative": "negative traffic value",
-    "known_kind": f"unknown event kind; use one of: {', '.join(EVENT_KINDS)}",
-    "known_venue": "unknown venue_id; add the venue to venues.csv, or leave venue_id empty for an area-wide event",
-    "known_cell": "unknown cell_id; add the cell to cells.csv or remove its rows from traffic.csv",
-    "end_after_start": "event ends before or when it starts; the end must be later than the start",
-    "attendance_order": "attendance figures out of order; they must satisfy "
-                        "attendance_low <= expected_attendance <= attendance_high",
-    "on_step_grid": "timestamp is not on the step grid",
+    "not_nullable": translatable("missing value; fill in the field"),
+    "non_empty": translatable("empty field; every row needs a value here"),
+    "field_uniqueness": translatable("duplicate id; every row needs its own id"),
+    "multiple_fields_uniqueness": translatable("duplicate row"),
+    "latitude_range": translatable("latitude out of range; write decimal degrees (WGS84) between -90 and 90, such "
+                                   "as 45.478"),
+    "longitude_range": translatable("longitude out of range; write decimal degrees (WGS84) between -180 and 180, "
+                                    "such as 9.124"),
+    "threshold_range": translatable("utilisation threshold out of range; write a fraction in (0, 1] such as 0.8, "
+                                    "or leave it empty to use capacity.default_utilisation_threshold from "
+                                    "settings.toml"),
+    "capacity_positive": translatable("capacity must be greater than 0; write the cell's capacity in the measure's "
+                                      "unit"),
+    "people_positive": translatable("capacity_people must be greater than 0; write the number of people, or leave "
+                                    "it empty"),
+    "attendance_non_negative": translatable("attendance cannot be negative; write the number of people, or leave it "
+                                            "empty"),
+    "traffic_non_negative": translatable("negative traffic value"),
+    "known_kind": translatable("unknown event kind; use one of: {kinds}", kinds=", ".join(EVENT_KINDS)),
+    "known_venue": translatable("unknown venue_id; add the venue to venues.csv, or leave venue_id empty for an "
+                                "area-wide event"),
+    "known_cell": translatable("unknown cell_id; add the cell to cells.csv or remove its rows from traffic.csv"),
+    "end_after_start": translatable("event ends before or when it starts; the end must be later than the start"),
+    "attendance_order": translatable("attendance figures out of order; they must satisfy "
+                                     "attendance_low <= expected_attendance <= attendance_high"),
+    "on_step_grid": translatable("timestamp is not on the step grid"),
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.inputs.errors import InputError, Problem
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +236,11 @@ def load_settings(path: str | Path) -> Settings:
             raw = tomllib.load(handle)
     except FileNotFoundError:
         raise InputError([Problem(str(path), None, None, None,
-                                  "settings file not found; every dataset folder needs a settings.toml")]) from None
+                                  translatable("settings file not found; every dataset folder needs a "
+                                               "settings.toml"))]) from None
     except tomllib.TOMLDecodeError as error:
-        raise InputError([Problem(str(path), None, None, None, f"invalid TOML: {error}")]) from None
+        raise InputError([Problem(str(path), None, None, None,
+                                  translatable("invalid TOML: {error}", error=str(error)))]) from None
 
     reader = _Reader(path, raw)
     settings = reader.settings()
@@ -267,33 +270,36 @@ class _Reader:
         self.read_keys.add(full_key)
         if key not in table:
             if default is ...:
-                self.fail(full_key, None, f"missing key; add {full_key} = <{expected or kind}>")
+                self.fail(full_key, None, translatable("missing key; add {key} = <{expected}>", key=full_key,
+                                                       expected=expected or _type_name(kind)))
                 return None
             return default
         value = table[key]
         if isinstance(value, bool) and kind is not bool:
-            self.fail(full_key, value, f"invalid value; expected {expected or kind}")
+            self.fail(full_key, value, translatable("invalid value; expected {expected}",
+                                                    expected=expected or _type_name(kind)))
             return None
         if not isinstance(value, kind):
-            self.fail(full_key, value, f"invalid type {type(value).__name__}; expected {expected or kind}")
+            self.fail(full_key, value, translatable("invalid type {type}; expected {expected}",
+                                                    type=type(value).__name__, expected=expected or _type_name(kind)))
             return None
         if check is not None and not check(value):
-            self.fail(full_key, value, f"invalid value; expected {expected}")
+            self.fail(full_key, value, translatable("invalid value; expected {expected}", expected=expected))
             return None
         return value
 
     def settings(self) -> Settings:
         dataset = self.raw.get("dataset", {})
-        name = self.get(dataset, "dataset", "name", str, expected="a short dataset name")
+        name = self.get(dataset, "dataset", "name", str, expected=translatable("a short dataset name"))
         title = self.get(dataset, "dataset", "title", str, default=name or "")
         timezone = self._timezone(dataset)
-        country = self.get(dataset, "dataset", "country", str, default="FR", expected="an ISO 3166 country code or \"\"")
+        country = self.get(dataset, "dataset", "country", str, default="FR", expected=translatable("an ISO 3166 country code or \"\""))
         subdivision = self.get(dataset, "dataset", "subdivision", str, default="")
 
         traffic = self.raw.get("traffic", {})
         step_minutes = self.get(traffic, "traffic", "step_minutes", int, default=60,
                                 check=lambda v: v > 0 and 60 % v == 0,
-                                expected="a whole number of minutes that divides 60 (5, 10, 15, 30, 60)")
+                                expected=translatable("a whole number of minutes that divides 60 (5, 10, 15, 30, 60)"))
 
         measures = self._measures()
         measure_names = {m.name for m in measures}
@@ -302,7 +308,8 @@ class _Reader:
 
         assumptions = self.raw.get("assumptions", {})
         if not isinstance(assumptions, dict) or not all(isinstance(v, str) for v in assumptions.values()):
-            self.fail("assumptions", assumptions, "expected a table of \"dotted.key\" = \"why this value is assumed\"")
+            self.fail("assumptions", assumptions,
+                      translatable("expected a table of \"dotted.key\" = \"why this value is assumed\""))
             assumptions = {}
 
         inputs = self._inputs()
@@ -331,8 +338,11 @@ class _Reader:
                 siblings = sorted({read[len(prefix) + 1 if prefix else 0:].split(".")[0].split("[")[0]
                                    for read in self.read_keys if not prefix or read.startswith(prefix + ".")})
                 close = difflib.get_close_matches(key, siblings, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known keys here: {', '.join(siblings)}"
-                self.fail(dotted, None, f"unknown key; {hint} Remove it or correct its name")
+                if close:
+                    hint = translatable("did you mean {key!r}?", key=close[0])
+                else:
+                    hint = translatable("known keys here: {keys}", keys=", ".join(siblings))
+                self.fail(dotted, None, translatable("unknown key; {hint} Remove it or correct its name", hint=hint))
             elif isinstance(value, dict):
                 self._check_unknown_keys(value, dotted)
             elif isinstance(value, list):
@@ -344,15 +354,16 @@ class _Reader:
         table = self.raw.get("footprint", {})
         non_negative = lambda v: v >= 0  # noqa: E731
         radius = self.get(table, "footprint", "radius_m", dict, default={},
-                          expected="a table of event kind = radius in metres, such as {match = 800}")
+                          expected=translatable("a table of event kind = radius in metres, such as {{match = 800}}"))
         radii = dict(DEFAULT_FOOTPRINT_RADIUS_M)
         for kind, value in (radius or {}).items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                self.fail(f"footprint.radius_m.{kind}", value, "invalid radius; expected metres >= 0, such as 800")
+                self.fail(f"footprint.radius_m.{kind}", value,
+                          translatable("invalid radius; expected metres >= 0, such as 800"))
             else:
                 radii[kind] = float(value)
         default = self.get(table, "footprint", "default_radius_m", (int, float), default=500.0, check=non_negative,
-                           expected="metres >= 0, such as 500")
+                           expected=translatable("metres >= 0, such as 500"))
         return FootprintSettings(radius_m=radii, default_radius_m=float(500.0 if default is None else default))
 
     def _routes(self) -> RouteSettings:
@@ -360,9 +371,9 @@ class _Reader:
         positive = lambda v: v > 0  # noqa: E731
         default = RouteSettings()
         values = {}
-        for key, expected in (("density_people_per_m2", "people per square metre > 0, such as 1.5"),
-                              ("street_width_m", "metres > 0, such as 20"),
-                              ("speed_m_per_s", "metres per second > 0, such as 0.6")):
+        for key, expected in (("density_people_per_m2", translatable("people per square metre > 0, such as 1.5")),
+                              ("street_width_m", translatable("metres > 0, such as 20")),
+                              ("speed_m_per_s", translatable("metres per second > 0, such as 0.6"))):
             value = self.get(table, "routes", key, (int, float), default=getattr(default, key), check=positive,
                              expected=expected)
             values[key] = float(getattr(default, key) if value is None else value)
@@ -373,23 +384,24 @@ class _Reader:
         default = InputSettings()
         known = set(InputSettings.__dataclass_fields__)
         for key in sorted(set(table) - known):
-            self.fail(f"inputs.{key}", table[key], f"unknown key; the [inputs] keys are {', '.join(sorted(known))}")
+            self.fail(f"inputs.{key}", table[key], translatable("unknown key; the [inputs] keys are {keys}",
+                                                                keys=", ".join(sorted(known))))
 
         def choice(key: str, allowed: tuple[str, ...]) -> str:
             listed = ", ".join(repr(value) for value in allowed)
             value = self.get(table, "inputs", key, str, default=getattr(default, key),
-                             check=lambda v: v in allowed, expected=f"one of {listed}")
+                             check=lambda v: v in allowed, expected=translatable("one of {values}", values=listed))
             return getattr(default, key) if value is None else value
 
         encoding = self.get(table, "inputs", "encoding", str, default="auto", check=_known_encoding,
-                            expected="\"auto\" or a Python codec name such as \"utf-8\" or \"cp1252\"")
+                            expected=translatable("\"auto\" or a Python codec name such as \"utf-8\" or \"cp1252\""))
         gap_hours = self.get(table, "inputs", "max_interpolated_gap_hours", int, default=3,
-                             check=lambda v: v >= 0, expected="a whole number of hours >= 0, such as 3")
+                             check=lambda v: v >= 0, expected=translatable("a whole number of hours >= 0, such as 3"))
         file_name = lambda v: v == "" or (Path(v).name == v and v not in (".", ".."))  # noqa: E731
         traffic_file = self.get(table, "inputs", "traffic_file", str, default="", check=file_name,
-                                expected="a file name in the dataset folder, such as \"traffic.parquet\"")
+                                expected=translatable("a file name in the dataset folder, such as \"traffic.parquet\""))
         events_file = self.get(table, "inputs", "events_file", str, default="", check=file_name,
-                               expected="a file name in the dataset folder, such as \"events.ics\"")
+                               expected=translatable("a file name in the dataset folder, such as \"events.ics\""))
         return InputSettings(
             separator=choice("separator", SEPARATORS), decimal=choice("decimal", DECIMAL_MARKS),
             encoding=encoding or "auto", date_format=choice("date_format", DATE_FORMATS),
@@ -400,28 +412,30 @@ class _Reader:
         )
 
     def _timezone(self, dataset: dict[str, Any]) -> ZoneInfo | None:
-        text = self.get(dataset, "dataset", "timezone", str, expected="an IANA time zone such as \"Europe/Paris\"")
+        text = self.get(dataset, "dataset", "timezone", str, expected=translatable("an IANA time zone such as \"Europe/Paris\""))
         if text is None:
             return None
         try:
             return ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):
-            self.fail("dataset.timezone", text, "unknown time zone; use an IANA name such as \"Europe/Paris\"")
+            self.fail("dataset.timezone", text,
+                      translatable("unknown time zone; use an IANA name such as \"Europe/Paris\""))
             return None
 
     def _measures(self) -> tuple[Measure, ...]:
         table = self.raw.get("measures", {})
         if not table:
-            self.fail("measures", None, "no measure declared; add a [measures.<name>] table with unit and kind")
+            self.fail("measures", None,
+                      translatable("no measure declared; add a [measures.<name>] table with unit and kind"))
         measures = []
         for name, spec in table.items():
             dotted = f"measures.{name}"
             if not isinstance(spec, dict):
-                self.fail(dotted, spec, "expected a table with unit and kind")
+                self.fail(dotted, spec, translatable("expected a table with unit and kind"))
                 continue
-            unit = self.get(spec, dotted, "unit", str, expected="the measure's unit, such as \"MB\" or \"cars\"")
+            unit = self.get(spec, dotted, "unit", str, expected=translatable("the measure's unit, such as \"MB\" or \"cars\""))
             kind = self.get(spec, dotted, "kind", str, check=lambda v: v in MEASURE_KINDS,
-                            expected="\"volume\" (summed per hour) or \"rate\" (averaged per hour)")
+                            expected=translatable("\"volume\" (summed per hour) or \"rate\" (averaged per hour)"))
             label = self.get(spec, dotted, "label", str, default=name)
             measures.append(Measure(name=name, unit=unit or "", kind=kind or "volume", label=label or name))
         return tuple(measures)
@@ -430,22 +444,23 @@ class _Reader:
         table = self.raw.get("capacity", {})
         fraction = lambda v: 0 < v <= 1  # noqa: E731
         threshold = self.get(table, "capacity", "default_utilisation_threshold", (int, float), default=0.8,
-                             check=fraction, expected="a fraction in (0, 1], such as 0.8")
+                             check=fraction, expected=translatable("a fraction in (0, 1], such as 0.8"))
         margin = self.get(table, "capacity", "watch_margin", (int, float), default=0.1,
-                          check=lambda v: 0 <= v < 1, expected="a fraction in [0, 1), such as 0.1")
+                          check=lambda v: 0 <= v < 1, expected=translatable("a fraction in [0, 1), such as 0.1"))
         grade_of_service = self.get(table, "capacity", "grade_of_service", (int, float), default=0.01,
                                     check=lambda v: 0 < v < 1,
-                                    expected="a blocking probability in (0, 1), such as 0.01")
+                                    expected=translatable("a blocking probability in (0, 1), such as 0.01"))
         units = []
         for index, spec in enumerate(table.get("extra_units", [])):
             dotted = f"capacity.extra_units[{index}]"
-            unit_name = self.get(spec, dotted, "name", str, expected="a name such as \"temporary carrier\"")
-            unit_capacity = self.get(spec, dotted, "capacity", dict, expected="a table of measure = capacity")
+            unit_name = self.get(spec, dotted, "name", str, expected=translatable("a name such as \"temporary carrier\""))
+            unit_capacity = self.get(spec, dotted, "capacity", dict, expected=translatable("a table of measure = capacity"))
             for measure, value in (unit_capacity or {}).items():
                 if measure not in measure_names:
-                    self.fail(f"{dotted}.capacity.{measure}", value, "unknown measure; declare it under [measures]")
+                    self.fail(f"{dotted}.capacity.{measure}", value,
+                              translatable("unknown measure; declare it under [measures]"))
                 elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                    self.fail(f"{dotted}.capacity.{measure}", value, "expected a positive number")
+                    self.fail(f"{dotted}.capacity.{measure}", value, translatable("expected a positive number"))
             units.append(ExtraUnit(name=unit_name or "", capacity={k: float(v) for k, v in (unit_capacity or {}).items()
                                                                    if isinstance(v, (int, float))}))
         return CapacitySettings(default_utilisation_threshold=float(threshold or 0.8),
@@ -456,15 +471,15 @@ class _Reader:
         table = self.raw.get("staffing", {})
         interval = self.get(table, "staffing", "interval_minutes", int, default=30,
                             check=lambda v: v > 0 and (24 * 60) % v == 0,
-                            expected="a whole number of minutes that divides a day, such as 30")
+                            expected=translatable("a whole number of minutes that divides a day, such as 30"))
         shrinkage = self.get(table, "staffing", "shrinkage", (int, float), default=0.3,
-                             check=lambda v: 0 <= v < 1, expected="a fraction in [0, 1), such as 0.3")
+                             check=lambda v: 0 <= v < 1, expected=translatable("a fraction in [0, 1), such as 0.3"))
         shifts = self._shifts(table.get("shifts"))
         roles = []
         for name, spec in table.get("roles", {}).items():
             dotted = f"staffing.roles.{name}"
             if name not in ROLES:
-                self.fail(dotted, name, f"unknown role; expected one of {', '.join(ROLES)}")
+                self.fail(dotted, name, translatable("unknown role; expected one of {roles}", roles=", ".join(ROLES)))
                 continue
             number = (int, float)
             positive = lambda v: v > 0  # noqa: E731
@@ -472,22 +487,23 @@ class _Reader:
             roles.append(RoleSettings(
                 name=name,
                 driver_measure=self.get(spec, dotted, "driver_measure", str, check=lambda v: v in measure_names,
-                                        expected=f"one of the declared measures: {', '.join(sorted(measure_names))}") or "",
+                                        expected=translatable("one of the declared measures: {measures}",
+                                                              measures=", ".join(sorted(measure_names)))) or "",
                 base_arrivals_per_hour=float(self.get(spec, dotted, "base_arrivals_per_hour", number,
-                                                      check=non_negative, expected="arrivals per hour >= 0") or 0),
+                                                      check=non_negative, expected=translatable("arrivals per hour >= 0")) or 0),
                 arrivals_per_overloaded_cell_hour=float(self.get(spec, dotted, "arrivals_per_overloaded_cell_hour",
                                                                  number, default=0.0, check=non_negative,
-                                                                 expected="arrivals >= 0") or 0),
+                                                                 expected=translatable("arrivals >= 0")) or 0),
                 handle_time_seconds=float(self.get(spec, dotted, "handle_time_seconds", number, check=positive,
-                                                   expected="seconds > 0") or 1),
+                                                   expected=translatable("seconds > 0")) or 1),
                 service_level_target=float(self.get(spec, dotted, "service_level_target", number,
                                                     check=lambda v: 0 < v < 1,
-                                                    expected="a fraction in (0, 1), such as 0.8") or 0.8),
+                                                    expected=translatable("a fraction in (0, 1), such as 0.8")) or 0.8),
                 answer_time_seconds=float(self.get(spec, dotted, "answer_time_seconds", number, check=non_negative,
-                                                   expected="seconds >= 0") or 0),
+                                                   expected=translatable("seconds >= 0")) or 0),
                 max_occupancy=float(self.get(spec, dotted, "max_occupancy", number, default=0.85,
                                              check=lambda v: 0 < v <= 1,
-                                             expected="a fraction in (0, 1], such as 0.85") or 0.85),
+                                             expected=translatable("a fraction in (0, 1], such as 0.85")) or 0.85),
                 **self._queue_model(spec, dotted),
             ))
         return StaffingSettings(interval_minutes=interval or 30,
@@ -497,14 +513,15 @@ class _Reader:
     def _queue_model(self, spec: dict[str, Any], dotted: str) -> dict[str, Any]:
         """Read a role's queue model, patience and calibration log."""
         model = self.get(spec, dotted, "model", str, default="erlang_c", check=lambda v: v in QUEUE_MODELS,
-                         expected=f"one of {', '.join(QUEUE_MODELS)}")
+                         expected=translatable("one of {values}", values=", ".join(QUEUE_MODELS)))
         patience = self.get(spec, dotted, "patience_seconds", (int, float), default=None, check=lambda v: v > 0,
-                            expected="the mean patience of a waiting caller, seconds > 0")
+                            expected=translatable("the mean patience of a waiting caller, seconds > 0"))
         log = self.get(spec, dotted, "calibration_log", str, default="",
-                       expected="a CSV file name relative to the dataset folder")
+                       expected=translatable("a CSV file name relative to the dataset folder"))
         if model == "erlang_a" and patience is None and not log:
-            self.fail(f"{dotted}.patience_seconds", None, "missing key; model \"erlang_a\" needs "
-                      f"{dotted}.patience_seconds = <seconds> or a calibration_log with abandonments")
+            self.fail(f"{dotted}.patience_seconds", None,
+                      translatable("missing key; model \"erlang_a\" needs {key}.patience_seconds = <seconds> or a "
+                                   "calibration_log with abandonments", key=dotted))
         return {"model": model or "erlang_c", "patience_seconds": float(patience) if patience else None,
                 "calibration_log": log or ""}
 
@@ -514,17 +531,22 @@ class _Reader:
         shifts = []
         for index, spec in enumerate(specs):
             dotted = f"staffing.shifts[{index}]"
-            name = self.get(spec, dotted, "name", str, expected="a shift name such as \"night\"")
-            start = self.get(spec, dotted, "start", str, expected="a local time \"HH:MM\"")
+            name = self.get(spec, dotted, "name", str, expected=translatable("a shift name such as \"night\""))
+            start = self.get(spec, dotted, "start", str, expected=translatable("a local time \"HH:MM\""))
             hours = self.get(spec, dotted, "duration_hours", (int, float), check=lambda v: 0 < v <= 24,
-                             expected="hours in (0, 24]")
+                             expected=translatable("hours in (0, 24]"))
             try:
                 start_time = time.fromisoformat(start) if start else time(0, 0)
             except ValueError:
-                self.fail(f"{dotted}.start", start, "invalid time; expected \"HH:MM\" such as \"06:00\"")
+                self.fail(f"{dotted}.start", start, translatable("invalid time; expected \"HH:MM\" such as \"06:00\""))
                 start_time = time(0, 0)
             shifts.append(Shift(name=name or "", start=start_time, duration_hours=float(hours or 8)))
         return tuple(shifts)
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(item.__name__ for item in kinds)
 
 
 def _known_encoding(name: str) -> bool:

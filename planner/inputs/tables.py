@@ -49,7 +49,8 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
         Listing every problem of the file.
     """
     capacity_columns = [f"capacity_{name}" for name in settings.measure_names]
-    reasons = {column: f"settings.toml declares the measure {column.removeprefix('capacity_')!r}"
+    reasons = {column: translatable("settings.toml declares the measure {measure!r}",
+                                    measure=column.removeprefix("capacity_"))
                for column in capacity_columns}
     table = read_csv_table(path, [*CELL_COLUMNS, *capacity_columns], ["cell_id", "site_id"], reasons, settings.inputs)
     frame, problems = _typed_frame(table, ["cell_id", "site_id"],
@@ -57,7 +58,7 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
     if frame.empty and not problems:
         # Without this, every traffic row would be reported as an unknown cell.
         raise InputError([Problem(str(path), None, None, None,
-                                  "the file has a header but no cell; add one row per cell")])
+                                  translatable("the file has a header but no cell; add one row per cell"))])
     reported = {(index_of_line(table, problem.row), problem.column) for problem in problems}
     check_problems, _ = validate_table(frame, cells_schema(settings.measure_names), table, reported)
     problems.extend(check_problems)

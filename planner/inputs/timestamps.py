@@ -123,8 +123,9 @@ def _foreign_offset_note(text: pd.Series, timestamps: pd.Series, timezone, file:
         zone_offset = moment.tz_convert(timezone).strftime("%z")
         normalised = "+0000" if written_offset == "Z" else written_offset.replace(":", "").ljust(5, "0")
         if normalised != zone_offset:
+            offset = f"{zone_offset[:3]}:{zone_offset[3:]}"
             foreign.append(translatable("{written} where {timezone} is at {offset}", written=written_offset,
-                                        timezone=timezone.key, offset=f"{zone_offset[:3]}:{zone_offset[3:]}"))
+                                        timezone=timezone.key, offset=offset))
     if not foreign:
         return None
     return translatable("{file}, column {column!r}: UTC offsets that the time zone {timezone} does not use at "
@@ -180,8 +181,8 @@ def _parse_iso(text: pd.Series, timezone, file: str, column: str, lines: pd.Seri
     empty = text == ""
     for index in text.index[empty]:
         problems.append((index, Problem(file, int(lines[index]), column, "",
-                                        "missing timestamp; write the start of the interval in ISO 8601, "
-                                        "such as 2024-03-31T01:00:00+01:00")))
+                                        translatable("missing timestamp; write the start of the interval in ISO "
+                                                     "8601, such as 2024-03-31T01:00:00+01:00"))))
 
     # Parse each distinct text once: in a traffic file every cell repeats the same timestamps.
     codes, uniques = pd.factorize(text)
@@ -210,8 +211,9 @@ def _parse_iso(text: pd.Series, timezone, file: str, column: str, lines: pd.Seri
     invalid = ((has_offset & exact.isna()) | (without_offset & naive.isna())) & ~odd
     for index in text.index[invalid]:
         problems.append((index, Problem(file, int(lines[index]), column, text[index],
-                                        "invalid timestamp; expected ISO 8601 such as 2024-03-31T01:00:00+01:00 "
-                                        "or 2024-03-31 01:00:00, or a day-first date such as 31/03/2024 01:00")))
+                                        translatable("invalid timestamp; expected ISO 8601 such as "
+                                                     "2024-03-31T01:00:00+01:00 or 2024-03-31 01:00:00, or a "
+                                                     "day-first date such as 31/03/2024 01:00"))))
 
     # One resolution for every table, whatever precision the text had.
     shifted_rows = [int(index) for index in text.index[shifted & without_offset & ~odd]]
@@ -232,7 +234,8 @@ def _from_datetimes(values: pd.Series, timezone, file: str, column: str, lines: 
         skipped = values.notna() & local.isna()
     for index in values.index[values.isna()]:
         result.row_problems[int(index)] = Problem(file, int(lines[index]), column, None,
-                                                  "missing timestamp; every row needs the start of its interval")
+                                                  translatable("missing timestamp; every row needs the start of "
+                                                               "its interval"))
     for index in values.index[skipped]:
         result.row_problems[int(index)] = _nonexistent_problem(file, int(lines[index]), column,
                                                                str(values[index]), timezone)
@@ -242,9 +245,10 @@ def _from_datetimes(values: pd.Series, timezone, file: str, column: str, lines: 
 
 def _nonexistent_problem(file: str, line: int, column: str, value: str, timezone) -> Problem:
     return Problem(file, line, column, value,
-                   f"local time does not exist in {timezone.key} because clocks jump forward at the "
-                   "daylight-saving change; add the UTC offset to every timestamp, such as "
-                   "2024-03-31T03:10:00+02:00, or set [inputs] nonexistent_local_time = \"shift_forward\"")
+                   translatable("local time does not exist in {timezone} because clocks jump forward at the "
+                                "daylight-saving change; add the UTC offset to every timestamp, such as "
+                                "2024-03-31T03:10:00+02:00, or set [inputs] nonexistent_local_time = "
+                                "\"shift_forward\"", timezone=timezone.key))
 
 
 def _localize(naive: pd.Series, timezone, groups: pd.Series | None,
@@ -285,10 +289,12 @@ def _mixed_offset_problems(text: pd.Series, has_offset: pd.Series, without_offse
     with_count, without_count = int(has_offset.sum()), int(without_offset.sum())
     if without_count <= with_count:
         odd, usual_line = without_offset, int(lines[has_offset.idxmax()])
-        message = (f"timestamp has no UTC offset but {with_count} others have one (such as line {usual_line}); "
-                   "write every timestamp of the column with its offset, or none of them")
+        message = translatable("timestamp has no UTC offset but {count} others have one (such as line {line:d}); "
+                               "write every timestamp of the column with its offset, or none of them",
+                               count=with_count, line=usual_line)
     else:
         odd, usual_line = has_offset, int(lines[without_offset.idxmax()])
-        message = (f"timestamp has a UTC offset but {without_count} others have none (such as line {usual_line}); "
-                   "write every timestamp of the column with its offset, or none of them")
+        message = translatable("timestamp has a UTC offset but {count} others have none (such as line {line:d}); "
+                               "write every timestamp of the column with its offset, or none of them",
+                               count=without_count, line=usual_line)
     return odd, [Problem(file, int(lines[index]), column, text[index], message) for index in text.index[odd]]

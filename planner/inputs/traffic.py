@@ -100,7 +100,7 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
     """
     inputs = settings.inputs
     measures = list(settings.measure_names)
-    reasons = {name: f"settings.toml declares the measure {name!r}" for name in measures}
+    reasons = {name: translatable("settings.toml declares the measure {measure!r}", measure=name) for name in measures}
     required = ["cell_id", "timestamp", *measures]
     if Path(path).suffix.lower() in PARQUET_SUFFIXES:
         table = read_parquet_table(path, required, ["cell_id"], reasons, cell_ids=cell_ids)
@@ -183,10 +183,11 @@ def _check_rows(frame: pd.DataFrame, table: RawTable, settings: Settings, known_
     schema.unique = None
     reported = {(index, problem.column) for index, row in faults.items() for _, problem in row}
     reported |= {(index_of_line(table, problem.row), problem.column) for problem in file_problems}
-    grid_message = (f"timestamp is not on the {settings.step_minutes}-minute grid of [traffic] step_minutes; "
-                    "write the start of the interval, or set step_minutes to the data's step")
-    negative_message = ("negative traffic value; write the measured value, or leave the field empty when it is "
-                        "missing (a missing-value code such as -1 must be an empty field)")
+    grid_message = translatable("timestamp is not on the {minutes}-minute grid of [traffic] step_minutes; write the "
+                                "start of the interval, or set step_minutes to the data's step",
+                                minutes=settings.step_minutes)
+    negative_message = translatable("negative traffic value; write the measured value, or leave the field empty when "
+                                    "it is missing (a missing-value code such as -1 must be an empty field)")
     for failure in table_failures(frame, schema, table, reported,
                                   messages={"on_step_grid": grid_message, "traffic_non_negative": negative_message}):
         if failure.index is None or failure.check not in _CHECK_FAULTS:

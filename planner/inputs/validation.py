@@ -12,6 +12,7 @@ import pandera.pandas as pa
 from planner.inputs.errors import Problem
 from planner.inputs.reading import RawTable
 from planner.inputs.schemas import CHECK_MESSAGES
+from planner.messages import Message, translatable
 
 # The column a row-wise check is reported under, for checks that read several columns.
 _REPORTED_COLUMN = {"end_after_start": "end", "attendance_order": "expected_attendance"}
@@ -92,7 +93,8 @@ def table_failures(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTa
         check = str(case.check)
         if pd.isna(case.index):
             failures.append(Failure(check, None, Problem(table.file, None, _text(case.column),
-                                                         _plain(case.failure_case), f"failed check {check}")))
+                                                         _plain(case.failure_case),
+                                                         translatable("failed check {check}", check=check))))
             continue
         index = int(case.index)
         column = _REPORTED_COLUMN.get(check, str(case.column))
@@ -108,9 +110,10 @@ def table_failures(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: RawTa
                 continue
             message = _duplicate_message(keys, int(table.lines[first]), check)
         else:
-            message = messages.get(check, f"failed check {check}")
+            message = messages.get(check, translatable("failed check {check}", check=check))
             if check == "end_after_start":
-                message = f"{message} (start {_text(table.frame.at[index, 'start'])})"
+                message = translatable("{problem} (start {start})", problem=message,
+                                       start=_text(table.frame.at[index, "start"]))
         seen.add((index, column, check))
         failures.append(Failure(check, index, Problem(table.file, int(table.lines[index]), column,
                                                       _original(table, frame, index, column), message)))
@@ -127,11 +130,12 @@ def _first_occurrence(frame: pd.DataFrame, keys: list[str]) -> dict[int, int]:
     return {int(index): int(first_index[index]) for index in frame.index[duplicated]}
 
 
-def _duplicate_message(keys: list[str], first_line: int, check: str) -> str:
+def _duplicate_message(keys: list[str], first_line: int, check: str) -> Message:
     if check == "field_uniqueness":
-        return f"duplicate {keys[0]}; line {first_line} has the same value. Give every row its own {keys[0]}"
-    return (f"duplicate row; line {first_line} has the same {' and '.join(keys)}. "
-            "Keep one row per cell and time step")
+        return translatable("duplicate {column}; line {line:d} has the same value. Give every row its own {column}",
+                            column=keys[0], line=first_line)
+    return translatable("duplicate row; line {line:d} has the same {columns}. Keep one row per cell and time step",
+                        line=first_line, columns=" and ".join(keys))
 
 
 def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):

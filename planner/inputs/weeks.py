@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from planner.messages import translatable
+
 _WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -65,12 +67,13 @@ def parse_week(text: str, timezone: ZoneInfo) -> Week:
     """
     match = _WEEK_PATTERN.match(text.strip())
     if not match:
-        raise ValueError(f"invalid week {text!r}; expected an ISO week such as 2005-W33")
+        raise ValueError(translatable("invalid week {text!r}; expected an ISO week such as 2005-W33", text=text))
     year, number = int(match.group(1)), int(match.group(2))
     try:
         date.fromisocalendar(year, number, 1)
     except ValueError:
-        raise ValueError(f"invalid week {text!r}: {year} has no ISO week {number}") from None
+        raise ValueError(translatable("invalid week {text!r}: {year:d} has no ISO week {number:d}", text=text,
+                                      year=year, number=number)) from None
     return Week(year, number, timezone)
 
 

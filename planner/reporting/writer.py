@@ -90,7 +90,7 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
             tables.write_csv(build_table(plan), staging / file_name)
         page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
         _write_text(staging / REPORT_FILE, page)
-        xlsx.write_xlsx(plan, staging / XLSX_FILE)
+        xlsx.write_xlsx(plan, staging / XLSX_FILE, lang)
         if with_pdf:
             _write_pdf(page, staging / PDF_FILE)
         for path in staging.iterdir():

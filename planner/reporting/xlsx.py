@@ -20,23 +20,26 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
+from planner.messages import translatable
+from planner.reporting.i18n import DEFAULT_LANGUAGE, render_message
 from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import SHEET_TABLES
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
 """Rows of a sheet at most: openpyxl writes about 50,000 cells a second, and Excel stops at 1,048,576 rows."""
-_KEPT_ROWS = {"forecast": "the cells at risk, most at risk first", "capacity": "the highest p90 utilisation"}
+_KEPT_ROWS = {"forecast": translatable("the cells at risk, most at risk first"),
+              "capacity": translatable("the highest p90 utilisation")}
 
 
-def write_xlsx(plan: WeeklyPlan, path: str | Path) -> None:
+def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE) -> None:
     """Write the plan's forecast, events, capacity, staffing and data-quality tables to one workbook.
 
     Each sheet has a bold header row with the column names, frozen panes
     below it and an auto-filter. Missing values are empty cells. A table of
     more than ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells
     at risk for the forecast, the highest utilisation for capacity), and a
-    ``notes`` sheet says so; the CSV files hold every row.
+    ``notes`` sheet says so in ``lang``; the CSV files hold every row.
     """
     workbook = Workbook(write_only=True)
     notes = []
@@ -52,8 +55,10 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path) -> None:
             if total > MAX_SHEET_ROWS:
                 frame = _most_at_risk(plan, sheet_name, frame)
         if len(frame) < total:
-            notes.append(f"{sheet_name}: {len(frame)} of {total} rows, {_KEPT_ROWS.get(sheet_name, 'the first ones')}; "
-                         f"{sheet_name}.csv holds every row")
+            kept = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
+            note = translatable("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
+                                sheet=sheet_name, count=len(frame), total=total, kept=kept)
+            notes.append(render_message(note, lang))
         _write_sheet(workbook, sheet_name, frame)
     if notes:
         _write_sheet(workbook, "notes", pd.DataFrame({"note": notes}))

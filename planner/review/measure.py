@@ -21,6 +21,7 @@ from planner.decisions.plan import WeeklyPlan, plan_week
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +77,15 @@ def review_week(dataset: Dataset, week: Week, attendance: Mapping[str, float] | 
     """
     plan = plan_week(dataset, week)
     if not plan.has_actuals:
-        raise ValueError(f"week {week.label} has no traffic in dataset {dataset.name!r}; "
-                         "review a week that is in the data")
+        raise ValueError(translatable("week {week} has no traffic in dataset {dataset!r}; review a week that is in "
+                                      "the data", week=week.label, dataset=dataset.name))
     attendance = dict(attendance or {})
     unknown = sorted(set(attendance) - set(plan.events["event_id"]))
     if unknown:
-        raise ValueError(f"invalid --attendance: event {', '.join(unknown)} is not in week {week.label}; "
-                         f"its events are {', '.join(sorted(plan.events['event_id'].unique())) or 'none'}")
+        known = sorted(plan.events["event_id"].unique())
+        raise ValueError(translatable("invalid --attendance: event {events} is not in week {week}; its events are "
+                                      "{known}", events=unknown, week=week.label,
+                                      known=known or translatable("none")))
 
     rows = [_review_event(plan, event, attendance) for event in plan.events.itertuples(index=False)]
     events = pd.DataFrame(rows, columns=list(EVENT_REVIEW_COLUMNS))
