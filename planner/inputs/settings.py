@@ -3,6 +3,9 @@
 The file declares the time zone, the measures and their units, the capacity
 rules and the staffing parameters. Every value that nobody measured is listed
 under ``[assumptions]`` with its reason, so that the report can show it.
+The optional ``[translations.<language>]`` tables give the report's texts of
+this file (title, measure labels and units, extra unit names, assumption
+reasons) in another language, keyed by the English text.
 """
 
 from __future__ import annotations
@@ -201,6 +204,7 @@ class Settings:
     inputs: InputSettings = field(default_factory=InputSettings)
     footprint: FootprintSettings = field(default_factory=FootprintSettings)
     routes: RouteSettings = field(default_factory=RouteSettings)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def measure(self, name: str) -> Measure:
         """Return the measure called ``name``, or raise ``KeyError`` naming the known ones."""
@@ -312,6 +316,7 @@ class _Reader:
                       translatable("expected a table of \"dotted.key\" = \"why this value is assumed\""))
             assumptions = {}
 
+        translations = self._translations()
         inputs = self._inputs()
         footprint = self._footprint()
         routes = self._routes()
@@ -320,19 +325,19 @@ class _Reader:
             name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
             subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
             capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path, inputs=inputs,
-            footprint=footprint, routes=routes,
+            footprint=footprint, routes=routes, translations=translations,
         )
 
     def _check_unknown_keys(self, table: dict[str, Any], prefix: str) -> None:
         """Report every key that no reader asked for, such as a misspelt one, with the nearest known key.
 
         A key is known when a reader read it or a key below it; the free-form
-        [assumptions] table and the [inputs] table, which checks its own keys,
-        are skipped.
+        [assumptions] and [translations] tables and the [inputs] table, which
+        checks its own keys, are skipped.
         """
         for key, value in table.items():
             dotted = f"{prefix}.{key}" if prefix else key
-            if dotted in ("assumptions", "inputs") or dotted in self.read_keys:
+            if dotted in ("assumptions", "inputs", "translations") or dotted in self.read_keys:
                 continue
             if not any(read.startswith((dotted + ".", dotted + "[")) for read in self.read_keys):
                 siblings = sorted({read[len(prefix) + 1 if prefix else 0:].split(".")[0].split("[")[0]
@@ -349,6 +354,20 @@ class _Reader:
                 for index, item in enumerate(value):
                     if isinstance(item, dict):
                         self._check_unknown_keys(item, f"{dotted}[{index}]")
+
+    def _translations(self) -> dict[str, dict[str, str]]:
+        """Read ``[translations.<language>]``: English text of this file = its translation."""
+        table = self.raw.get("translations", {})
+        translations = {}
+        for language, texts in (table.items() if isinstance(table, dict) else []):
+            if not isinstance(texts, dict) or not all(isinstance(value, str) for value in texts.values()):
+                self.fail(f"translations.{language}", texts,
+                          translatable("expected a table of \"English text\" = \"translated text\""))
+                continue
+            translations[language] = dict(texts)
+        if not isinstance(table, dict):
+            self.fail("translations", table, translatable("expected tables such as [translations.fr]"))
+        return translations
 
     def _footprint(self) -> FootprintSettings:
         table = self.raw.get("footprint", {})

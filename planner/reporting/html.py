@@ -96,9 +96,11 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
                                                                    else "watch")
     return {
         "lang": lang,
-        "title": settings.title or plan.dataset.name,
+        "title": i18n.settings_text(settings, settings.title, lang) or plan.dataset.name,
+        "setting_text": lambda text: i18n.settings_text(settings, text, lang),
         "dataset_name": plan.dataset.name,
-        "measures": {measure.name: measure_label(measure) for measure in settings.measures},
+        "measures": {measure.name: measure_label(i18n.localized_measure(settings, measure.name, lang))
+                     for measure in settings.measures},
         "week_label": plan.week.label,
         "week_first_day": plan.week.start,
         "week_last_day": plan.week.end - pd.Timedelta(days=1),
@@ -235,6 +237,7 @@ def environment(lang: str) -> jinja2.Environment:
         "event_kind": value_filter("event_kind"),
         "pooling": value_filter("pooling"),
         "message": lambda value: i18n.render_message(value, lang),
+        "sources": lambda value: i18n.translate_sources(value, lang),
     })
     environment.tests["missing"] = _is_missing
     return environment

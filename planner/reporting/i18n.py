@@ -15,6 +15,7 @@ import numbers
 import re
 import string
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
@@ -29,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from planner.inputs.settings import Measure, Settings
 from planner.messages import Message
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
@@ -36,6 +38,7 @@ DEFAULT_LANGUAGE = "fr"
 DOMAIN = "planner"
 LOCALES_DIR = Path(__file__).parent / "locales"
 MISSING = "–"
+_SOURCES_PATTERN = re.compile(r"^(?P<count>\d+) events: (?P<first>.*) \.\.\. (?P<last>.*)$")
 
 
 def N_(message: str) -> str:
@@ -154,6 +157,39 @@ def message_renderer(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
     """Return :func:`render_message` bound to ``lang``, such as for ``InputError.render``."""
     check_language(lang)
     return lambda text: render_message(text, lang)
+
+
+def settings_text(settings: Settings, text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a text of a dataset's settings, such as a measure label, in ``lang``.
+
+    The settings' ``[translations.<lang>]`` table maps the English text to
+    its translation; a text it does not list is shown as written.
+    """
+    check_language(lang)
+    return settings.translations.get(lang, {}).get(text, text)
+
+
+def localized_measure(settings: Settings, name: str, lang: str = DEFAULT_LANGUAGE) -> Measure:
+    """Return the measure called ``name`` with its label and unit in ``lang``."""
+    measure = settings.measure(name)
+    return replace(measure, label=settings_text(settings, measure.label, lang),
+                   unit=settings_text(settings, measure.unit, lang))
+
+
+def translate_sources(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Translate the ``learned_from`` column of the events table, such as ``72 events: a ... b``.
+
+    The forecasting layer writes that column as text in the events table,
+    which keeps plain strings, so its one English pattern is recognised here.
+    A short list of event ids has no words and is returned unchanged.
+    """
+    match = _SOURCES_PATTERN.match(str(text))
+    if match is None:
+        return str(text)
+    count = int(match.group("count"))
+    template = translations(lang).ngettext("%(count)s event: %(first)s ... %(last)s",
+                                           "%(count)s events: %(first)s ... %(last)s", count)
+    return template % {"count": format_number(count, lang), "first": match.group("first"), "last": match.group("last")}
 
 
 def translate_value(category: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:

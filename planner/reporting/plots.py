@@ -26,7 +26,13 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from planner.decisions.plan import WeeklyPlan  # noqa: E402
 from planner.inputs.settings import Measure  # noqa: E402
-from planner.reporting.i18n import format_datetime, format_number, format_percent, translations  # noqa: E402
+from planner.reporting.i18n import (  # noqa: E402
+    format_datetime,
+    format_number,
+    format_percent,
+    localized_measure,
+    translations,
+)
 
 FIGURE_SIZE_INCHES = (10.0, 3.5)
 FIGURE_DPI = 110
@@ -55,13 +61,13 @@ def plot_plan_cell(plan: WeeklyPlan, cell_id: str, measure: str, lang: str = "fr
     capacity, threshold = _capacity_of(plan, cell_id, measure)
     return plot_cell_forecast(
         rows,
-        measure=plan.dataset.settings.measure(measure),
+        measure=localized_measure(plan.dataset.settings, measure, lang),
         timezone=plan.dataset.timezone,
         capacity=capacity,
         threshold=threshold,
         event_windows=_event_windows(plan, cell_id, measure),
         lang=lang,
-        title=_title(cell_id, plan.dataset.settings.measure(measure), lang),
+        title=_title(cell_id, localized_measure(plan.dataset.settings, measure, lang), lang),
         week_start=plan.week.start,
         week_end=plan.week.end,
     )

@@ -44,7 +44,7 @@ def render_review_html(events: pd.DataFrame, dataset: Dataset, week: Week, lang:
 
     context: dict[str, Any] = {
         "lang": lang,
-        "title": dataset.settings.title or dataset.name,
+        "title": i18n.settings_text(dataset.settings, dataset.settings.title, lang) or dataset.name,
         "dataset_name": dataset.name,
         "week_label": week.label,
         "week_first_day": week.start,
@@ -52,7 +52,8 @@ def render_review_html(events: pd.DataFrame, dataset: Dataset, week: Week, lang:
         "timezone": str(dataset.timezone),
         "generated_at": generated_at,
         "version": planner.__version__,
-        "measures": {measure.name: html.measure_label(measure) for measure in dataset.settings.measures},
+        "measures": {measure.name: html.measure_label(i18n.localized_measure(dataset.settings, measure.name, lang))
+                     for measure in dataset.settings.measures},
         "events": events.to_dict("records"),
     }
     template = environment.overlay()
