@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main
-from tests.conftest import BUNDLED_DATA
+from tests.conftest import BAD_DATA, BUNDLED_DATA
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_report_after_autumn_change_and_gap(tmp_path):
     assert len(forecast) == 169
     assert forecast["p50"].notna().all()
     assert staffing["expected_load"].notna().all()
-    assert "days after the last traffic" in (folder / "report.html").read_text(encoding="utf-8")
+    assert "jours après le dernier trafic connu" in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_lists_cells_at_risk_per_event(dodgers_report):
@@ -163,3 +163,38 @@ def test_report_lists_cells_at_risk_per_event(dodgers_report):
     assert html.count("Cellules à risque pendant cet événement") >= 1
     assert "Marge sous le seuil" in html
     assert "ajouter 1 × ramp meter switched off" in html
+
+
+def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
+    # Synthetic: tests/data/bad/traffic_negative.csv has -3 calls on line 4.
+    folder = dataset_folder(traffic=(BAD_DATA / "traffic_negative.csv").read_text(encoding="utf-8"))
+
+    code = main(["report", "--data", str(folder), "--week", "2024-W13", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error.startswith("Erreur : 1 problème dans les données d’entrée :")
+    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur -3.0) : valeur de trafic négative" in error
+    assert "écrivez la valeur mesurée, ou laissez le champ vide si elle manque" in error
+
+
+def test_bad_input_error_in_english(dataset_folder, tmp_path, capsys):
+    # Synthetic: tests/data/bad/traffic_negative.csv has -3 calls on line 4.
+    folder = dataset_folder(traffic=(BAD_DATA / "traffic_negative.csv").read_text(encoding="utf-8"))
+
+    code = main(["report", "--data", str(folder), "--week", "2024-W13", "--out", str(tmp_path / "out"),
+                 "--lang", "en"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error.startswith("Error: 1 problem in the input:")
+    assert f"{folder / 'traffic.csv'}, line 4, column 'calls' (value -3.0): negative traffic value" in error
+    assert "write the measured value, or leave the field empty when it is missing" in error
+
+
+def test_missing_dataset_error_in_french(tmp_path, capsys):
+    code = main(["backtest", "--data", str(tmp_path / "missing"), "--weeks", "2"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert "dossier du jeu de données introuvable ; indiquez un dossier qui contient settings.toml" in error

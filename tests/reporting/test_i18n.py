@@ -1,16 +1,19 @@
-"""Tests of the translations and the Babel formatting helpers."""
+"""Tests of the translations, the message catalog and the Babel formatting helpers."""
 
 from __future__ import annotations
 
+import string
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from babel.messages.extract import extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
+import planner
+from planner.messages import EXTRACTION_KEYWORDS, Message, translatable, translatable_plural
 from planner.reporting import i18n
 from planner.reporting.i18n import (
     cli_messages,
@@ -18,46 +21,127 @@ from planner.reporting.i18n import (
     format_datetime,
     format_number,
     format_percent,
+    render_message,
+    translate_sources,
     translate_value,
     translations,
 )
 
+PACKAGE_DIR = Path(planner.__file__).parent
 REPORTING_DIR = Path(i18n.__file__).parent
 PO_PATH = REPORTING_DIR / "locales" / "fr" / "LC_MESSAGES" / "planner.po"
 NARROW_NO_BREAK_SPACE = "\u202f"
 
 
-def _used_message_ids() -> set[str]:
-    """Return every message id that the reporting code and the template pass to gettext."""
-    message_ids: set[str] = set()
-    for path in sorted(REPORTING_DIR.glob("*.py")):
-        message_ids.update(message for _line, message, _comments, _context in extract_from_file("python", path))
-    template = REPORTING_DIR / "templates" / "report.html.j2"
-    extracted = extract_from_file("jinja2.ext:babel_extract", template, options={"extensions": "jinja2.ext.i18n"})
-    message_ids.update(message for _line, message, _comments, _context in extracted)
+def _used_message_ids() -> dict[str, str | tuple[str, str]]:
+    """Return every message id that the package's code and templates use, singular id to full id.
+
+    A counted message's full id is its (singular, plural) pair.
+    """
+    keywords = {**DEFAULT_KEYWORDS, **EXTRACTION_KEYWORDS}
+    message_ids: dict[str, str | tuple[str, str]] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        for _line, message, _comments, _context in extract_from_file("python", path, keywords=keywords):
+            message_ids[message[0] if isinstance(message, tuple) else message] = message
+    for template in sorted((REPORTING_DIR / "templates").glob("*.j2")):
+        extracted = extract_from_file("jinja2.ext:babel_extract", template, options={"extensions": "jinja2.ext.i18n"})
+        for _line, message, _comments, _context in extracted:
+            message_ids[message[0] if isinstance(message, tuple) else message] = message
     return message_ids
 
 
-def test_po_translates_every_used_message():
+def _catalog():
     with PO_PATH.open("rb") as handle:
-        catalog = read_po(handle, locale="fr")
+        return read_po(handle, locale="fr")
+
+
+def _fields(text: str) -> list[str]:
+    """Return the replacement fields of a message, ``{name:spec}`` or ``%(name)s``, sorted."""
+    if "%(" in text:
+        return sorted(part.split(")")[0] for part in text.split("%(")[1:])
+    return sorted(f"{name}:{spec}!{conversion}" for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
+
+
+def test_po_translates_every_used_message():
+    catalog = _catalog()
     used = _used_message_ids()
 
-    assert len(used) > 100
+    assert len(used) > 350
     untranslated = sorted(message for message in used if message not in catalog or not catalog[message].string)
     assert untranslated == []
     fuzzy = sorted(message.id for message in catalog if message.id and message.fuzzy)
     assert fuzzy == []
 
 
+def test_po_plural_entries_complete():
+    catalog = _catalog()
+    for singular, full_id in _used_message_ids().items():
+        if isinstance(full_id, tuple):
+            entry = catalog[singular]
+            assert entry.pluralizable, singular
+            assert entry.id[1] == full_id[1]
+            assert len(entry.string) == catalog.num_plurals
+            assert all(entry.string), singular
+
+
 def test_po_keeps_placeholders():
-    with PO_PATH.open("rb") as handle:
-        catalog = read_po(handle, locale="fr")
-    for message in catalog:
+    for message in _catalog():
         if not message.id:
             continue
-        for placeholder in ("%(", "{path}", "{message}"):
-            assert message.id.count(placeholder) == message.string.count(placeholder), message.id
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for translated in strings:
+            assert _fields(translated) == _fields(ids[-1]), message.id
+
+
+def test_render_message_french_numbers_and_plural():
+    one = translatable_plural("{measure}: {count} gap of missing hours, {hours} cell hours ({listed})",
+                              "{measure}: {count} gaps of missing hours, {hours} cell hours ({listed})",
+                              1, measure="calls", hours=1234, listed=["cell-a"])
+    many = translatable_plural("{measure}: {count} gap of missing hours, {hours} cell hours ({listed})",
+                               "{measure}: {count} gaps of missing hours, {hours} cell hours ({listed})",
+                               3, measure="calls", hours=1234, listed=["cell-a", "cell-b"])
+
+    assert str(one) == "calls: 1 gap of missing hours, 1234 cell hours (cell-a)"
+    assert render_message(one, "fr") == f"calls : 1 trou d’heures manquantes, 1{NARROW_NO_BREAK_SPACE}234 heures-cellules (cell-a)"
+    assert render_message(many, "fr") == ("calls : 3 trous d’heures manquantes, "
+                                          f"1{NARROW_NO_BREAK_SPACE}234 heures-cellules (cell-a, cell-b)")
+    assert render_message(many, "en") == "calls: 3 gaps of missing hours, 1,234 cell hours (cell-a, cell-b)"
+
+
+def test_render_message_nested_dates_and_decimals():
+    first = pd.Timestamp("2024-01-10 01:00", tz="Europe/Paris")
+    gap = translatable("{cell} {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({hours} h)", cell="cell-a",
+                       first=first, last=first + pd.Timedelta(hours=4), hours=5)
+    note = translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
+                        "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
+                        "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
+                        "{pooling} past events", event="march", length_km=5.25, march_m=12500.4, density=1.5,
+                        width_m=20, radius=800, pooling="kind")
+
+    assert str(gap) == "cell-a 2024-01-10 01:00 to 2024-01-10 05:00 (5 h)"
+    assert render_message(gap, "fr") == "cell-a du 10 janv. 2024 01:00 au 10 janv. 2024 05:00 (5 h)"
+    assert render_message(note, "fr").startswith(f"march : se déplace sur un parcours de 5,2 km ; le cortège mesure "
+                                                 f"12{NARROW_NO_BREAK_SPACE}500 m")
+    assert render_message("plain text, not a message", "fr") == "plain text, not a message"
+
+
+def test_message_keeps_template_through_pickle():
+    import pickle
+
+    note = translatable("occurrences cancelled by EXDATE: {count}", count=2)
+    copy = pickle.loads(pickle.dumps(note))
+
+    assert isinstance(copy, Message)
+    assert copy == "occurrences cancelled by EXDATE: 2"
+    assert render_message(copy, "fr") == "occurrences annulées par EXDATE : 2"
+
+
+def test_translate_sources_counted_list():
+    assert translate_sources("72 events: dodgers-2005-04-12 ... dodgers-2005-09-14", "fr") == (
+        "72 événements : dodgers-2005-04-12 ... dodgers-2005-09-14")
+    assert translate_sources("a, b", "fr") == "a, b"
 
 
 def test_translations_french_and_english():
