@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
-from planner.messages import translatable
+from planner.messages import translatable, translatable_plural
 from planner.reporting.i18n import DEFAULT_LANGUAGE, render_message
 from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import SHEET_TABLES
@@ -56,8 +56,9 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
                 frame = _most_at_risk(plan, sheet_name, frame)
         if len(frame) < total:
             kept = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
-            note = translatable("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                sheet=sheet_name, count=len(frame), total=total, kept=kept)
+            note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
+                                       "{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
+                                       len(frame), sheet=sheet_name, total=total, kept=kept)
             notes.append(render_message(note, lang))
         _write_sheet(workbook, sheet_name, frame)
     if notes:
