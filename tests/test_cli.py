@@ -102,7 +102,7 @@ def test_report_out_file_rejected_early(tmp_path, capsys):
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(not_a_folder)])
 
     assert code == 2
-    assert "is a file, not a folder" in capsys.readouterr().err
+    assert "est un fichier, pas un dossier" in capsys.readouterr().err
     assert not_a_folder.read_text(encoding="utf-8") == "keep me"
 
 
@@ -113,7 +113,7 @@ def test_report_week_folder_blocked_by_file(tmp_path, capsys):
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(tmp_path)])
 
     assert code == 2
-    assert "could not write the output" in capsys.readouterr().err
+    assert "impossible d’écrire les résultats" in capsys.readouterr().err
     assert blocked.read_text(encoding="utf-8") == "in the way"
 
 
@@ -162,7 +162,7 @@ def test_report_lists_cells_at_risk_per_event(dodgers_report):
 
     assert html.count("Cellules à risque pendant cet événement") >= 1
     assert "Marge sous le seuil" in html
-    assert "ajouter 1 × ramp meter switched off" in html
+    assert "ajouter 1 × feu de régulation de la bretelle coupé" in html
 
 
 def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):

@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +86,21 @@ def read_arrival_log(path: str | Path) -> pd.DataFrame:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
     except FileNotFoundError:
-        raise InputError([Problem(file, None, None, None, "arrival log not found; check calibration_log in "
-                                  "the settings, which is relative to the dataset folder")]) from None
+        raise InputError([Problem(file, None, None, None,
+                                  translatable("arrival log not found; check calibration_log in the settings, which "
+                                               "is relative to the dataset folder"))]) from None
     if not rows:
-        raise InputError([Problem(file, None, None, None, "arrival log is empty; expected a header line "
-                                  f"with {', '.join(REQUIRED_COLUMNS)} and one row per arrival")])
+        raise InputError([Problem(file, None, None, None,
+                                  translatable("arrival log is empty; expected a header line with {columns} and one "
+                                               "row per arrival", columns=", ".join(REQUIRED_COLUMNS)))])
 
     header = [name.strip() for name in rows[0]]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        raise InputError([Problem(file, 1, column, None, "missing column; the header needs "
-                                  f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})")
+        raise InputError([Problem(file, 1, column, None,
+                                  translatable("missing column; the header needs {columns} (optional: {optional})",
+                                               columns=", ".join(REQUIRED_COLUMNS),
+                                               optional=", ".join(OPTIONAL_COLUMNS)))
                           for column in missing])
 
     position = {name: header.index(name) for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if name in header}
@@ -107,8 +112,8 @@ def read_arrival_log(path: str | Path) -> pd.DataFrame:
             continue
         if len(row) != len(header):
             problems.append(Problem(file, line, None, ",".join(row),
-                                    f"row has {len(row)} fields but the header has {len(header)}; "
-                                    "fix the separators of this row"))
+                                    translatable("row has {count} fields but the header has {expected}; fix the "
+                                                 "separators of this row", count=len(row), expected=len(header))))
             continue
         values = {name: row[index].strip() for name, index in position.items()}
         abandoned = _parse_abandoned(values.get("abandoned", ""), file, line, problems)
@@ -121,7 +126,7 @@ def read_arrival_log(path: str | Path) -> pd.DataFrame:
             if "wait_seconds" in values else math.nan)
         parsed["abandoned"].append(bool(abandoned))
     if not parsed["timestamp"] and not problems:
-        problems.append(Problem(file, None, None, None, "arrival log has a header but no arrivals"))
+        problems.append(Problem(file, None, None, None, translatable("arrival log has a header but no arrivals")))
     if problems:
         raise InputError(problems)
 
@@ -152,7 +157,8 @@ def calibrate_from_log(path: str | Path) -> Calibration:
     answered = log[~log["abandoned"] & (log["handle_time_seconds"] > 0)]
     if answered.empty:
         raise InputError([Problem(str(path), None, "handle_time_seconds", None,
-                                  "no answered arrival with a handle time > 0; the log cannot give a handle time")])
+                                  translatable("no answered arrival with a handle time > 0; the log cannot give a "
+                                               "handle time"))])
 
     patience = None
     abandoned_count = int(log["abandoned"].sum())
@@ -193,8 +199,9 @@ def calibrate_role(role: RoleSettings, settings: Settings) -> RoleSettings:
     patience = role.patience_seconds if calibration.patience_seconds is None else calibration.patience_seconds
     if role.model == "erlang_a" and patience is None:
         raise InputError([Problem(str(calibration.path), 1, "abandoned", None,
-                                  f"role {role.name} uses erlang_a but the log has no wait_seconds and abandoned "
-                                  "columns to estimate the patience; add them or set patience_seconds")])
+                                  translatable("role {role} uses erlang_a but the log has no wait_seconds and "
+                                               "abandoned columns to estimate the patience; add them or set "
+                                               "patience_seconds", role=role.name))])
     return replace(role, base_arrivals_per_hour=calibration.arrivals_per_hour,
                    handle_time_seconds=calibration.handle_time_seconds, patience_seconds=patience)
 
@@ -210,8 +217,9 @@ def _parse_timestamp(text: str, file: str, line: int, problems: list[Problem]) -
     except ValueError:
         stamp = None
     if stamp is None or pd.isna(stamp) or stamp.tzinfo is None:
-        problems.append(Problem(file, line, "timestamp", text, "invalid timestamp; expected ISO 8601 with a UTC "
-                                "offset, such as 2024-03-05T09:12:44+01:00"))
+        problems.append(Problem(file, line, "timestamp", text,
+                                translatable("invalid timestamp; expected ISO 8601 with a UTC offset, such as "
+                                             "2024-03-05T09:12:44+01:00")))
         return None
     return stamp
 
@@ -225,8 +233,12 @@ def _parse_seconds(text: str, column: str, file: str, line: int, problems: list[
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        hint = " (it may be empty only for an abandoned arrival)" if column == "handle_time_seconds" else ""
-        problems.append(Problem(file, line, column, text, f"invalid number of seconds; expected a number >= 0{hint}"))
+        if column == "handle_time_seconds":
+            hint = translatable(" (it may be empty only for an abandoned arrival)")
+        else:
+            hint = ""
+        problems.append(Problem(file, line, column, text,
+                                translatable("invalid number of seconds; expected a number >= 0{hint}", hint=hint)))
         return math.nan
     return value
 
@@ -236,6 +248,6 @@ def _parse_abandoned(text: str, file: str, line: int, problems: list[Problem]) -
     if lowered in _TRUE:
         return True
     if lowered not in _FALSE:
-        problems.append(Problem(file, line, "abandoned", text, "invalid flag; expected 1 or 0, true or false, "
-                                "yes or no, or empty for 0"))
+        problems.append(Problem(file, line, "abandoned", text,
+                                translatable("invalid flag; expected 1 or 0, true or false, yes or no, or empty for 0")))
     return False

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs.settings import Settings
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -188,10 +189,11 @@ def _check_capacity(rows: pd.DataFrame) -> None:
     if not unusable.any():
         return
     pairs = rows.loc[unusable, ["cell_id", "measure", "capacity"]].drop_duplicates(["cell_id", "measure"])
-    problems = [f"cell {cell!r}: capacity_{measure} is {value!r}"
+    problems = [translatable("cell {cell!r}: capacity_{measure} is {value!r}", cell=cell, measure=measure, value=value)
                 for cell, measure, value in pairs.itertuples(index=False)]
-    raise ValueError(f"{len(problems)} forecast cell and measure pairs have no positive capacity; set "
-                     "capacity_<measure> > 0 for them in the cells table: " + "; ".join(problems))
+    raise ValueError(translatable("{count} forecast cell and measure pairs have no positive capacity; set "
+                                  "capacity_<measure> > 0 for them in the cells table: {problems}",
+                                  count=len(problems), problems=problems))
 
 
 def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:

@@ -29,6 +29,7 @@ from planner.decisions.calibration import calibrate_role
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings, Shift
 from planner.inputs.weeks import Week
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -266,9 +267,11 @@ def _check_shifts_cover_day(shifts: tuple[Shift, ...], settings: Settings) -> No
     for first, last, count in _coverage_runs(minutes, coverage, interval_minutes):
         span = f"{_clock(first)}-{_clock(last)}"
         if count == 0:
-            message = f"no shift covers {span} local time; add a shift or lengthen one so that the day is covered"
+            message = translatable("no shift covers {span} local time; add a shift or lengthen one so that the day "
+                                   "is covered", span=span)
         else:
-            message = f"{count} shifts cover {span} local time; shorten or move shifts so that each time has one"
+            message = translatable("{count} shifts cover {span} local time; shorten or move shifts so that each time "
+                                   "has one", count=count, span=span)
         problems.append(Problem(str(settings.path or "settings.toml"), None, "staffing.shifts", shift_list, message))
     raise InputError(problems)
 

@@ -24,6 +24,7 @@ from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
 from planner.inputs.weeks import Week, week_of
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +74,11 @@ def last_complete_weeks(dataset: Dataset, count: int) -> list[Week]:
     first_measured = measured.index[measured.to_numpy()].min()
     available = [week for week in weeks if week.start >= first_measured + MIN_HISTORY_HOURS * HOUR]
     if len(available) < count:
-        raise ValueError(f"cannot backtest {count} weeks on {dataset.name!r}: the first of them, {weeks[0]}, "
-                         f"has less than {MIN_HISTORY_HOURS} hours of traffic before it (the traffic starts at "
-                         f"{first_measured.isoformat()}); ask for {len(available)} weeks or fewer")
+        raise ValueError(translatable("cannot backtest {count} weeks on {dataset!r}: the first of them, {week}, has "
+                                      "less than {minimum} hours of traffic before it (the traffic starts at "
+                                      "{first}); ask for {available} weeks or fewer", count=count,
+                                      dataset=dataset.name, week=str(weeks[0]), minimum=MIN_HISTORY_HOURS,
+                                      first=first_measured.isoformat(), available=len(available)))
     return weeks
 
 

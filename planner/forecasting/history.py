@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.forecasting.uplift import PastEvent
+from planner.messages import translatable
 
 HISTORY_PATH = Path("history") / "events.parquet"
 HISTORY_COLUMNS: tuple[str, ...] = (
@@ -39,8 +40,8 @@ def load_event_history(dataset_path: str | Path) -> pd.DataFrame:
     history = pd.read_parquet(path)
     missing = [column for column in HISTORY_COLUMNS if column not in history.columns]
     if missing:
-        raise ValueError(f"invalid event history {path}: missing column {', '.join(missing)}; "
-                         "delete the file and review the weeks again")
+        raise ValueError(translatable("invalid event history {path}: missing column {columns}; delete the file and "
+                                      "review the weeks again", path=str(path), columns=", ".join(missing)))
     return history
 
 

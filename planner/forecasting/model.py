@@ -114,10 +114,11 @@ class EventForecaster:
         history = dataset.traffic[dataset.traffic["timestamp"] < origin]
         measured_hours = history.set_index("timestamp")[list(dataset.settings.measure_names)].notna().any(axis=1)
         if measured_hours.sum() < MIN_HISTORY_HOURS:
-            raise ValueError(f"only {int(measured_hours.sum())} hours of traffic before {origin.isoformat()} in "
-                             f"dataset {dataset.name!r}, and planning needs at least {MIN_HISTORY_HOURS}; "
-                             f"the data runs from {dataset.first_hour.isoformat()} to "
-                             f"{dataset.last_hour.isoformat()}: plan a later week")
+            raise ValueError(translatable("only {count} hours of traffic before {origin} in dataset {dataset!r}, and "
+                                          "planning needs at least {minimum}; the data runs from {first} to {last}: "
+                                          "plan a later week", count=int(measured_hours.sum()),
+                                          origin=origin.isoformat(), dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
+                                          first=dataset.first_hour.isoformat(), last=dataset.last_hour.isoformat()))
         self.dataset_ = dataset
         self.origin_ = origin
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()

@@ -116,11 +116,13 @@ def _decode(data: bytes, file: str, encoding: str, declared: bool) -> str:
         line = data[:error.start].count(b"\n") + 1
         byte = data[error.start:error.start + 1].hex().upper()
         if declared:
-            fix = f"save the file as {encoding}, or change [inputs] encoding in settings.toml"
+            fix = translatable("save the file as {encoding}, or change [inputs] encoding in settings.toml",
+                               encoding=encoding)
         else:
-            fix = ("save the file as UTF-8, or declare its encoding with [inputs] encoding in settings.toml, "
-                   "such as \"latin-1\"")
-        message = f"the file cannot be decoded as {encoding} (byte 0x{byte} at offset {error.start}); {fix}"
+            fix = translatable("save the file as UTF-8, or declare its encoding with [inputs] encoding in "
+                               "settings.toml, such as \"latin-1\"")
+        message = translatable("the file cannot be decoded as {encoding} (byte 0x{byte} at offset {offset:d}); {fix}",
+                               encoding=encoding, byte=byte, offset=error.start, fix=fix)
         raise InputError([Problem(file, line, None, None, message)]) from None
 
 

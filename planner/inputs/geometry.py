@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.geography import EARTH_RADIUS_M, distance_m
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,12 @@ def read_cell_shapes(path: str | Path, known_cells: pd.Series | None = None) -> 
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError([Problem(str(path), None, None, None,
-                                  f"invalid GeoJSON: {error}; write a FeatureCollection of Polygon features")]) from None
+                                  translatable("invalid GeoJSON: {error}; write a FeatureCollection of Polygon "
+                                               "features", error=str(error)))]) from None
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise InputError([Problem(str(path), None, "features", None,
-                                  "missing features; expected a GeoJSON FeatureCollection")])
+                                  translatable("missing features; expected a GeoJSON FeatureCollection"))])
 
     known = set(known_cells.astype(str)) if known_cells is not None else None
     shapes: dict[str, list[Polygon]] = {}
@@ -57,21 +59,24 @@ def read_cell_shapes(path: str | Path, known_cells: pd.Series | None = None) -> 
         cell_id = properties.get("cell_id")
         if cell_id is None or str(cell_id) == "":
             problems.append(Problem(str(path), number, "cell_id", None,
-                                    "missing cell_id property; give every feature the cell_id of cells.csv"))
+                                    translatable("missing cell_id property; give every feature the cell_id of "
+                                                 "cells.csv")))
             continue
         cell_id = str(cell_id)
         geometry = (feature or {}).get("geometry") or {}
         polygons = _polygons(geometry)
         if polygons is None:
             problems.append(Problem(str(path), number, "geometry", geometry.get("type"),
-                                    "invalid geometry; expected a Polygon or MultiPolygon with longitude, latitude "
-                                    "rings of at least 3 points"))
+                                    translatable("invalid geometry; expected a Polygon or MultiPolygon with "
+                                                 "longitude, latitude rings of at least 3 points")))
         elif cell_id in shapes:
             problems.append(Problem(str(path), number, "cell_id", cell_id,
-                                    "repeated cell_id; merge the shapes into one MultiPolygon feature"))
+                                    translatable("repeated cell_id; merge the shapes into one MultiPolygon "
+                                                 "feature")))
         elif known is not None and cell_id not in known:
             problems.append(Problem(str(path), number, "cell_id", cell_id,
-                                    "cell not found in cells.csv; add it there or remove the feature"))
+                                    translatable("cell not found in cells.csv; add it there or remove the "
+                                                 "feature")))
         else:
             shapes[cell_id] = polygons
     if problems:

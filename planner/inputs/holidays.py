@@ -9,6 +9,8 @@ import holidays as holidays_package
 import numpy as np
 import pandas as pd
 
+from planner.messages import translatable
+
 HOLIDAY_COLUMNS: tuple[str, ...] = ("event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
                                     "attendance_low", "attendance_high", "source")
 
@@ -51,9 +53,11 @@ def holiday_events(country: str, subdivision: str, start: date | datetime | pd.T
         calendar = holidays_package.country_holidays(country, subdiv=subdivision or None,
                                                      years=range(first.year, last.year + 1))
     except NotImplementedError as error:
-        raise ValueError(f"the holidays package has no calendar for country {country!r}, subdivision "
-                         f"{subdivision!r} ({error}); use an ISO 3166-1 alpha-2 country code such as \"FR\" "
-                         "(\"\" for no holidays) and a subdivision code that the package lists, or \"\"") from None
+        raise ValueError(translatable("the holidays package has no calendar for country {country!r}, subdivision "
+                                      "{subdivision!r} ({error}); use an ISO 3166-1 alpha-2 country code such as "
+                                      "\"FR\" (\"\" for no holidays) and a subdivision code that the package "
+                                      "lists, or \"\"", country=country, subdivision=subdivision,
+                                      error=str(error))) from None
     rows = []
     for day, name in sorted(calendar.items()):
         if first <= day <= last:

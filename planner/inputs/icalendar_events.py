@@ -98,13 +98,14 @@ def read_events_ics(path: str | Path, settings: Settings, venues: pd.DataFrame |
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(file, None, None, None, "file not found")]) from None
+        raise InputError([Problem(file, None, None, None, translatable("file not found"))]) from None
     text, _, _ = decode_file(data, file, settings.inputs.encoding)
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except ValueError as error:
-        raise InputError([Problem(file, None, None, None, f"invalid iCalendar file ({error}); export the calendar "
-                                                          "again as an .ics file (RFC 5545)")]) from None
+        raise InputError([Problem(file, None, None, None,
+                                  translatable("invalid iCalendar file ({error}); export the calendar again as an "
+                                               ".ics file (RFC 5545)", error=str(error)))]) from None
     reader = _CalendarReader(file, text, settings, venues)
     components = list(calendar.walk("VEVENT"))
     for component in components:
@@ -115,8 +116,9 @@ def read_events_ics(path: str | Path, settings: Settings, venues: pd.DataFrame |
     try:
         occurrences = recurring_ical_events.of(calendar).between(first.to_pydatetime(), last.to_pydatetime())
     except (ValueError, recurring_ical_events.InvalidCalendar) as error:
-        raise InputError([Problem(file, None, "RRULE", None, f"invalid recurrence ({error}); check the RRULE, "
-                                                             "EXDATE and RDATE properties")]) from None
+        raise InputError([Problem(file, None, "RRULE", None,
+                                  translatable("invalid recurrence ({error}); check the RRULE, EXDATE and RDATE "
+                                               "properties", error=str(error)))]) from None
     occurrences = [occurrence for occurrence in occurrences
                    if str(occurrence.get("STATUS", "")).upper() != "CANCELLED"]
     rows = [reader.row(occurrence) for occurrence in occurrences]
@@ -168,29 +170,29 @@ class _CalendarReader:
         if any(component.get(prop) is not None for prop in ("RRULE", "RDATE", "RECURRENCE-ID")):
             self.recurring_uids.add(str(component.get("UID", "")).strip())
         if not str(component.get("UID", "")).strip():
-            self.fail(component, "UID", None, "missing UID; every VEVENT needs a unique UID")
+            self.fail(component, "UID", None, translatable("missing UID; every VEVENT needs a unique UID"))
         if component.get("DTSTART") is None:
-            self.fail(component, "DTSTART", None, "missing DTSTART; every event needs a start")
+            self.fail(component, "DTSTART", None, translatable("missing DTSTART; every event needs a start"))
             return
         for prop in ("DTSTART", "DTEND", "RECURRENCE-ID"):
             value = component.get(prop)
             if value is not None and isinstance(value.dt, datetime) and value.dt.tzinfo is None \
                     and "TZID" in value.params:
                 self.fail(component, prop, value.params["TZID"],
-                          "unknown time zone; use an IANA name such as Europe/Paris, a Windows name such as "
-                          "Romance Standard Time, or add its VTIMEZONE to the file")
+                          translatable("unknown time zone; use an IANA name such as Europe/Paris, a Windows name "
+                                       "such as Romance Standard Time, or add its VTIMEZONE to the file"))
         start, end, duration = component.get("DTSTART"), component.get("DTEND"), component.get("DURATION")
         if end is None and duration is None and isinstance(start.dt, datetime):
-            self.fail(component, "DTEND", None, "missing DTEND and DURATION; the event would last no time. "
-                                                "Add DTEND or DURATION")
+            self.fail(component, "DTEND", None, translatable("missing DTEND and DURATION; the event would last no "
+                                                             "time. Add DTEND or DURATION"))
         # Checked here because recurring-ical-events swaps a DTEND that comes before DTSTART.
         if end is not None and type(end.dt) is type(start.dt) and not self.problems_of(component) \
                 and self.instant(end.dt) <= self.instant(start.dt):
             self.fail(component, "DTEND", end.to_ical().decode(),
-                      f"event ends before or when it starts ({start.to_ical().decode()}); the end must be later "
-                      "than the start")
+                      translatable("event ends before or when it starts ({start}); the end must be later than the "
+                                   "start", start=start.to_ical().decode()))
         if duration is not None and duration.dt <= timedelta(0):
-            self.fail(component, "DURATION", duration.to_ical().decode(), "DURATION must be positive")
+            self.fail(component, "DURATION", duration.to_ical().decode(), translatable("DURATION must be positive"))
 
     def problems_of(self, component) -> list[Problem]:
         line = self.line(component)
@@ -233,7 +235,7 @@ class _CalendarReader:
             kind = str(declared).strip().lower()
             if kind not in EVENT_KINDS:
                 self.fail(occurrence, "X-PLANNER-KIND", str(declared),
-                          f"unknown event kind; use one of: {', '.join(EVENT_KINDS)}")
+                          translatable("unknown event kind; use one of: {kinds}", kinds=", ".join(EVENT_KINDS)))
             return kind
         for category in _categories(occurrence):
             if category.lower() in EVENT_KINDS:
@@ -246,7 +248,8 @@ class _CalendarReader:
         if declared is not None:
             venue_id = str(declared).strip()
             if self.venues_by_key is not None and venue_id not in set(self.venues_by_key.values()):
-                self.fail(occurrence, "X-PLANNER-VENUE-ID", venue_id, "unknown venue_id; add the venue to venues.csv")
+                self.fail(occurrence, "X-PLANNER-VENUE-ID", venue_id,
+                          translatable("unknown venue_id; add the venue to venues.csv"))
             return venue_id
         location = str(occurrence.get("LOCATION", "")).strip()
         if not location or self.venues_by_key is None:
@@ -256,8 +259,9 @@ class _CalendarReader:
             if found is not None:
                 return found
         self.fail(occurrence, "LOCATION", location,
-                  "LOCATION matches no venue id or name of venues.csv; write the venue's name or id first in "
-                  "LOCATION, set X-PLANNER-VENUE-ID, or remove LOCATION for an area-wide event")
+                  translatable("LOCATION matches no venue id or name of venues.csv; write the venue's name or id "
+                               "first in LOCATION, set X-PLANNER-VENUE-ID, or remove LOCATION for an area-wide "
+                               "event"))
         return ""
 
     def attendance(self, occurrence, prop: str) -> float:
@@ -267,7 +271,8 @@ class _CalendarReader:
         text = str(value).strip()
         numbers, invalid = parse_number_text(pd.Series([text]), ".")
         if invalid.iloc[0] or numbers.iloc[0] < 0:
-            self.fail(occurrence, prop, text, "invalid attendance; write a whole number of people >= 0, such as 47000")
+            self.fail(occurrence, prop, text,
+                      translatable("invalid attendance; write a whole number of people >= 0, such as 47000"))
             return np.nan
         return float(numbers.iloc[0])
 
@@ -277,18 +282,18 @@ class _CalendarReader:
             line = self.lines.get(uid) or self.lines.get(uid.rsplit("-", 1)[0])
             if row.end <= row.start:
                 self.problems.append(Problem(self.file, line, "DTEND", str(row.end),
-                                             f"event ends before or when it starts ({row.start}); the end must be "
-                                             "later than the start"))
+                                             translatable("event ends before or when it starts ({start}); the end "
+                                                          "must be later than the start", start=str(row.start))))
             low, expected, high = row.attendance_low, row.expected_attendance, row.attendance_high
             if (pd.notna(low) and pd.notna(expected) and low > expected) or \
                     (pd.notna(high) and pd.notna(expected) and expected > high):
                 self.problems.append(Problem(self.file, line, "X-ATTENDANCE", expected,
-                                             "attendance figures out of order; they must satisfy X-ATTENDANCE-LOW "
-                                             "<= X-ATTENDANCE <= X-ATTENDANCE-HIGH"))
+                                             translatable("attendance figures out of order; they must satisfy "
+                                                          "X-ATTENDANCE-LOW <= X-ATTENDANCE <= X-ATTENDANCE-HIGH")))
         repeated = events["event_id"][events["event_id"].duplicated()]
         for event_id in repeated.unique():
             self.problems.append(Problem(self.file, self.lines.get(event_id), "UID", event_id,
-                                         "duplicate UID; give every event its own UID"))
+                                         translatable("duplicate UID; give every event its own UID")))
 
     def quality(self, components, occurrences, first: pd.Timestamp, last: pd.Timestamp) -> TableQuality:
         cancelled = [component for component in components

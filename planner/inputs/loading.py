@@ -266,7 +266,8 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings,
     try:
         generated = holiday_events(settings.country, settings.subdivision, first, last, settings.timezone)
     except ValueError as error:
-        raise InputError([Problem(str(settings.path), None, "dataset.country", settings.country, str(error))]) from None
+        raise InputError([Problem(str(settings.path), None, "dataset.country", settings.country,
+                                  error.args[0])]) from None
 
     calendar_holidays = calendar.loc[calendar["kind"] == "holiday", "start"]
     calendar_days = {moment.date() for moment in calendar_holidays}

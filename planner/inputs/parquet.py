@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.reading import RawTable, check_header
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,12 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
     try:
         schema = pq.read_schema(path)
     except FileNotFoundError:
-        raise InputError([Problem(file, None, None, None, "file not found; every dataset folder needs this file")]) from None
+        raise InputError([Problem(file, None, None, None, translatable("file not found; every dataset folder needs "
+                                                                       "this file"))]) from None
     except (pa.ArrowInvalid, OSError) as error:
-        raise InputError([Problem(file, None, None, None, f"not a readable Parquet file ({error}); write it again "
-                                                          "with pyarrow or pandas.DataFrame.to_parquet")]) from None
+        raise InputError([Problem(file, None, None, None,
+                                  translatable("not a readable Parquet file ({error}); write it again with pyarrow or "
+                                               "pandas.DataFrame.to_parquet", error=str(error)))]) from None
     header = list(schema.names)
     check_header(file, header, required, column_reasons)
 

@@ -20,6 +20,7 @@ import pandas as pd
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import Settings
 from planner.inputs.timestamps import parse_timestamp_column
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,14 @@ def read_routes(path: str | Path, settings: Settings, event_ids: pd.Series | Non
         values = pd.to_numeric(frame[column], errors="coerce")
         for row in np.flatnonzero(values.isna() | (values < low) | (values > high)):
             problems.append(Problem(str(path), int(lines.iloc[row]), column, frame[column].iloc[row],
-                                    f"invalid {column}; expected decimal degrees in [{low}, {high}]"))
+                                    translatable("invalid {column}; expected decimal degrees in [{low}, {high}]",
+                                                 column=column, low=low, high=high)))
         frame[column] = values
     sequence = pd.to_numeric(frame["sequence"], errors="coerce")
     for row in np.flatnonzero(sequence.isna() | (sequence % 1 != 0)):
         problems.append(Problem(str(path), int(lines.iloc[row]), "sequence", frame["sequence"].iloc[row],
-                                "invalid sequence; expected a whole number giving the waypoint's order"))
+                                translatable("invalid sequence; expected a whole number giving the waypoint's "
+                                             "order")))
     frame["sequence"] = sequence
 
     text = frame["time"].fillna("").astype(str).str.strip()
@@ -84,7 +87,8 @@ def read_routes(path: str | Path, settings: Settings, event_ids: pd.Series | Non
         known = set(event_ids.astype(str))
         for row in np.flatnonzero(~frame["event_id"].isin(known)):
             problems.append(Problem(str(path), int(lines.iloc[row]), "event_id", frame["event_id"].iloc[row],
-                                    "event not found in the events; add it to events.csv or fix the id"))
+                                    translatable("event not found in the events; add it to events.csv or fix the "
+                                                 "id")))
     problems.extend(_route_problems(path, frame, lines))
     if problems:
         raise InputError(sorted(problems, key=lambda problem: problem.row or 0))
@@ -99,18 +103,20 @@ def _csv_rows(path: Path) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InputError([Problem(str(path), None, None, None, f"cannot read the routes file: {error}")]) from None
+        raise InputError([Problem(str(path), None, None, None,
+                                  translatable("cannot read the routes file: {error}", error=str(error)))]) from None
     missing = [column for column in ROUTE_COLUMNS[:4] if column not in frame.columns]
     if missing:
         raise InputError([Problem(str(path), 1, column, None,
-                                  f"missing column; the header needs {', '.join(ROUTE_COLUMNS[:4])} and may add time")
+                                  translatable("missing column; the header needs {columns} and may add time",
+                                               columns=", ".join(ROUTE_COLUMNS[:4])))
                           for column in missing])
     if "time" not in frame.columns:
         frame["time"] = ""
     frame = frame[list(ROUTE_COLUMNS)].copy()
     frame["event_id"] = frame["event_id"].str.strip()
     lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    problems = [Problem(str(path), int(lines.iloc[row]), "event_id", "", "missing event_id")
+    problems = [Problem(str(path), int(lines.iloc[row]), "event_id", "", translatable("missing event_id"))
                 for row in np.flatnonzero(frame["event_id"] == "")]
     return frame, lines, problems
 
@@ -120,24 +126,27 @@ def _geojson_rows(path: Path) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError([Problem(str(path), None, None, None, f"invalid GeoJSON: {error}")]) from None
+        raise InputError([Problem(str(path), None, None, None,
+                                  translatable("invalid GeoJSON: {error}", error=str(error)))]) from None
     rows, numbers, problems = [], [], []
     for number, feature in enumerate(document.get("features", []) if isinstance(document, dict) else [], start=1):
         properties = (feature or {}).get("properties") or {}
         geometry = (feature or {}).get("geometry") or {}
         event_id = str(properties.get("event_id") or "").strip()
         if not event_id:
-            problems.append(Problem(str(path), number, "event_id", None, "missing event_id property"))
+            problems.append(Problem(str(path), number, "event_id", None, translatable("missing event_id property")))
             continue
         if geometry.get("type") != "LineString":
             problems.append(Problem(str(path), number, "geometry", geometry.get("type"),
-                                    "invalid geometry; expected a LineString of longitude, latitude points"))
+                                    translatable("invalid geometry; expected a LineString of longitude, latitude "
+                                                 "points")))
             continue
         points = geometry.get("coordinates") or []
         times = properties.get("times") or [""] * len(points)
         if len(times) != len(points):
             problems.append(Problem(str(path), number, "times", len(times),
-                                    f"expected one time per point ({len(points)}) or no times property"))
+                                    translatable("expected one time per point ({count}) or no times property",
+                                                 count=len(points))))
             continue
         for sequence, (point, moment) in enumerate(zip(points, times), start=1):
             longitude, latitude = (list(point) + [None, None])[:2]
@@ -155,17 +164,19 @@ def _route_problems(path: Path, frame: pd.DataFrame, lines: pd.Series) -> list[P
         repeated = route["sequence"].dropna().duplicated()
         for index in repeated[repeated].index:
             problems.append(Problem(str(path), int(lines.loc[index]), "sequence", route.at[index, "sequence"],
-                                    f"repeated sequence in the route of {event_id!r}; number the waypoints 1, 2, 3..."))
+                                    translatable("repeated sequence in the route of {event!r}; number the waypoints "
+                                                 "1, 2, 3...", event=event_id)))
         if len(route) < 2:
             problems.append(Problem(str(path), first_line, "event_id", event_id,
-                                    "a route needs at least 2 waypoints"))
+                                    translatable("a route needs at least 2 waypoints")))
         timed = route["time"].notna()
         if timed.any() and not timed.all():
             problems.append(Problem(str(path), first_line, "time", event_id,
-                                    "give a time for every waypoint of this route, or for none of them"))
+                                    translatable("give a time for every waypoint of this route, or for none of "
+                                                 "them")))
         elif timed.all() and len(route) > 1:
             ordered = route.sort_values("sequence")["time"]
             if not ordered.is_monotonic_increasing:
                 problems.append(Problem(str(path), first_line, "time", event_id,
-                                        "waypoint times must not decrease along the sequence"))
+                                        translatable("waypoint times must not decrease along the sequence")))
     return problems

@@ -138,10 +138,10 @@ def cli_messages(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
 def render_message(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Translate a note or an error body into ``lang``, with its numbers and dates formatted by Babel.
 
-    ``text`` is a :class:`~planner.messages.Message` built by any layer; its
-    template is looked up in the catalog, with the plural form that its
-    count takes in ``lang``. Plain text, such as a value read from a file,
-    is returned unchanged.
+    ``text`` is a :class:`~planner.messages.Message` built by any layer. Its
+    template is looked up in the catalog, in the plural form that its count
+    takes in ``lang``. Plain text, such as a value read from a file, is
+    returned unchanged.
     """
     if not isinstance(text, Message):
         return str(text)
@@ -269,7 +269,7 @@ def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_L
 
 
 class _MessageFormatter(string.Formatter):
-    """Format a message's fields for one language; :mod:`planner.messages` lists the rules."""
+    """Format a message's fields for one language, by the rules that :mod:`planner.messages` lists."""
 
     def __init__(self, lang: str) -> None:
         super().__init__()

@@ -55,10 +55,10 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
             if total > MAX_SHEET_ROWS:
                 frame = _most_at_risk(plan, sheet_name, frame)
         if len(frame) < total:
-            kept = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
+            kept_rows = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
             note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
                                        "{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                       len(frame), sheet=sheet_name, total=total, kept=kept)
+                                       len(frame), sheet=sheet_name, total=total, kept=kept_rows)
             notes.append(render_message(note, lang))
         _write_sheet(workbook, sheet_name, frame)
     if notes:
