@@ -82,3 +82,17 @@ def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
 
     assert notes == ["forecast : 0 ligne sur 168, les cellules à risque, les plus exposées d’abord ; "
                      "forecast.csv contient toutes les lignes"]
+
+
+@pytest.mark.parametrize("name", ["milan", "san-siro", "dodgers", "paris-2023"])
+def test_bundled_settings_texts_translated(name):
+    from planner.inputs.settings import load_settings
+
+    settings = load_settings(BUNDLED_DATA / name / "settings.toml")
+    shown = [settings.title, *(measure.label for measure in settings.measures),
+             *(measure.unit for measure in settings.measures),
+             *(unit.name for unit in settings.capacity.extra_units), *settings.assumptions.values()]
+    french = settings.translations["fr"]
+
+    assert [text for text in shown if text not in french] == []
+    assert [text for text in french if text not in shown] == []
