@@ -17,8 +17,8 @@ those two names as keywords) finds every message id.
 Templates use ``str.format`` fields. Each field is formatted for the
 language when rendered:
 
-- a number with no format spec is grouped (``1 234``); a ``.Nf`` spec keeps
-  N decimals and ``.N%`` shows a fraction as a percentage; ``d`` writes the
+- a number with no format spec is grouped (``1 234``). A ``.Nf`` spec keeps
+  N decimals, ``.N%`` shows a fraction as a percentage, and ``d`` writes the
   digits alone, as for line numbers and years;
 - a date or a time with a ``strftime`` spec is shown in the language's
   medium date format, with the time when the spec has ``%H``;
@@ -71,8 +71,8 @@ class Message(str):
         return text
 
     def __reduce__(self):
-        # A str subclass pickles as its text only; keep the template so that a note made in a
-        # Dask worker can still be translated in the client.
+        # A str subclass pickles as its text only. Keeping the template lets a note made in a
+        # Dask worker be translated in the client.
         return (Message, (self.template, self.params, self.plural_template, self.count))
 
 

@@ -1,7 +1,7 @@
 """The error raised for bad input, listing every problem found in one pass.
 
 Each problem's text is a :class:`~planner.messages.Message`, so that the
-command line can show it in the user's language; ``str()`` gives English.
+command line can show it in the user's language. ``str()`` gives English.
 """
 
 from __future__ import annotations
