@@ -236,6 +236,7 @@ def environment(lang: str) -> jinja2.Environment:
         "shift": value_filter("shift"),
         "event_kind": value_filter("event_kind"),
         "pooling": value_filter("pooling"),
+        "table": value_filter("table"),
         "message": lambda value: i18n.render_message(value, lang),
         "sources": lambda value: i18n.translate_sources(value, lang),
     })

@@ -78,12 +78,20 @@ POOLING_NAMES: dict[str, str] = {
     "all": N_("all past events"),
     "none": N_("no past event"),
 }
+TABLE_NAMES: dict[str, str] = {
+    "traffic": N_("traffic"),
+    "events": N_("events"),
+    "venues": N_("venues"),
+    "cells": N_("cells"),
+    "routes": N_("routes"),
+}
 VALUE_NAMES: dict[str, dict[str, str]] = {
     "role": ROLE_NAMES,
     "action": ACTION_NAMES,
     "shift": SHIFT_NAMES,
     "event_kind": EVENT_KIND_NAMES,
     "pooling": POOLING_NAMES,
+    "table": TABLE_NAMES,
 }
 
 # Messages of the command-line interface, listed here so that message extraction finds them.
@@ -195,8 +203,8 @@ def translate_sources(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def translate_value(category: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Translate a machine value of the plan, such as a role or an action, for display.
 
-    ``category`` is one of ``role``, ``action``, ``shift``, ``event_kind`` and
-    ``pooling``. A value without a known label, such as a shift name chosen in
+    ``category`` is one of ``role``, ``action``, ``shift``, ``event_kind``,
+    ``pooling`` and ``table``. A value without a known label, such as a shift name chosen in
     a dataset's settings, is shown as it is, with underscores as spaces.
     """
     names = VALUE_NAMES[category]
