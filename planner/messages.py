@@ -19,7 +19,8 @@ language when rendered:
 
 - a number with no format spec is grouped (``1 234``). A ``.Nf`` spec keeps
   N decimals, ``.N%`` shows a fraction as a percentage, and ``d`` writes the
-  digits alone, as for line numbers and years;
+  digits alone, as for line numbers and years. A leading ``+`` shows the
+  sign of a positive number;
 - a date or a time with a ``strftime`` spec is shown in the language's
   medium date format, with the time when the spec has ``%H``;
 - a nested :class:`Message` is rendered in the same language;

@@ -302,8 +302,13 @@ class _MessageFormatter(string.Formatter):
         precision = re.search(r"\.(\d+)", format_spec)
         decimals = int(precision.group(1)) if precision else None
         if format_spec.endswith("%"):
-            return format_percent(value, self.lang, decimals=decimals or 0)
-        return format_number(value, self.lang, decimals=decimals)
+            text = format_percent(value, self.lang, decimals=decimals or 0)
+        else:
+            text = format_number(value, self.lang, decimals=decimals)
+        # Babel has no sign option, so a "+" spec (a timing offset, say) gets its sign here.
+        if format_spec.startswith("+") and value >= 0:
+            text = "+" + text
+        return text
 
     def _format_time(self, value: date | datetime, with_time: bool) -> str:
         day = format_date(value, self.lang, format="medium")

@@ -127,6 +127,15 @@ def test_render_message_nested_dates_and_decimals():
     assert render_message("plain text, not a message", "fr") == "plain text, not a message"
 
 
+def test_render_message_keeps_signs():
+    timing = translatable("{offset:+.0f} min from its scheduled times, following a drift of {drift:+.1f} min a day",
+                          offset=12.0, drift=-8.64)
+
+    assert str(timing) == "+12 min from its scheduled times, following a drift of -8.6 min a day"
+    assert render_message(timing, "fr") == "+12 min de ses horaires prévus, selon une dérive de -8,6 min par jour"
+    assert render_message(timing, "en") == "+12 min from its scheduled times, following a drift of -8.6 min a day"
+
+
 def test_message_keeps_template_through_pickle():
     import pickle
 
