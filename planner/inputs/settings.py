@@ -87,6 +87,12 @@ class RoleSettings:
     ``patience_seconds``). ``calibration_log`` names a CSV of real arrivals,
     relative to the dataset folder, from which the base arrival rate, the
     handle time and the patience are estimated in place of the set values.
+
+    ``service_level_probability`` is the probability that an interval meets
+    the service level target: each interval is staffed for the arrival count
+    it stays at or below with that probability, for counts whose variance is
+    ``arrival_dispersion`` times their mean (1 for Poisson arrivals). ``None``
+    staffs for the expected arrivals.
     """
 
     name: str
@@ -100,6 +106,8 @@ class RoleSettings:
     model: str = "erlang_c"
     patience_seconds: float | None = None
     calibration_log: str = ""
+    service_level_probability: float | None = 0.8
+    arrival_dispersion: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -488,6 +496,12 @@ class _Reader:
                 max_occupancy=float(self.get(spec, dotted, "max_occupancy", number, default=0.85,
                                              check=lambda v: 0 < v <= 1,
                                              expected="a fraction in (0, 1], such as 0.85") or 0.85),
+                service_level_probability=float(self.get(
+                    spec, dotted, "service_level_probability", number, default=0.8, check=lambda v: 0 < v < 1,
+                    expected="a probability in (0, 1) that an interval meets its target, such as 0.8") or 0.8),
+                arrival_dispersion=float(self.get(
+                    spec, dotted, "arrival_dispersion", number, default=1.0, check=lambda v: v >= 1,
+                    expected="the variance over the mean of an interval's arrivals, >= 1 (1 for Poisson)") or 1.0),
                 **self._queue_model(spec, dotted),
             ))
         return StaffingSettings(interval_minutes=interval or 30,
