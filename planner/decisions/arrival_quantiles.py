@@ -6,6 +6,8 @@ forecast. ``arrivals_at_probability`` returns the count that the interval
 stays at or below with probability ``service_level_probability``. The
 expected service level falls as arrivals rise, so agents that meet the target
 at that count meet it with at least that probability over the count's spread.
+The count is never below the expected arrivals: a quiet interval, whose most
+likely count is 0, keeps the staff its expected arrivals need.
 
 The spread is Poisson (variance equal to the mean) when ``dispersion`` is 1.
 A dispersion ``φ > 1`` means a variance of ``φ × mean``, modelled by the
@@ -45,7 +47,9 @@ def arrivals_at_probability(expected_arrivals: np.ndarray | float, probability: 
     Returns
     -------
     ndarray of float
-        The smallest whole count ``n`` with ``P(N <= n) >= probability``, per
+        The smallest whole count ``n`` with ``P(N <= n) >= probability``, or
+        the expected arrivals where they are larger (an expected count below
+        ``-log(probability)`` for Poisson arrivals, such as 0.22 at 0.8), per
         interval; 0 where the expected arrivals are 0.
 
     Raises
@@ -83,7 +87,7 @@ def arrivals_at_probability(expected_arrivals: np.ndarray | float, probability: 
     else:
         # Negative binomial with mean m and variance φ·m: n = m / (φ − 1) successes, success probability 1 / φ.
         counts[positive] = stats.nbinom.ppf(probability, means / (dispersion - 1.0), 1.0 / dispersion)
-    return counts
+    return np.maximum(counts, expected)
 
 
 def dispersion_from_counts(counts: np.ndarray) -> float:

@@ -19,15 +19,17 @@ from that log (see :mod:`planner.decisions.calibration`).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.decisions import erlang, erlang_a
 from planner.decisions.arrival_quantiles import arrivals_at_probability
-from planner.decisions.calibration import calibrate_role
+from planner.decisions.calibration import calibrate_from_log, calibrate_role
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings, Shift
 from planner.inputs.weeks import Week
@@ -41,6 +43,12 @@ STAFFING_COLUMNS: tuple[str, ...] = (
 INTERVAL_COLUMNS: tuple[str, ...] = (
     "interval_start", "date", "shift", "role", "arrivals_per_hour", "sized_arrivals_per_hour",
     "offered_load_erlangs", "agents_fractional", "staff_on_shift", "service_level",
+)
+
+STAFFING_MODEL_COLUMNS: tuple[str, ...] = (
+    "role", "model", "driver_measure", "base_arrivals_per_hour", "arrivals_per_overloaded_cell_hour",
+    "handle_time_seconds", "patience_seconds", "service_level_target", "answer_time_seconds", "max_occupancy",
+    "service_level_probability", "arrival_dispersion", "calibration_log", "calibration_arrivals",
 )
 
 _MINUTES_PER_DAY = 24 * 60
@@ -186,6 +194,54 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     logger.debug("planned %d shifts for %d roles over %d intervals of week %s",
                  len(staffing), len(roles), len(interval_starts), week)
     return staffing[list(STAFFING_COLUMNS)], intervals[list(INTERVAL_COLUMNS)]
+
+
+def describe_staffing_models(settings: Settings) -> pd.DataFrame:
+    """Describe the queue model and the rates each role is staffed with, after calibration.
+
+    Returns
+    -------
+    DataFrame
+        One row per role of ``settings.staffing.roles``, in settings order,
+        with the columns of ``STAFFING_MODEL_COLUMNS``. The rates, handle time
+        and patience are those :func:`plan_staffing` uses: taken from the
+        role's calibration log when it has one. ``calibration_log`` is the
+        log's path as set (empty without a log) and ``calibration_arrivals``
+        the arrivals it holds (NaN without a log). ``patience_seconds`` is
+        NaN when the role sets none, ``inf`` when its log has no abandonment,
+        and ``service_level_probability`` NaN when the role is staffed for
+        the expected arrivals.
+
+    Raises
+    ------
+    InputError
+        If a role's calibration log is invalid.
+    """
+    rows = []
+    for role in settings.staffing.roles:
+        calibrated = calibrate_role(role, settings)
+        arrivals = math.nan
+        if role.calibration_log:
+            folder = settings.path.parent if settings.path is not None else Path(".")
+            arrivals = calibrate_from_log(folder / role.calibration_log).arrivals
+        rows.append({
+            "role": role.name,
+            "model": role.model,
+            "driver_measure": role.driver_measure,
+            "base_arrivals_per_hour": calibrated.base_arrivals_per_hour,
+            "arrivals_per_overloaded_cell_hour": calibrated.arrivals_per_overloaded_cell_hour,
+            "handle_time_seconds": calibrated.handle_time_seconds,
+            "patience_seconds": math.nan if calibrated.patience_seconds is None else calibrated.patience_seconds,
+            "service_level_target": role.service_level_target,
+            "answer_time_seconds": role.answer_time_seconds,
+            "max_occupancy": role.max_occupancy,
+            "service_level_probability": (math.nan if role.service_level_probability is None
+                                          else role.service_level_probability),
+            "arrival_dispersion": role.arrival_dispersion,
+            "calibration_log": role.calibration_log,
+            "calibration_arrivals": arrivals,
+        })
+    return pd.DataFrame(rows, columns=list(STAFFING_MODEL_COLUMNS))
 
 
 # ---------------------------------------------------------------------------
@@ -360,4 +416,5 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
 
 
-__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "plan_staffing"]
+__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "STAFFING_MODEL_COLUMNS", "describe_staffing_models",
+           "plan_staffing"]

@@ -30,7 +30,7 @@ _KEPT_ROWS = {"forecast": "the cells at risk, most at risk first", "capacity": "
 
 
 def write_xlsx(plan: WeeklyPlan, path: str | Path) -> None:
-    """Write the plan's forecast, events, capacity, staffing and data-quality tables to one workbook.
+    """Write the plan's tables, one sheet each, to one workbook (see ``SHEET_TABLES``).
 
     Each sheet has a bold header row with the column names, frozen panes
     below it and an auto-filter. Missing values are empty cells. A table of

@@ -40,10 +40,13 @@ def poisson_quantile_by_sum(mean: float, probability: float) -> int:
     # P(N <= 5) = e^-4 (1 + 4 + 8 + 32/3 + 32/3 + 128/15) = 0.785 and P(N <= 6) = 0.889.
     (4.0, 0.8, 6),
     (4.0, 0.78, 5),
-    # P(N <= 0) = e^-0.1 = 0.905: a quiet interval is staffed for no arrival at 0.9.
-    (0.1, 0.9, 0),
+    # P(N <= 0) = e^-0.1 = 0.905: the quantile at 0.9 is no arrival, so a quiet interval keeps its
+    # expected 0.1 arrivals and the staff they need.
+    (0.1, 0.9, 0.1),
     (0.1, 0.95, 1),
-], ids=["mean-4", "mean-4-lower", "quiet", "quiet-higher"])
+    # P(N <= 0) = e^-0.3 = 0.741 < 0.8, so the quantile is 1.
+    (0.3, 0.8, 1),
+], ids=["mean-4", "mean-4-lower", "quiet", "quiet-higher", "quiet-lower-probability"])
 def test_arrivals_poisson_hand_quantile(mean, probability, expected):
     assert arrivals_at_probability([mean], probability).tolist() == [expected]
 
@@ -90,6 +93,7 @@ def test_arrivals_invalid_values_named(arguments, message):
 def test_arrivals_never_fall_with_mean(mean, increase, probability, dispersion):
     lower, higher = arrivals_at_probability([mean, mean + increase], probability, dispersion)
     assert higher >= lower
+    assert lower >= mean
 
 
 @given(st.floats(0.01, 500.0), st.floats(0.05, 0.9), st.floats(0.0, 0.09), st.floats(1.0, 6.0))
