@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/call_centre_replay.py --data ../shared/data/call_centre_anonymous_bank
+    .venv/bin/python benchmarks/call_centre_replay.py --data ... --probability 0.9 --sweep none 0.5 0.8
 
 For each Monday-to-Sunday week of February 1999 after the first, the script
 
@@ -14,7 +15,12 @@ For each Monday-to-Sunday week of February 1999 after the first, the script
    the censored maximum likelihood estimate for exponential patience);
 3. staffs every half-hour with the planner's Erlang C and Erlang A inverses
    for the service level target, with no occupancy cap and no shrinkage,
-   because the replay checks the agents on the phones;
+   because the replay checks the agents on the phones. As the planner does
+   with ``service_level_probability``, each half-hour is sized for the count
+   it stays at or below with ``--probability`` (never below the forecast),
+   for a negative binomial spread whose dispersion is measured between the
+   weeks before (Poisson when there is only one) and widened by ``1 + 1/k``
+   for a forecast that averages ``k`` weeks;
 4. replays the week's real calls through that staffing (FIFO; a call
    abandons when its wait passes its patience) and reports the achieved
    service level per half-hour, the share of half-hours meeting the target,

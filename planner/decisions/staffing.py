@@ -207,7 +207,7 @@ def describe_staffing_models(settings: Settings) -> pd.DataFrame:
         and patience are those :func:`plan_staffing` uses: taken from the
         role's calibration log when it has one. ``calibration_log`` is the
         log's path as set (empty without a log) and ``calibration_arrivals``
-        the arrivals it holds (NaN without a log). ``patience_seconds`` is
+        the arrivals it contains (NaN without a log). ``patience_seconds`` is
         NaN when the role sets none, ``inf`` when its log has no abandonment,
         and ``service_level_probability`` NaN when the role is staffed for
         the expected arrivals.
