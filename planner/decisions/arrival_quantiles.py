@@ -86,7 +86,10 @@ def arrivals_at_probability(expected_arrivals: np.ndarray | float, probability: 
         counts[positive] = stats.poisson.ppf(probability, means)
     else:
         # Negative binomial with mean m and variance φ·m: n = m / (φ − 1) successes, success probability 1 / φ.
-        counts[positive] = stats.nbinom.ppf(probability, means / (dispersion - 1.0), 1.0 / dispersion)
+        # A mean so small that n underflows to 0 has the quantile 0, where scipy would return NaN.
+        successes = means / (dispersion - 1.0)
+        quantiles = stats.nbinom.ppf(probability, np.where(successes > 0, successes, 1.0), 1.0 / dispersion)
+        counts[positive] = np.where(successes > 0, quantiles, 0.0)
     return np.maximum(counts, expected)
 
 

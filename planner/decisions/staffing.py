@@ -22,14 +22,13 @@ import logging
 import math
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.decisions import erlang, erlang_a
 from planner.decisions.arrival_quantiles import arrivals_at_probability
-from planner.decisions.calibration import calibrate_from_log, calibrate_role
+from planner.decisions.calibration import apply_calibration, calibrate_role, role_calibration
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings, Shift
 from planner.inputs.weeks import Week
@@ -74,7 +73,8 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     Erlangs. The interval is staffed for ``sized_arrivals_per_hour``: the
     arrival count it stays at or below with the role's
     ``service_level_probability``, for Poisson arrivals or, with
-    ``arrival_dispersion`` above 1, negative binomial ones (see
+    ``arrival_dispersion`` above 1 (set, or measured by the calibration
+    log), negative binomial ones (see
     :func:`~planner.decisions.arrival_quantiles.arrivals_at_probability`),
     over the interval's length. The role's ``model``, Erlang C or Erlang A,
     gives the fractional agents that meet its service level target at that
@@ -196,6 +196,11 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     return staffing[list(STAFFING_COLUMNS)], intervals[list(INTERVAL_COLUMNS)]
 
 
+def arrival_dispersion(role: RoleSettings) -> float:
+    """Return the dispersion a role is staffed with: its setting, else 1 (Poisson arrivals)."""
+    return 1.0 if role.arrival_dispersion is None else role.arrival_dispersion
+
+
 def describe_staffing_models(settings: Settings) -> pd.DataFrame:
     """Describe the queue model and the rates each role is staffed with, after calibration.
 
@@ -203,8 +208,8 @@ def describe_staffing_models(settings: Settings) -> pd.DataFrame:
     -------
     DataFrame
         One row per role of ``settings.staffing.roles``, in settings order,
-        with the columns of ``STAFFING_MODEL_COLUMNS``. The rates, handle time
-        and patience are those :func:`plan_staffing` uses: taken from the
+        with the columns of ``STAFFING_MODEL_COLUMNS``. The rates, handle time,
+        patience and dispersion are those :func:`plan_staffing` uses: taken from the
         role's calibration log when it has one. ``calibration_log`` is the
         log's path as set (empty without a log) and ``calibration_arrivals``
         the arrivals it contains (NaN without a log). ``patience_seconds`` is
@@ -219,11 +224,9 @@ def describe_staffing_models(settings: Settings) -> pd.DataFrame:
     """
     rows = []
     for role in settings.staffing.roles:
-        calibrated = calibrate_role(role, settings)
-        arrivals = math.nan
-        if role.calibration_log:
-            folder = settings.path.parent if settings.path is not None else Path(".")
-            arrivals = calibrate_from_log(folder / role.calibration_log).arrivals
+        calibration = role_calibration(role, settings)
+        calibrated = role if calibration is None else apply_calibration(role, calibration)
+        arrivals = math.nan if calibration is None else calibration.arrivals
         rows.append({
             "role": role.name,
             "model": role.model,
@@ -237,7 +240,7 @@ def describe_staffing_models(settings: Settings) -> pd.DataFrame:
             "max_occupancy": role.max_occupancy,
             "service_level_probability": (math.nan if role.service_level_probability is None
                                           else role.service_level_probability),
-            "arrival_dispersion": role.arrival_dispersion,
+            "arrival_dispersion": arrival_dispersion(calibrated),
             "calibration_log": role.calibration_log,
             "calibration_arrivals": arrivals,
         })
@@ -253,7 +256,8 @@ def _log_sizing(role: RoleSettings) -> None:
     if role.service_level_probability is None:
         logger.info("role %s: staffed for the expected arrivals of each interval", role.name)
         return
-    spread = "Poisson" if role.arrival_dispersion == 1 else f"dispersion {role.arrival_dispersion:g}"
+    dispersion = arrival_dispersion(role)
+    spread = "Poisson" if dispersion == 1 else f"dispersion {dispersion:g}"
     logger.info("role %s: each interval staffed to meet its target with probability %g (%s arrivals, %s)",
                 role.name, role.service_level_probability, spread, role.model)
 
@@ -262,7 +266,7 @@ def _sized_arrivals_per_hour(role: RoleSettings, arrivals_per_hour: np.ndarray, 
     """Return the hourly rate of the arrival count each interval is staffed for."""
     intervals_per_hour = 60.0 / interval_minutes
     expected_counts = arrivals_per_hour / intervals_per_hour
-    sized_counts = arrivals_at_probability(expected_counts, role.service_level_probability, role.arrival_dispersion)
+    sized_counts = arrivals_at_probability(expected_counts, role.service_level_probability, arrival_dispersion(role))
     return sized_counts * intervals_per_hour
 
 
@@ -416,5 +420,5 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
 
 
-__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "STAFFING_MODEL_COLUMNS", "describe_staffing_models",
-           "plan_staffing"]
+__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "STAFFING_MODEL_COLUMNS", "arrival_dispersion",
+           "describe_staffing_models", "plan_staffing"]

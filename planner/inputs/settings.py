@@ -91,8 +91,10 @@ class RoleSettings:
     ``service_level_probability`` is the probability that an interval meets
     the service level target: each interval is staffed for the arrival count
     it stays at or below with that probability, for counts whose variance is
-    ``arrival_dispersion`` times their mean (1 for Poisson arrivals). ``None``
-    staffs for the expected arrivals.
+    ``arrival_dispersion`` times their mean. ``service_level_probability``
+    ``None`` staffs for the expected arrivals, and ``arrival_dispersion``
+    ``None`` means Poisson arrivals (dispersion 1) unless the calibration log
+    measures the dispersion.
     """
 
     name: str
@@ -107,7 +109,7 @@ class RoleSettings:
     patience_seconds: float | None = None
     calibration_log: str = ""
     service_level_probability: float | None = 0.8
-    arrival_dispersion: float = 1.0
+    arrival_dispersion: float | None = None
 
 
 @dataclass(frozen=True)
@@ -499,9 +501,9 @@ class _Reader:
                 service_level_probability=float(self.get(
                     spec, dotted, "service_level_probability", number, default=0.8, check=lambda v: 0 < v < 1,
                     expected="a probability in (0, 1) that an interval meets its target, such as 0.8") or 0.8),
-                arrival_dispersion=float(self.get(
-                    spec, dotted, "arrival_dispersion", number, default=1.0, check=lambda v: v >= 1,
-                    expected="the variance over the mean of an interval's arrivals, >= 1 (1 for Poisson)") or 1.0),
+                arrival_dispersion=_optional_float(self.get(
+                    spec, dotted, "arrival_dispersion", number, default=None, check=lambda v: v >= 1,
+                    expected="the variance over the mean of an interval's arrivals, >= 1 (1 for Poisson)")),
                 **self._queue_model(spec, dotted),
             ))
         return StaffingSettings(interval_minutes=interval or 30,
@@ -539,6 +541,10 @@ class _Reader:
                 start_time = time(0, 0)
             shifts.append(Shift(name=name or "", start=start_time, duration_hours=float(hours or 8)))
         return tuple(shifts)
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _known_encoding(name: str) -> bool:

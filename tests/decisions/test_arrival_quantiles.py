@@ -177,7 +177,7 @@ def test_settings_read_probability_and_dispersion(tmp_path):
     assert roles["customer_care_agent"].service_level_probability == 0.9
     assert roles["customer_care_agent"].arrival_dispersion == 2.5
     assert roles["supervision_engineer"].service_level_probability == 0.8
-    assert roles["supervision_engineer"].arrival_dispersion == 1.0
+    assert roles["supervision_engineer"].arrival_dispersion is None
 
 
 @pytest.mark.parametrize(("line", "key"), [
