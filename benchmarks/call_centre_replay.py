@@ -184,9 +184,11 @@ def replay_week(calls: pd.DataFrame, week_index: int, model: str, answer_time: f
     met = np.bincount(slots, weights=in_time, minlength=INTERVALS_PER_WEEK)
     with np.errstate(invalid="ignore", divide="ignore"):
         achieved = met / counts
-    logger.info("week of %s, %s: AHT %.1f s, patience %.1f s, dispersion %.2f about the forecast, %d calls, "
-                "%d planned agent half-hours", week_start.date(), model, handle_time, patience, spread, len(week),
-                int(planned.sum()))
+    forecast_slots = forecast > 0
+    realised = float(((counts - forecast) ** 2)[forecast_slots].sum() / forecast[forecast_slots].sum())
+    logger.info("week of %s, %s: AHT %.1f s, patience %.1f s, dispersion about the forecast %.2f estimated, "
+                "%.2f realised, %d calls, %d planned agent half-hours", week_start.date(), model, handle_time,
+                patience, spread, realised, len(week), int(planned.sum()))
     return pd.DataFrame({
         "week_start": week_start.date(), "model": model,
         "interval_start": week_start + pd.to_timedelta(np.arange(INTERVALS_PER_WEEK) * INTERVAL_SECONDS, unit="s"),
