@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner.decisions.actions import EVENT_ACTION_COLUMNS, VOICE_COLUMNS
 from planner.decisions.plan import WeeklyPlan
-from planner.decisions.staffing import STAFFING_MODEL_COLUMNS, describe_staffing_models
+from planner.decisions.staffing import INTERVAL_COLUMNS, STAFFING_MODEL_COLUMNS, describe_staffing_models
 
 FORECAST_COLUMNS: tuple[str, ...] = ("cell_id", "measure", "timestamp", "p10", "p50", "p90", "baseline", "actual")
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -43,7 +43,7 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 # Counts: written without a decimal part when every value is a whole number.
 COUNT_COLUMNS: frozenset[str] = frozenset({
     "expected_attendance", "attendance_low", "attendance_high", "cells_affected", "extra_units", "required_staff",
-    "channels_needed", "channels_installed", "extra_channels", "calibration_arrivals",
+    "channels_needed", "channels_installed", "extra_channels", "calibration_arrivals", "staff_on_shift",
 })
 # Written as ISO 8601 with offset; any other column of datetimes is written the same way.
 TIME_COLUMNS: frozenset[str] = frozenset({"timestamp", "start", "end"})
@@ -104,6 +104,14 @@ def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 
 
+def staffing_intervals_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return every interval's load, sized arrivals, staff on shift and expected service level, per role."""
+    intervals = _with_columns(plan.staffing_intervals, INTERVAL_COLUMNS)
+    if "date" in intervals.columns:
+        intervals = intervals.assign(date=[_iso_date(value) for value in intervals["date"]])
+    return _csv_frame(intervals, INTERVAL_COLUMNS, plan.dataset.timezone, "staffing_intervals")
+
+
 def event_actions_table(plan: WeeklyPlan) -> pd.DataFrame:
     """Return, per event, the cells at risk, the recommended action and the margin it leaves."""
     return _csv_frame(_with_columns(plan.event_actions, EVENT_ACTION_COLUMNS), EVENT_ACTION_COLUMNS,
@@ -130,14 +138,15 @@ CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
 }
 
 
-# The sheets of report.xlsx, in order: the CSV tables, the staffing model, the per-event actions, the voice
-# channels and the data-quality record.
+# The sheets of report.xlsx, in order: the CSV tables, the staffing model, the service level of every staffing
+# interval, the per-event actions, the voice channels and the data-quality record.
 SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast": forecast_table,
     "events": events_table,
     "capacity": capacity_table,
     "staffing": staffing_table,
     "staffing_model": staffing_model_table,
+    "staffing_intervals": staffing_intervals_table,
     "event_actions": event_actions_table,
     "voice_channels": voice_channels_table,
     "data_quality": quality_table,

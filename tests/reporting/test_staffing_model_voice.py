@@ -140,3 +140,21 @@ def test_report_html_states_staffing_model(voice_report):
     assert "calé sur calls.csv (6 arrivées)" in section
     assert "90\xa0%" in section
     assert "250,0" in section
+
+
+def test_report_xlsx_every_interval_service_level(voice_report):
+    plan, report = voice_report
+    sheet = openpyxl.load_workbook(report / "report.xlsx", read_only=True)["staffing_intervals"]
+    rows = list(sheet.iter_rows(values_only=True))
+
+    header, values = rows[0], rows[1:]
+    assert "sized_arrivals_per_hour" in header
+    assert len(values) == 336 * 2
+    assert len(values) == len(plan.staffing_intervals)
+    first = dict(zip(header, values[0]))
+    expected = plan.staffing_intervals.iloc[0]
+    assert first["interval_start"] == expected["interval_start"].isoformat()
+    assert first["date"] == expected["date"].isoformat()
+    assert first["staff_on_shift"] == expected["staff_on_shift"]
+    assert first["service_level"] == pytest.approx(expected["service_level"], abs=1e-4)
+    assert first["sized_arrivals_per_hour"] >= first["arrivals_per_hour"]
