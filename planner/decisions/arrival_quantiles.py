@@ -1,8 +1,8 @@
 """Arrivals to staff for, so that an interval meets its service level with a stated probability.
 
-Staffing for the expected arrivals meets the service level target in about
-half of the intervals, because the count of an interval scatters around its
-forecast. ``arrivals_at_probability`` returns the count that the interval
+Staffed for its expected arrivals, an interval misses its service level
+target whenever its count comes out well above the forecast.
+``arrivals_at_probability`` returns the count that the interval
 stays at or below with probability ``service_level_probability``. The
 expected service level falls as arrivals rise, so agents that meet the target
 at that count meet it with at least that probability over the count's spread.
