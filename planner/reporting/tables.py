@@ -125,9 +125,14 @@ def voice_channels_table(plan: WeeklyPlan) -> pd.DataFrame:
 
 
 def staffing_model_table(plan: WeeklyPlan) -> pd.DataFrame:
-    """Return each role's queue model, rates and sizing probability, as calibrated for the plan."""
-    return _csv_frame(describe_staffing_models(plan.dataset.settings), STAFFING_MODEL_COLUMNS,
-                      plan.dataset.timezone, "staffing_model")
+    """Return each role's queue model, rates and sizing probability, as calibrated for the plan.
+
+    An infinite patience (a calibration log without abandonment) is written
+    as an empty value, because a spreadsheet cell cannot hold infinity.
+    """
+    models = describe_staffing_models(plan.dataset.settings)
+    models["patience_seconds"] = models["patience_seconds"].replace(math.inf, math.nan)
+    return _csv_frame(models, STAFFING_MODEL_COLUMNS, plan.dataset.timezone, "staffing_model")
 
 
 CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {

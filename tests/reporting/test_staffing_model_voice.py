@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from planner.decisions.calibration import calibrate_from_log
 from planner.decisions.erlang import erlang_b, servers_for_blocking
 from planner.decisions.plan import plan_week
 from planner.inputs import load_dataset
+from planner.inputs.settings import load_settings
 from planner.inputs.weeks import resolve_week
 from planner.reporting import write_report
+from planner.reporting.tables import staffing_model_table
 from tests.decisions.test_calibration import LOG
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +46,8 @@ def voice_report(tmp_path_factory):
     settings = (folder / "settings.toml").read_text(encoding="utf-8")
     calls_measure = '[measures.calls_sms]\nunit = "activity units"'
     care_role = "[staffing.roles.customer_care_agent]\n"
-    assert calls_measure in settings and care_role in settings
+    assert calls_measure in settings
+    assert care_role in settings
     settings = settings.replace(calls_measure, '[measures.calls_sms]\nunit = "Erlangs"')
     settings = settings.replace(care_role, care_role + 'model = "erlang_a"\ncalibration_log = "calls.csv"\n'
                                 "service_level_probability = 0.9\n")
@@ -158,3 +161,24 @@ def test_report_xlsx_every_interval_service_level(voice_report):
     assert first["staff_on_shift"] == expected["staff_on_shift"]
     assert first["service_level"] == pytest.approx(expected["service_level"], abs=1e-4)
     assert first["sized_arrivals_per_hour"] >= first["arrivals_per_hour"]
+
+
+def test_staffing_model_table_infinite_patience(tmp_path):
+    # Synthetic log without abandonment: the patience estimate is infinite, written as an empty value.
+    folder = tmp_path / "san-siro"
+    shutil.copytree(SAN_SIRO, folder)
+    (folder / "calls.csv").write_text("timestamp,handle_time_seconds,wait_seconds,abandoned\n"
+                                      "2024-03-05T09:00:10Z,100,0,0\n2024-03-05T09:30:00Z,200,5,0\n",
+                                      encoding="utf-8")
+    care_role = "[staffing.roles.customer_care_agent]\n"
+    text = (folder / "settings.toml").read_text(encoding="utf-8")
+    (folder / "settings.toml").write_text(text.replace(care_role, care_role + 'calibration_log = "calls.csv"\n'),
+                                          encoding="utf-8")
+    settings = load_settings(folder / "settings.toml")
+    plan = SimpleNamespace(dataset=SimpleNamespace(settings=settings, timezone=settings.timezone))
+
+    table = staffing_model_table(plan).set_index("role")
+
+    assert table.loc["customer_care_agent", "handle_time_seconds"] == 150.0
+    assert pd.isna(table.loc["customer_care_agent", "patience_seconds"])
+    assert table.loc["customer_care_agent", "calibration_arrivals"] == 2
