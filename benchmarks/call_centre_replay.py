@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/call_centre_replay.py --data ../shared/data/call_centre_anonymous_bank
+    .venv/bin/python benchmarks/call_centre_replay.py --data ... --probability 0.9 --sweep none 0.5 0.8
 
 For each Monday-to-Sunday week of February 1999 after the first, the script
 
@@ -14,7 +15,12 @@ For each Monday-to-Sunday week of February 1999 after the first, the script
    the censored maximum likelihood estimate for exponential patience);
 3. staffs every half-hour with the planner's Erlang C and Erlang A inverses
    for the service level target, with no occupancy cap and no shrinkage,
-   because the replay checks the agents on the phones;
+   because the replay checks the agents on the phones. As the planner does
+   with ``service_level_probability``, each half-hour is sized for the count
+   it stays at or below with ``--probability`` (never below the forecast),
+   for a negative binomial spread whose dispersion is measured between the
+   weeks before (Poisson when there is only one) and widened by ``1 + 1/k``
+   for a forecast that averages ``k`` weeks;
 4. replays the week's real calls through that staffing (FIFO; a call
    abandons when its wait passes its patience) and reports the achieved
    service level per half-hour, the share of half-hours meeting the target,
@@ -47,6 +53,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.decisions import erlang, erlang_a  # noqa: E402
+from planner.decisions.arrival_quantiles import (  # noqa: E402
+    arrivals_at_probability,
+    dispersion_from_counts,
+    forecast_dispersion,
+)
 from planner.decisions.simulation import least_agents_per_interval, replay_calls  # noqa: E402
 
 logger = logging.getLogger("call_centre_replay")
@@ -55,6 +66,7 @@ TIMEZONE = "Asia/Jerusalem"
 INTERVAL_SECONDS = 1800.0
 INTERVALS_PER_WEEK = 7 * 48
 FIRST_MONDAY = pd.Timestamp("1999-02-01", tz=TIMEZONE)
+ALL_WEEKS = "all three weeks"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="answer time of the service level target, seconds (default 20)")
     parser.add_argument("--target", type=float, default=0.8,
                         help="share of offered calls to answer within the answer time (default 0.8)")
+    parser.add_argument("--probability", type=_probability, default=0.8,
+                        help="probability that a half-hour meets the target, as the planner's "
+                             "service_level_probability setting, or 'none' to staff for the expected "
+                             "arrivals (default 0.8)")
+    parser.add_argument("--sweep", type=_probability, nargs="*", default=[],
+                        help="further probabilities ('none' allowed) to replay for the trade-off table")
     parser.add_argument("--seed", type=int, default=1999, help="seed of the patience and handle time draws")
     parser.add_argument("--out", type=Path, default=None, help="optional CSV of the per-half-hour results")
     args = parser.parse_args(argv)
@@ -72,20 +90,38 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     calls = read_calls(args.data / "data_anonymous_bank_february.txt")
-    rows = []
-    for week_index in (1, 2, 3):
-        for model in ("erlang_c", "erlang_a"):
-            rows.append(replay_week(calls, week_index, model, args.answer_time, args.target, args.seed))
-    intervals = pd.concat(rows, ignore_index=True)
+    intervals = replay_weeks(calls, args.answer_time, args.target, args.seed, args.probability)
     if args.out is not None:
         intervals.to_csv(args.out, index=False)
 
     summary = summarise(intervals, args.target)
     print(f"\nService level target: {args.target:.0%} of offered calls answered within {args.answer_time:g} s "
-          "(abandoned calls count as not answered)")
-    print(summary.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else summary.to_string(index=False))
+          "(abandoned calls count as not answered); service_level_probability "
+          f"{_probability_text(args.probability)}")
+    _print_table(summary)
+
+    if args.sweep:
+        tradeoff = [summary.assign(service_level_probability=_probability_text(args.probability))]
+        for probability in args.sweep:
+            swept = summarise(replay_weeks(calls, args.answer_time, args.target, args.seed, probability), args.target)
+            tradeoff.append(swept.assign(service_level_probability=_probability_text(probability)))
+        table = pd.concat(tradeoff, ignore_index=True)
+        table = table[table["week"] == ALL_WEEKS]
+        print("\nTrade-off over the three weeks:")
+        _print_table(table[["service_level_probability", "model", "share_meeting_target", "overall_service_level",
+                            "planned_staff_hours", "least_staff_hours", "extra_staff_hours_share"]])
     print(f"\nRan in {time.perf_counter() - started:.0f} s on {platform.machine()}, Python {platform.python_version()}")
     return 0
+
+
+def replay_weeks(calls: pd.DataFrame, answer_time: float, target: float, seed: int,
+                 probability: float | None) -> pd.DataFrame:
+    """Replay weeks 2 to 4 of February 1999 with both queue models; one row per half-hour."""
+    rows = []
+    for week_index in (1, 2, 3):
+        for model in ("erlang_c", "erlang_a"):
+            rows.append(replay_week(calls, week_index, model, answer_time, target, seed, probability))
+    return pd.concat(rows, ignore_index=True)
 
 
 def read_calls(path: Path) -> pd.DataFrame:
@@ -104,20 +140,26 @@ def read_calls(path: Path) -> pd.DataFrame:
 
 
 def replay_week(calls: pd.DataFrame, week_index: int, model: str, answer_time: float, target: float,
-                seed: int) -> pd.DataFrame:
+                seed: int, probability: float | None = None) -> pd.DataFrame:
     """Forecast, staff and replay one week; return one row per half-hour."""
     week_start = FIRST_MONDAY + pd.Timedelta(weeks=week_index)
     history = calls[(calls["arrival"] >= FIRST_MONDAY) & (calls["arrival"] < week_start)]
     week = calls[(calls["arrival"] >= week_start) & (calls["arrival"] < week_start + pd.Timedelta(weeks=1))]
 
     # Forecast: mean count per weekday and half-hour over the weeks before.
-    history_slots = _slot(history["arrival"], FIRST_MONDAY) % INTERVALS_PER_WEEK
-    forecast = np.bincount(history_slots, minlength=INTERVALS_PER_WEEK) / week_index
+    history_counts = np.bincount(_slot(history["arrival"], FIRST_MONDAY),
+                                 minlength=week_index * INTERVALS_PER_WEEK).reshape(week_index, INTERVALS_PER_WEEK)
+    forecast = history_counts.mean(axis=0)
+    # Spread of a week's count about that forecast: measured between the past weeks when there are two or
+    # more, Poisson otherwise, plus the error of averaging only week_index weeks.
+    dispersion = dispersion_from_counts(history_counts) if week_index >= 2 else 1.0
+    spread = forecast_dispersion(dispersion, week_index)
+    sized = arrivals_at_probability(forecast, probability, spread)
 
     answered = history[~history["abandoned"]]
     handle_time = float(answered["ser_time"].mean())
     patience = float(history["q_time"].sum() / history["abandoned"].sum())
-    loads = forecast * handle_time / INTERVAL_SECONDS
+    loads = sized * handle_time / INTERVAL_SECONDS
     if model == "erlang_c":
         planned = erlang.agents_for_service_level(loads, handle_time, answer_time, target)
     else:
@@ -142,12 +184,15 @@ def replay_week(calls: pd.DataFrame, week_index: int, model: str, answer_time: f
     met = np.bincount(slots, weights=in_time, minlength=INTERVALS_PER_WEEK)
     with np.errstate(invalid="ignore", divide="ignore"):
         achieved = met / counts
-    logger.info("week of %s, %s: AHT %.1f s, patience %.1f s, %d calls, %d planned agent half-hours",
-                week_start.date(), model, handle_time, patience, len(week), int(planned.sum()))
+    forecast_slots = forecast > 0
+    realised = float(((counts - forecast) ** 2)[forecast_slots].sum() / forecast[forecast_slots].sum())
+    logger.info("week of %s, %s: AHT %.1f s, patience %.1f s, dispersion about the forecast %.2f estimated, "
+                "%.2f realised, %d calls, %d planned agent half-hours", week_start.date(), model, handle_time,
+                patience, spread, realised, len(week), int(planned.sum()))
     return pd.DataFrame({
         "week_start": week_start.date(), "model": model,
         "interval_start": week_start + pd.to_timedelta(np.arange(INTERVALS_PER_WEEK) * INTERVAL_SECONDS, unit="s"),
-        "forecast_calls": forecast, "actual_calls": counts, "planned_agents": planned, "least_agents": least,
+        "forecast_calls": forecast, "sized_calls": sized, "dispersion": spread, "actual_calls": counts, "planned_agents": planned, "least_agents": least,
         "achieved_service_level": achieved, "handle_time_seconds": handle_time, "patience_seconds": patience,
     })
 
@@ -158,7 +203,7 @@ def summarise(intervals: pd.DataFrame, target: float) -> pd.DataFrame:
     for (week_start, model), group in intervals.groupby(["week_start", "model"], sort=False):
         rows.append(_summary_row(str(week_start), model, group, target))
     for model, group in intervals.groupby("model", sort=False):
-        rows.append(_summary_row("all three weeks", model, group, target))
+        rows.append(_summary_row(ALL_WEEKS, model, group, target))
     return pd.DataFrame(rows)
 
 
@@ -179,6 +224,23 @@ def _summary_row(label: str, model: str, group: pd.DataFrame, target: float) -> 
 
 def _slot(stamps: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     return ((stamps - origin) / pd.Timedelta(seconds=INTERVAL_SECONDS)).to_numpy().astype(np.int64)
+
+
+def _probability(text: str) -> float | None:
+    if text.lower() == "none":
+        return None
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"invalid probability {text!r}; expected a number in (0, 1) or 'none'")
+    return value
+
+
+def _probability_text(probability: float | None) -> str:
+    return "none (expected arrivals)" if probability is None else f"{probability:g}"
+
+
+def _print_table(table: pd.DataFrame) -> None:
+    print(table.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else table.to_string(index=False))
 
 
 def _has_tabulate() -> bool:

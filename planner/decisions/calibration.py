@@ -20,6 +20,11 @@ likelihood estimate for exponential patience with censoring: the total wait
 of every arrival that waited, divided by the number of abandonments. An
 answered caller's wait is a lower bound of its patience, which is why it
 counts in the total.
+
+When the log spans at least two complete local weeks (Monday 00:00 to
+Monday 00:00), it also measures the arrival dispersion: the week-to-week
+variance of each weekday and interval's count over its mean (see
+:func:`planner.decisions.arrival_quantiles.dispersion_from_counts`).
 """
 
 from __future__ import annotations
@@ -28,9 +33,14 @@ import csv
 import logging
 import math
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
+
+from planner.decisions.arrival_quantiles import dispersion_from_counts
 
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings
@@ -51,7 +61,8 @@ class Calibration:
 
     ``patience_seconds`` is ``None`` when the log cannot estimate it (no
     ``wait_seconds`` or ``abandoned`` column) and ``inf`` when nobody
-    abandoned.
+    abandoned. ``arrival_dispersion`` is ``None`` when the log spans fewer
+    than two complete weeks, the number counted in ``complete_weeks``.
     """
 
     path: Path
@@ -62,6 +73,8 @@ class Calibration:
     arrivals_per_hour: float
     handle_time_seconds: float
     patience_seconds: float | None
+    arrival_dispersion: float | None = None
+    complete_weeks: int = 0
 
 
 def read_arrival_log(path: str | Path) -> pd.DataFrame:
@@ -135,12 +148,15 @@ def read_arrival_log(path: str | Path) -> pd.DataFrame:
     return log
 
 
-def calibrate_from_log(path: str | Path) -> Calibration:
-    """Estimate the arrival rate, handle time and patience from an arrival log.
+def calibrate_from_log(path: str | Path, timezone: ZoneInfo | str = "UTC",
+                       interval_minutes: int = 30) -> Calibration:
+    """Estimate the arrival rate, handle time, patience and arrival dispersion from an arrival log.
 
     The arrival rate counts every arrival over the whole hours from the hour
     of the first arrival to the end of the hour of the last, so hours without
-    arrivals inside that span count as zero.
+    arrivals inside that span count as zero. The dispersion compares the
+    counts of each weekday and ``interval_minutes`` interval, in local time
+    of ``timezone``, over the complete weeks of that span.
 
     Raises
     ------
@@ -166,25 +182,28 @@ def calibrate_from_log(path: str | Path) -> Calibration:
         waited_total = float(log["wait_seconds"].sum())
         patience = waited_total / abandoned_count if abandoned_count else math.inf
 
+    counts = _weekly_counts(log["timestamp"], first, last, ZoneInfo(str(timezone)), interval_minutes)
+    dispersion = dispersion_from_counts(counts) if len(counts) >= 2 else None
+
     calibration = Calibration(
         path=path, arrivals=len(log), answered=len(answered), abandoned=abandoned_count, hours=hours,
         arrivals_per_hour=len(log) / hours, handle_time_seconds=float(answered["handle_time_seconds"].mean()),
-        patience_seconds=patience,
+        patience_seconds=patience, arrival_dispersion=dispersion, complete_weeks=len(counts),
     )
     logger.info("calibrated from %s: %d arrivals over %.0f hours, %.2f per hour, handle time %.1f s, "
-                "patience %s s", path, calibration.arrivals, hours, calibration.arrivals_per_hour,
-                calibration.handle_time_seconds, "unknown" if patience is None else f"{patience:.1f}")
+                "patience %s s, dispersion %s over %d complete weeks", path, calibration.arrivals, hours,
+                calibration.arrivals_per_hour, calibration.handle_time_seconds,
+                "unknown" if patience is None else f"{patience:.1f}",
+                "unknown" if dispersion is None else f"{dispersion:.2f}", len(counts))
     return calibration
 
 
 def calibrate_role(role: RoleSettings, settings: Settings) -> RoleSettings:
-    """Return the role with its rate, handle time and patience taken from its calibration log.
+    """Return the role with its rate, handle time, patience and dispersion taken from its calibration log.
 
-    A role without ``calibration_log`` is returned unchanged. The log path is
-    relative to the folder of ``settings.path``. The log's mean arrival rate
-    replaces ``base_arrivals_per_hour``, which assumes that the network
-    traffic over the log's span was at its reference level. The patience is
-    replaced only when the log can estimate it.
+    A role without ``calibration_log`` is returned unchanged. See
+    :func:`role_calibration` for how the log is read and
+    :func:`apply_calibration` for what it replaces.
 
     Raises
     ------
@@ -192,23 +211,89 @@ def calibrate_role(role: RoleSettings, settings: Settings) -> RoleSettings:
         If the log is invalid, or the role uses Erlang A and neither the
         settings nor the log give a patience.
     """
-    if not role.calibration_log:
+    calibration = role_calibration(role, settings)
+    if calibration is None:
         return role
+    return apply_calibration(role, calibration)
+
+
+def role_calibration(role: RoleSettings, settings: Settings) -> Calibration | None:
+    """Calibrate from the role's log, or return ``None`` when the role has no ``calibration_log``.
+
+    The log path is relative to the folder of ``settings.path``, and its
+    weeks and intervals are those of the settings' time zone and
+    ``staffing.interval_minutes``.
+    """
+    if not role.calibration_log:
+        return None
     folder = settings.path.parent if settings.path is not None else Path(".")
-    calibration = calibrate_from_log(folder / role.calibration_log)
+    return calibrate_from_log(folder / role.calibration_log, settings.timezone, settings.staffing.interval_minutes)
+
+
+def apply_calibration(role: RoleSettings, calibration: Calibration) -> RoleSettings:
+    """Return the role with the estimates of ``calibration`` in place of its set values.
+
+    The log's mean arrival rate replaces ``base_arrivals_per_hour``, which
+    assumes that the network traffic over the log's span was at its
+    reference level. The patience is replaced only when the log can estimate
+    it, and the dispersion only when the role sets none and the log spans
+    two complete weeks.
+
+    Raises
+    ------
+    InputError
+        If the role uses Erlang A and neither the settings nor the log give a
+        patience.
+    """
     patience = role.patience_seconds if calibration.patience_seconds is None else calibration.patience_seconds
     if role.model == "erlang_a" and patience is None:
         raise InputError([Problem(str(calibration.path), 1, "abandoned", None,
                                   translatable("role {role} uses erlang_a but the log has no wait_seconds and "
                                                "abandoned columns to estimate the patience; add them or set "
                                                "patience_seconds", role=role.name))])
+    dispersion = role.arrival_dispersion
+    if dispersion is None:
+        dispersion = calibration.arrival_dispersion
     return replace(role, base_arrivals_per_hour=calibration.arrivals_per_hour,
-                   handle_time_seconds=calibration.handle_time_seconds, patience_seconds=patience)
+                   handle_time_seconds=calibration.handle_time_seconds, patience_seconds=patience,
+                   arrival_dispersion=dispersion)
 
 
 # ---------------------------------------------------------------------------
 # Private helpers
 # ---------------------------------------------------------------------------
+
+
+def _weekly_counts(timestamps: pd.Series, first: pd.Timestamp, last: pd.Timestamp, timezone: ZoneInfo,
+                   interval_minutes: int) -> np.ndarray:
+    """Count arrivals per weekday and local interval in each complete local week between ``first`` and ``last``.
+
+    Returns an array of shape (complete weeks, intervals per week). A local
+    wall-clock interval that a daylight-saving night repeats counts the
+    arrivals of both, and one that it skips counts none.
+    """
+    local = timestamps.dt.tz_convert(timezone)
+    first_day = first.tz_convert(timezone).date()
+    monday = first_day - timedelta(days=first_day.weekday())
+    if _local_midnight(monday, timezone) < first:
+        monday += timedelta(days=7)
+    week_starts = []
+    while _local_midnight(monday + timedelta(days=7), timezone) <= last:
+        week_starts.append((_local_midnight(monday, timezone), _local_midnight(monday + timedelta(days=7), timezone)))
+        monday += timedelta(days=7)
+
+    intervals_per_day = 24 * 60 // interval_minutes
+    counts = np.zeros((len(week_starts), 7 * intervals_per_day))
+    minutes = local.dt.hour * 60 + local.dt.minute
+    slots = (local.dt.day_of_week * intervals_per_day + minutes // interval_minutes).to_numpy()
+    for week, (start, end) in enumerate(week_starts):
+        inside = ((local >= start) & (local < end)).to_numpy()
+        counts[week] = np.bincount(slots[inside], minlength=counts.shape[1])
+    return counts
+
+
+def _local_midnight(day: date, timezone: ZoneInfo) -> pd.Timestamp:
+    return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward")
 
 
 def _parse_timestamp(text: str, file: str, line: int, problems: list[Problem]) -> pd.Timestamp | None:

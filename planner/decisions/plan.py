@@ -52,9 +52,11 @@ class WeeklyPlan:
         interval service level of the shift with that staffing).
     staffing_intervals : DataFrame
         One row per interval and role: ``interval_start``, ``date``,
-        ``shift``, ``role``, ``arrivals_per_hour``, ``offered_load_erlangs``,
-        ``agents_fractional`` (before shrinkage), ``staff_on_shift``,
-        ``service_level``.
+        ``shift``, ``role``, ``arrivals_per_hour``,
+        ``sized_arrivals_per_hour`` (the rate the interval is staffed for,
+        see ``service_level_probability``), ``offered_load_erlangs`` (at the
+        expected arrivals), ``agents_fractional`` (before shrinkage),
+        ``staff_on_shift``, ``service_level`` (at the expected arrivals).
     assumptions : dict
         Dotted setting key to the reason the value is assumed.
     notes : list of str

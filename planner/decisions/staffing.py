@@ -3,7 +3,8 @@
 Each role's arrivals follow the network traffic of its driver measure and
 the number of overloaded cells. The week is cut into intervals (30 minutes
 by default), and each interval gets the fractional agents the role's queue
-model needs for its service level target. Shrinkage is applied once, the
+model needs to meet its service level target with the role's
+``service_level_probability``. Shrinkage is applied once, the
 shift needs the maximum over its intervals, and rounding to whole staff
 happens once, at the end.
 
@@ -18,6 +19,7 @@ from that log (see :mod:`planner.decisions.calibration`).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -25,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from planner.decisions import erlang, erlang_a
-from planner.decisions.calibration import calibrate_role
+from planner.decisions.arrival_quantiles import arrivals_at_probability
+from planner.decisions.calibration import apply_calibration, calibrate_role, role_calibration
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings, Shift
 from planner.inputs.weeks import Week
@@ -38,8 +41,14 @@ STAFFING_COLUMNS: tuple[str, ...] = (
     "service_level_target", "expected_service_level",
 )
 INTERVAL_COLUMNS: tuple[str, ...] = (
-    "interval_start", "date", "shift", "role", "arrivals_per_hour", "offered_load_erlangs",
-    "agents_fractional", "staff_on_shift", "service_level",
+    "interval_start", "date", "shift", "role", "arrivals_per_hour", "sized_arrivals_per_hour",
+    "offered_load_erlangs", "agents_fractional", "staff_on_shift", "service_level",
+)
+
+STAFFING_MODEL_COLUMNS: tuple[str, ...] = (
+    "role", "model", "driver_measure", "base_arrivals_per_hour", "arrivals_per_overloaded_cell_hour",
+    "handle_time_seconds", "patience_seconds", "service_level_target", "answer_time_seconds", "max_occupancy",
+    "service_level_probability", "arrival_dispersion", "calibration_log", "calibration_arrivals",
 )
 
 _MINUTES_PER_DAY = 24 * 60
@@ -62,9 +71,15 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     any measure at that hour. Each interval of
     ``settings.staffing.interval_minutes`` takes its hour's rate, and its
     offered load is ``arrivals_per_hour × handle_time_seconds / 3600``
-    Erlangs. The role's ``model``, Erlang C or Erlang A, gives the
-    fractional agents that meet its service level target within
-    ``answer_time_seconds`` and its max occupancy (see
+    Erlangs. The interval is staffed for ``sized_arrivals_per_hour``: the
+    arrival count it stays at or below with the role's
+    ``service_level_probability``, for Poisson arrivals or, with
+    ``arrival_dispersion`` above 1 (set, or measured by the calibration
+    log), negative binomial ones (see
+    :func:`~planner.decisions.arrival_quantiles.arrivals_at_probability`),
+    over the interval's length. The role's ``model``, Erlang C or Erlang A,
+    gives the fractional agents that meet its service level target at that
+    count within ``answer_time_seconds`` and its max occupancy (see
     :func:`~planner.decisions.erlang.agents_for_service_level_fractional` and
     :func:`~planner.decisions.erlang_a.agents_for_service_level_fractional`).
     A role with a ``calibration_log`` first takes its base arrival rate,
@@ -73,8 +88,9 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     Shrinkage is applied once, ``staff = agents / (1 − shrinkage)``. A
     shift's fractional need is the maximum over its intervals, and
     ``required_staff`` is its ceiling. With that whole staff, ``staff × (1 −
-    shrinkage)`` agents are available in each interval of the shift, and
-    ``expected_service_level`` is the lowest interval service level.
+    shrinkage)`` agents are available in each interval of the shift, the
+    interval's ``service_level`` is the one expected at its forecast load,
+    and ``expected_service_level`` is the lowest interval service level.
 
     Shifts follow local wall-clock time: a shift belongs to the date it
     starts on, so the 22:00 shift covers intervals up to 06:00 the next day,
@@ -134,6 +150,7 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     staffing_parts = []
     interval_parts = []
     for role in roles:
+        _log_sizing(role)
         ratio = _network_ratio(forecast, role.driver_measure, reference_traffic, hours)
         arrivals_per_hour = (role.base_arrivals_per_hour * ratio
                              + role.arrivals_per_overloaded_cell_hour * overloaded_cells)
@@ -144,8 +161,11 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
             "role": role.name,
             "arrivals_per_hour": arrivals_per_hour[hour_index],
         })
+        intervals["sized_arrivals_per_hour"] = _sized_arrivals_per_hour(
+            role, intervals["arrivals_per_hour"].to_numpy(), staffing_settings.interval_minutes)
         intervals["offered_load_erlangs"] = intervals["arrivals_per_hour"] * role.handle_time_seconds / 3600.0
-        intervals["agents_fractional"] = _agents_needed(role, intervals["offered_load_erlangs"].to_numpy())
+        sized_loads = intervals["sized_arrivals_per_hour"].to_numpy() * role.handle_time_seconds / 3600.0
+        intervals["agents_fractional"] = _agents_needed(role, sized_loads)
         intervals["_staff_need"] = intervals["agents_fractional"] / (1.0 - shrinkage)
         intervals["_shift_start"] = shift_starts
 
@@ -177,9 +197,78 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     return staffing[list(STAFFING_COLUMNS)], intervals[list(INTERVAL_COLUMNS)]
 
 
+def arrival_dispersion(role: RoleSettings) -> float:
+    """Return the dispersion a role is staffed with: its setting, else 1 (Poisson arrivals)."""
+    return 1.0 if role.arrival_dispersion is None else role.arrival_dispersion
+
+
+def describe_staffing_models(settings: Settings) -> pd.DataFrame:
+    """Describe the queue model and the rates each role is staffed with, after calibration.
+
+    Returns
+    -------
+    DataFrame
+        One row per role of ``settings.staffing.roles``, in settings order,
+        with the columns of ``STAFFING_MODEL_COLUMNS``. The rates, handle time,
+        patience and dispersion are those :func:`plan_staffing` uses: taken from the
+        role's calibration log when it has one. ``calibration_log`` is the
+        log's path as set (empty without a log) and ``calibration_arrivals``
+        the arrivals it contains (NaN without a log). ``patience_seconds`` is
+        NaN when the role sets none, ``inf`` when its log has no abandonment,
+        and ``service_level_probability`` NaN when the role is staffed for
+        the expected arrivals.
+
+    Raises
+    ------
+    InputError
+        If a role's calibration log is invalid.
+    """
+    rows = []
+    for role in settings.staffing.roles:
+        calibration = role_calibration(role, settings)
+        calibrated = role if calibration is None else apply_calibration(role, calibration)
+        arrivals = math.nan if calibration is None else calibration.arrivals
+        rows.append({
+            "role": role.name,
+            "model": role.model,
+            "driver_measure": role.driver_measure,
+            "base_arrivals_per_hour": calibrated.base_arrivals_per_hour,
+            "arrivals_per_overloaded_cell_hour": calibrated.arrivals_per_overloaded_cell_hour,
+            "handle_time_seconds": calibrated.handle_time_seconds,
+            "patience_seconds": math.nan if calibrated.patience_seconds is None else calibrated.patience_seconds,
+            "service_level_target": role.service_level_target,
+            "answer_time_seconds": role.answer_time_seconds,
+            "max_occupancy": role.max_occupancy,
+            "service_level_probability": (math.nan if role.service_level_probability is None
+                                          else role.service_level_probability),
+            "arrival_dispersion": arrival_dispersion(calibrated),
+            "calibration_log": role.calibration_log,
+            "calibration_arrivals": arrivals,
+        })
+    return pd.DataFrame(rows, columns=list(STAFFING_MODEL_COLUMNS))
+
+
 # ---------------------------------------------------------------------------
 # Private helpers
 # ---------------------------------------------------------------------------
+
+
+def _log_sizing(role: RoleSettings) -> None:
+    if role.service_level_probability is None:
+        logger.info("role %s: staffed for the expected arrivals of each interval", role.name)
+        return
+    dispersion = arrival_dispersion(role)
+    spread = "Poisson" if dispersion == 1 else f"dispersion {dispersion:g}"
+    logger.info("role %s: each interval staffed to meet its target with probability %g (%s arrivals, %s)",
+                role.name, role.service_level_probability, spread, role.model)
+
+
+def _sized_arrivals_per_hour(role: RoleSettings, arrivals_per_hour: np.ndarray, interval_minutes: int) -> np.ndarray:
+    """Return the hourly rate of the arrival count each interval is staffed for."""
+    intervals_per_hour = 60.0 / interval_minutes
+    expected_counts = arrivals_per_hour / intervals_per_hour
+    sized_counts = arrivals_at_probability(expected_counts, role.service_level_probability, arrival_dispersion(role))
+    return sized_counts * intervals_per_hour
 
 
 def _agents_needed(role: RoleSettings, loads: np.ndarray) -> np.ndarray:
@@ -334,4 +423,5 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
 
 
-__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "plan_staffing"]
+__all__ = ["INTERVAL_COLUMNS", "STAFFING_COLUMNS", "STAFFING_MODEL_COLUMNS", "arrival_dispersion",
+           "describe_staffing_models", "plan_staffing"]

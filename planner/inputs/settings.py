@@ -91,6 +91,14 @@ class RoleSettings:
     ``patience_seconds``). ``calibration_log`` names a CSV of real arrivals,
     relative to the dataset folder, from which the base arrival rate, the
     handle time and the patience are estimated in place of the set values.
+
+    ``service_level_probability`` is the probability that an interval meets
+    the service level target: each interval is staffed for the arrival count
+    it stays at or below with that probability, for counts whose variance is
+    ``arrival_dispersion`` times their mean. ``service_level_probability``
+    ``None`` staffs for the expected arrivals, and ``arrival_dispersion``
+    ``None`` means Poisson arrivals (dispersion 1) unless the calibration log
+    measures the dispersion.
     """
 
     name: str
@@ -104,6 +112,8 @@ class RoleSettings:
     model: str = "erlang_c"
     patience_seconds: float | None = None
     calibration_log: str = ""
+    service_level_probability: float | None = 0.8
+    arrival_dispersion: float | None = None
 
 
 @dataclass(frozen=True)
@@ -523,6 +533,12 @@ class _Reader:
                 max_occupancy=float(self.get(spec, dotted, "max_occupancy", number, default=0.85,
                                              check=lambda v: 0 < v <= 1,
                                              expected=translatable("a fraction in (0, 1], such as 0.85")) or 0.85),
+                service_level_probability=float(self.get(
+                    spec, dotted, "service_level_probability", number, default=0.8, check=lambda v: 0 < v < 1,
+                    expected=translatable("a probability in (0, 1) that an interval meets its target, such as 0.8")) or 0.8),
+                arrival_dispersion=_optional_float(self.get(
+                    spec, dotted, "arrival_dispersion", number, default=None, check=lambda v: v >= 1,
+                    expected=translatable("the variance over the mean of an interval's arrivals, >= 1 (1 for Poisson)"))),
                 **self._queue_model(spec, dotted),
             ))
         return StaffingSettings(interval_minutes=interval or 30,
@@ -566,6 +582,10 @@ class _Reader:
 def _type_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(item.__name__ for item in kinds)
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _known_encoding(name: str) -> bool:

@@ -20,6 +20,7 @@ import pandas as pd
 
 import planner
 from planner.decisions.plan import WeeklyPlan
+from planner.decisions.staffing import describe_staffing_models
 from planner.reporting import i18n, maps, plots, summary
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "cells_not_plotted": _records(cells_at_risk.iloc[summary.MAX_PLOTTED_CELLS:][:MAX_LISTED_ROWS]),
         "cells_not_listed": max(0, len(cells_at_risk) - summary.MAX_PLOTTED_CELLS - MAX_LISTED_ROWS),
         "staffing": _records(_ordered_staffing(plan)),
+        "staffing_models": _records(describe_staffing_models(settings)),
+        "voice_channels": _records(plan.voice_channels.head(MAX_LISTED_ROWS)),
+        "voice_channels_not_listed": max(0, len(plan.voice_channels) - MAX_LISTED_ROWS),
+        "grade_of_service": settings.capacity.grade_of_service,
         "assumptions": sorted(plan.assumptions.items()),
         "quality_tables": plan.dataset.quality.tables,
         "quality_notes": plan.dataset.quality.notes,

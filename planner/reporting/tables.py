@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from planner.decisions.actions import EVENT_ACTION_COLUMNS, VOICE_COLUMNS
 from planner.decisions.plan import WeeklyPlan
+from planner.decisions.staffing import INTERVAL_COLUMNS, STAFFING_MODEL_COLUMNS, describe_staffing_models
 
 FORECAST_COLUMNS: tuple[str, ...] = ("cell_id", "measure", "timestamp", "p10", "p50", "p90", "baseline", "actual")
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -41,6 +43,7 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 # Counts: written without a decimal part when every value is a whole number.
 COUNT_COLUMNS: frozenset[str] = frozenset({
     "expected_attendance", "attendance_low", "attendance_high", "cells_affected", "extra_units", "required_staff",
+    "channels_needed", "channels_installed", "extra_channels", "calibration_arrivals", "staff_on_shift",
 })
 # Written as ISO 8601 with offset; any other column of datetimes is written the same way.
 TIME_COLUMNS: frozenset[str] = frozenset({"timestamp", "start", "end"})
@@ -101,6 +104,37 @@ def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 
 
+def staffing_intervals_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return every interval's load, sized arrivals, staff on shift and expected service level, per role."""
+    intervals = _with_columns(plan.staffing_intervals, INTERVAL_COLUMNS)
+    if "date" in intervals.columns:
+        intervals = intervals.assign(date=[_iso_date(value) for value in intervals["date"]])
+    return _csv_frame(intervals, INTERVAL_COLUMNS, plan.dataset.timezone, "staffing_intervals")
+
+
+def event_actions_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return, per event, the cells at risk, the recommended action and the margin it leaves."""
+    return _csv_frame(_with_columns(plan.event_actions, EVENT_ACTION_COLUMNS), EVENT_ACTION_COLUMNS,
+                      plan.dataset.timezone, "event_actions")
+
+
+def voice_channels_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the voice channels sized by Erlang B per cell, empty when no measure is in Erlangs."""
+    return _csv_frame(_with_columns(plan.voice_channels, VOICE_COLUMNS), VOICE_COLUMNS, plan.dataset.timezone,
+                      "voice_channels")
+
+
+def staffing_model_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return each role's queue model, rates and sizing probability, as calibrated for the plan.
+
+    An infinite patience (a calibration log without abandonment) is written
+    as an empty value, because a spreadsheet cell cannot hold infinity.
+    """
+    models = describe_staffing_models(plan.dataset.settings)
+    models["patience_seconds"] = models["patience_seconds"].replace(math.inf, math.nan)
+    return _csv_frame(models, STAFFING_MODEL_COLUMNS, plan.dataset.timezone, "staffing_model")
+
+
 CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast.csv": forecast_table,
     "events.csv": events_table,
@@ -109,12 +143,17 @@ CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
 }
 
 
-# The sheets of report.xlsx, in order: the CSV tables and the data-quality record.
+# The sheets of report.xlsx, in order: the CSV tables, the staffing model, the service level of every staffing
+# interval, the per-event actions, the voice channels and the data-quality record.
 SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast": forecast_table,
     "events": events_table,
     "capacity": capacity_table,
     "staffing": staffing_table,
+    "staffing_model": staffing_model_table,
+    "staffing_intervals": staffing_intervals_table,
+    "event_actions": event_actions_table,
+    "voice_channels": voice_channels_table,
     "data_quality": quality_table,
 }
 
@@ -152,6 +191,13 @@ def _csv_frame(table: pd.DataFrame, columns: tuple[str, ...], timezone: ZoneInfo
         elif pd.api.types.is_float_dtype(series):
             frame[column] = _rounded(series, whole_numbers=column in COUNT_COLUMNS)
     return frame
+
+
+def _with_columns(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Return ``table``, or an empty table with ``columns`` when it has no column at all."""
+    if table.empty and len(table.columns) == 0:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    return table
 
 
 def _rounded(series: pd.Series, whole_numbers: bool) -> pd.Series:

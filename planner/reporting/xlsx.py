@@ -23,7 +23,7 @@ from planner.decisions.plan import WeeklyPlan
 from planner.messages import translatable, translatable_plural
 from planner.reporting.i18n import DEFAULT_LANGUAGE, render_message
 from planner.reporting.summary import cells_at_risk
-from planner.reporting.tables import SHEET_TABLES
+from planner.reporting.tables import CSV_TABLES, SHEET_TABLES
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
@@ -33,7 +33,7 @@ _KEPT_ROWS = {"forecast": translatable("the cells at risk, most at risk first"),
 
 
 def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE) -> None:
-    """Write the plan's forecast, events, capacity, staffing and data-quality tables to one workbook.
+    """Write the plan's tables, one sheet each, to one workbook (see ``SHEET_TABLES``).
 
     Each sheet has a bold header row with the column names, frozen panes
     below it and an auto-filter. Missing values are empty cells. A table of
@@ -56,9 +56,14 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
                 frame = _most_at_risk(plan, sheet_name, frame)
         if len(frame) < total:
             kept_rows = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
-            note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                       "{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                       len(frame), sheet=sheet_name, total=total, kept=kept_rows)
+            if f"{sheet_name}.csv" in CSV_TABLES:
+                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
+                                           "{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
+                                           len(frame), sheet=sheet_name, total=total, kept=kept_rows)
+            else:
+                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}",
+                                           "{sheet}: {count} of {total} rows, {kept}",
+                                           len(frame), sheet=sheet_name, total=total, kept=kept_rows)
             notes.append(render_message(note, lang))
         _write_sheet(workbook, sheet_name, frame)
     if notes:

@@ -134,3 +134,60 @@ def test_settings_erlang_a_needs_patience(tmp_path, bundled_folder):
         load_settings(path)
 
     assert [p.column for p in raised.value.problems] == ["staffing.roles.customer_care_agent.patience_seconds"]
+
+
+# Synthetic: two complete weeks from Monday 4 March 2024 00:00 to Monday 18 March 00:00 (UTC).
+# Monday 00:00 has 1 then 0 arrivals, Monday 09:00 has 2 then 6, Sunday 23:30 has 0 then 1:
+# variances 0.5, 8 and 0.5 over means 0.5, 4 and 0.5, so the dispersion is 9 / 5 = 1.8.
+TWO_WEEKS_LOG = "timestamp,handle_time_seconds\n" + "".join(
+    f"{stamp},100\n" for stamp in [
+        "2024-03-04T00:00:00Z", "2024-03-04T09:01:00Z", "2024-03-04T09:29:00Z",
+        *[f"2024-03-11T09:{minute:02d}:00Z" for minute in (0, 5, 10, 15, 20, 25)],
+        "2024-03-17T23:59:00Z",
+    ])
+
+
+def test_calibrate_from_log_measures_dispersion(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(TWO_WEEKS_LOG, encoding="utf-8")
+
+    calibration = calibrate_from_log(path, "UTC", 30)
+
+    assert calibration.complete_weeks == 2
+    assert calibration.arrival_dispersion == pytest.approx(1.8)
+    assert calibration.arrivals == 10
+    assert calibration.hours == 14 * 24
+
+
+def test_calibrate_from_log_weeks_in_local_time(tmp_path):
+    # In Europe/Paris (UTC+1) the first arrival falls on Monday 01:00 local, after the week's start, and
+    # the last on Monday 18 March 00:59, so only the week of 11 March is complete: no dispersion.
+    path = tmp_path / "calls.csv"
+    path.write_text(TWO_WEEKS_LOG, encoding="utf-8")
+
+    calibration = calibrate_from_log(path, "Europe/Paris", 30)
+
+    assert calibration.complete_weeks == 1
+    assert calibration.arrival_dispersion is None
+
+
+def test_calibrate_from_log_short_log_no_dispersion(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(LOG, encoding="utf-8")
+
+    calibration = calibrate_from_log(path)
+
+    assert calibration.complete_weeks == 0
+    assert calibration.arrival_dispersion is None
+
+
+def test_calibrate_role_takes_dispersion_unless_set(tmp_path):
+    (tmp_path / "calls.csv").write_text(TWO_WEEKS_LOG, encoding="utf-8")
+    settings = dataclasses.replace(settings_for(CARE), path=tmp_path / "settings.toml",
+                                   timezone=ZoneInfo("UTC"))
+    role = dataclasses.replace(CARE, calibration_log="calls.csv")
+
+    assert role.arrival_dispersion is None
+    assert calibrate_role(role, settings).arrival_dispersion == pytest.approx(1.8)
+    set_role = dataclasses.replace(role, arrival_dispersion=3.0)
+    assert calibrate_role(set_role, settings).arrival_dispersion == 3.0

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import poisson
 
 from planner.decisions.capacity import plan_capacity, rank_cells_at_risk
 from planner.decisions.erlang import agents_for_service_level_fractional
@@ -78,7 +79,14 @@ def test_milan_staffing_meets_targets(milan, observed_forecast):
     care = next(role for role in milan.settings.staffing.roles if role.name == "customer_care_agent")
     care_intervals = intervals[intervals["role"] == care.name]
     peak = care_intervals["offered_load_erlangs"].max()
-    needed = agents_for_service_level_fractional(peak, care.handle_time_seconds, care.answer_time_seconds,
+    # Each interval is staffed for the Poisson count it stays at or below with probability 0.8, or for
+    # its expected count where that is larger.
+    assert care.service_level_probability == 0.8
+    expected_counts = care_intervals["arrivals_per_hour"] / 2
+    sized_counts = np.maximum(poisson.ppf(0.8, expected_counts), expected_counts)
+    assert (care_intervals["sized_arrivals_per_hour"] / 2).tolist() == sized_counts.tolist()
+    sized_peak = care_intervals["sized_arrivals_per_hour"].max() * care.handle_time_seconds / 3600
+    needed = agents_for_service_level_fractional(sized_peak, care.handle_time_seconds, care.answer_time_seconds,
                                                  care.service_level_target, care.max_occupancy)
     care_staffing = staffing[staffing["role"] == care.name]
     assert care_staffing["required_staff"].max() == int(np.ceil(needed / (1 - milan.settings.staffing.shrinkage)))

@@ -23,12 +23,16 @@ from planner.inputs.weeks import Week
 from .conftest import make_settings
 
 PARIS = ZoneInfo("Europe/Paris")
+# Both roles are staffed for the expected arrivals (service_level_probability None), so that the
+# published Erlang C values apply; the probability sizing has its own tests below.
 CARE = RoleSettings(name="customer_care_agent", driver_measure="calls", base_arrivals_per_hour=200.0,
                     arrivals_per_overloaded_cell_hour=0.0, handle_time_seconds=180.0,
-                    service_level_target=0.8, answer_time_seconds=20.0, max_occupancy=0.85)
+                    service_level_target=0.8, answer_time_seconds=20.0, max_occupancy=0.85,
+                    service_level_probability=None)
 SUPERVISION = RoleSettings(name="supervision_engineer", driver_measure="data_mb", base_arrivals_per_hour=2.0,
                            arrivals_per_overloaded_cell_hour=1.5, handle_time_seconds=1200.0,
-                           service_level_target=0.9, answer_time_seconds=300.0, max_occupancy=0.85)
+                           service_level_target=0.9, answer_time_seconds=300.0, max_occupancy=0.85,
+                           service_level_probability=None)
 
 
 def settings_for(*roles: RoleSettings, shifts=DEFAULT_SHIFTS, shrinkage: float = 0.3):
@@ -79,7 +83,8 @@ def test_plan_staffing_whole_agents_round_exactly():
     # so 8.5 Erlangs need exactly 10 agents and 10 / 0.5 = 20 staff at 50 % shrinkage.
     role = RoleSettings(name="customer_care_agent", driver_measure="calls", base_arrivals_per_hour=3.06,
                         arrivals_per_overloaded_cell_hour=0.0, handle_time_seconds=10000.0,
-                        service_level_target=0.5, answer_time_seconds=100000.0, max_occupancy=0.85)
+                        service_level_target=0.5, answer_time_seconds=100000.0, max_occupancy=0.85,
+                        service_level_probability=None)
     week = Week(2024, 10, PARIS)
 
     staffing, _ = plan_staffing(flat_forecast(week, {"calls": 25.0}), no_actions(),

@@ -97,8 +97,8 @@ def make_plan(tmp_path: Path) -> Callable[..., WeeklyPlan]:
             capacity=_capacity(forecast),
             staffing=_staffing(week),
             staffing_intervals=pd.DataFrame(columns=[
-                "interval_start", "date", "shift", "role", "arrivals_per_hour", "offered_load_erlangs",
-                "agents_fractional", "staff_on_shift", "service_level"]),
+                "interval_start", "date", "shift", "role", "arrivals_per_hour", "sized_arrivals_per_hour",
+                "offered_load_erlangs", "agents_fractional", "staff_on_shift", "service_level"]),
             assumptions=dict(settings.assumptions),
             notes=["Synthetic plan for the reporting tests."],
         )

@@ -81,7 +81,8 @@ def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
     notes = [row[0] for row in load_workbook(tmp_path / "report.xlsx")["notes"].iter_rows(min_row=2, values_only=True)]
 
     assert notes == ["forecast : 0 ligne sur 168, les cellules à risque, les plus exposées d’abord ; "
-                     "forecast.csv contient toutes les lignes"]
+                     "forecast.csv contient toutes les lignes",
+                     "staffing_intervals : 100 lignes sur 672, les premières"]
 
 
 @pytest.mark.parametrize("name", ["milan", "san-siro", "dodgers", "paris-2023"])

@@ -57,7 +57,8 @@ def test_report_xlsx_sheets_match_csv(make_plan, tmp_path):
     folder = write_report(make_plan(), tmp_path, with_pdf=False)
     workbook = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
 
-    assert workbook.sheetnames == ["forecast", "events", "capacity", "staffing", "data_quality"]
+    assert workbook.sheetnames == ["forecast", "events", "capacity", "staffing", "staffing_model",
+                                   "staffing_intervals", "event_actions", "voice_channels", "data_quality"]
     for sheet_name in ["forecast", "events", "capacity", "staffing"]:
         with (folder / f"{sheet_name}.csv").open(encoding="utf-8", newline="") as handle:
             csv_rows = list(csv.reader(handle))
