@@ -93,8 +93,8 @@ def plan_voice_channels(forecast: pd.DataFrame, cells: pd.DataFrame, settings: S
     ``channels_needed`` is the fewest channels whose Erlang B blocking at
     that load is at most ``settings.capacity.grade_of_service``. The
     installed channels come from a ``channels_<measure>`` column of the
-    cells table when it exists, else from ``capacity_<measure>``, read as a
-    count of channels. ``extra_channels`` is the shortfall, 0 when the
+    cells table where it has a value, else from ``capacity_<measure>``, read
+    as a count of channels. ``extra_channels`` is the shortfall, 0 when the
     installed channels are enough.
 
     Returns
@@ -113,9 +113,11 @@ def plan_voice_channels(forecast: pd.DataFrame, cells: pd.DataFrame, settings: S
     busy = busy.rename(columns={"timestamp": "busy_hour", "p90": "busy_hour_erlangs_p90"})
     installed = []
     for measure in measures:
-        column = f"channels_{measure}" if f"channels_{measure}" in cells.columns else f"capacity_{measure}"
+        channels = cells[f"capacity_{measure}"].astype(float)
+        if f"channels_{measure}" in cells.columns:
+            channels = cells[f"channels_{measure}"].astype(float).fillna(channels)
         installed.append(pd.DataFrame({"cell_id": cells["cell_id"], "measure": measure,
-                                       "channels_installed": cells[column].astype(float)}))
+                                       "channels_installed": channels}))
     busy = busy.merge(pd.concat(installed), on=["cell_id", "measure"], how="left", validate="one_to_one")
 
     grade = settings.capacity.grade_of_service

@@ -40,6 +40,10 @@ EVENT_OPTIONAL_COLUMNS: tuple[str, ...] = ("attendance_low", "attendance_high")
 def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, TableQuality]:
     """Read ``cells.csv``: one row per cell, with a ``capacity_<measure>`` column per measure.
 
+    An optional ``channels_<measure>`` column per measure gives the installed
+    voice channels (a whole number, or empty) that Erlang B sizing compares
+    against.
+
     An empty ``utilisation_threshold`` is filled with the settings'
     ``capacity.default_utilisation_threshold`` and a note counts those cells.
 
@@ -53,8 +57,12 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
                                     measure=column.removeprefix("capacity_"))
                for column in capacity_columns}
     table = read_csv_table(path, [*CELL_COLUMNS, *capacity_columns], ["cell_id", "site_id"], reasons, settings.inputs)
+    channel_columns = [f"channels_{name}" for name in settings.measure_names
+                       if f"channels_{name}" in table.frame.columns]
     frame, problems = _typed_frame(table, ["cell_id", "site_id"],
-                                   ["latitude", "longitude", "utilisation_threshold", *capacity_columns])
+                                   ["latitude", "longitude", "utilisation_threshold", *capacity_columns,
+                                    *channel_columns])
+    problems.extend(_channel_problems(frame, table, channel_columns))
     if frame.empty and not problems:
         # Without this, every traffic row would be reported as an unknown cell.
         raise InputError([Problem(str(path), None, None, None,
@@ -73,8 +81,8 @@ def read_cells(path: str | Path, settings: Settings) -> tuple[pd.DataFrame, Tabl
         quality.notes.append(translatable("cells without utilisation_threshold, given the default {default} of "
                                           "capacity.default_utilisation_threshold: {count} of {total}",
                                           default=default, count=int(empty.sum()), total=len(frame)))
-    note_extra_columns(quality, table, [*CELL_COLUMNS, *capacity_columns])
-    return frame[[*CELL_COLUMNS, *capacity_columns]], quality
+    note_extra_columns(quality, table, [*CELL_COLUMNS, *capacity_columns, *channel_columns])
+    return frame[[*CELL_COLUMNS, *capacity_columns, *channel_columns]], quality
 
 
 def read_venues(path: str | Path, inputs: InputSettings | None = None) -> tuple[pd.DataFrame, TableQuality]:
@@ -162,6 +170,20 @@ def read_events(path: str | Path, settings: Settings,
     columns = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
                *EVENT_OPTIONAL_COLUMNS, "source"]
     return frame[columns].sort_values("start", kind="stable").reset_index(drop=True), quality
+
+
+def _channel_problems(frame: pd.DataFrame, table: RawTable, columns: list[str]) -> list[Problem]:
+    """Check the optional ``channels_<measure>`` columns: a whole number of installed channels >= 0, or empty."""
+    problems = []
+    for column in columns:
+        values = frame[column]
+        invalid = values.notna() & ((values < 0) | (values != values.round()))
+        for index in invalid[invalid].index:
+            problems.append(Problem(table.file, int(table.lines[index]), column, values[index],
+                                    translatable("installed voice channels must be a whole number >= 0; write the "
+                                                 "count of channels, or leave the field empty to size against "
+                                                 "the cell's capacity")))
+    return problems
 
 
 def _typed_frame(table: RawTable, text_columns: list[str], number_columns: list[str]

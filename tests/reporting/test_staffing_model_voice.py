@@ -1,11 +1,9 @@
 """The report's staffing model and voice channels, on a copy of the bundled San Siro data.
 
-The copy declares the square's call activity in Erlangs and its capacity of
-500 as the installed voice channels (the source gives neither: both are set
-here so that the voice sizing has a real load profile to work on). The
-capacity column is the one ``load_dataset`` keeps, and the voice sizing reads
-it as channels when the cells table has no ``channels_<measure>`` column. The
-copy also calibrates the customer care
+The copy declares the square's call activity in Erlangs and adds a
+``channels_calls_sms`` column of 500 installed voice channels (the source gives
+neither: both are set here so that the voice sizing has a real load profile to
+work on). The copy also calibrates the customer care
 role from the synthetic arrival log of the calibration tests, whose estimates
 are known exactly: 3 arrivals per hour, 250 s handle time, 60 s patience.
 """
@@ -53,7 +51,7 @@ def voice_report(tmp_path_factory):
                                 "service_level_probability = 0.9\n")
     (folder / "settings.toml").write_text(settings, encoding="utf-8")
     cells = pd.read_csv(folder / "cells.csv", dtype=str, keep_default_na=False)
-    cells["capacity_calls_sms"] = str(INSTALLED_CHANNELS)
+    cells["channels_calls_sms"] = str(INSTALLED_CHANNELS)
     cells.to_csv(folder / "cells.csv", index=False)
 
     dataset = load_dataset(folder)
