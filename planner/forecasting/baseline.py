@@ -217,3 +217,27 @@ def _nanmean_columns(values: np.ndarray) -> np.ndarray:
     counts = present.sum(axis=0)
     sums = np.where(present, values, 0.0).sum(axis=0)
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def recent_level_shift(actual: np.ndarray, estimate: np.ndarray, *, min_hours: int = 12,
+                       max_ratio: float = 4.0) -> np.ndarray:
+    """Return each cell's log ratio of observed traffic to the baseline's estimate over recent hours.
+
+    The ratio of sums runs over the hours where both are known, so busy hours
+    weigh more than quiet ones. A cell with fewer than ``min_hours`` such
+    hours, or no traffic, gets 0 (no shift); the ratio is clipped to
+    ``1 / max_ratio`` to ``max_ratio``.
+
+    Parameters
+    ----------
+    actual, estimate : ndarray, shape (hours, cells)
+        The last hours before the origin, and the baseline's forecast of them
+        made from the weeks before (so it has not seen them).
+    """
+    known = ~np.isnan(actual) & ~np.isnan(estimate)
+    observed_sum = np.where(known, actual, 0.0).sum(axis=0)
+    estimate_sum = np.where(known, estimate, 0.0).sum(axis=0)
+    usable = (known.sum(axis=0) >= min_hours) & (observed_sum > 0) & (estimate_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(usable, observed_sum / np.where(usable, estimate_sum, 1.0), 1.0)
+    return np.log(np.clip(ratio, 1.0 / max_ratio, max_ratio))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
+from planner.forecasting.baseline import recent_level_shift, relative_error_quantiles, seasonal_profile, weekly_growth
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
@@ -89,13 +89,25 @@ class EventForecaster:
         its events, whatever their traffic did on event days. A crowd does not
         load a cell across town, and among many cells a few pass any
         significance test by chance.
+    level_window_hours : int, default 72
+        The last hours before the origin that measure a recent shift of each
+        cell's level: the ratio of their traffic to what the baseline, from
+        the weeks before, expected of them. Three days average out one odd
+        day and still see a shift within the week. 0 turns the correction off.
+    level_decay_days : float, default 3.0
+        Time constant of the fading of that shift over the forecast horizon:
+        the correction is ``ratio ** exp(-lead / level_decay_days)``, so it is
+        whole at the origin and down to a tenth after a week. A level that
+        moved and stays is followed at the start of the week, when it is
+        best known, while a short burst before the origin fades out.
     """
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
                  footprint_radius_m: float | None = None, venue_reach_m: float = 3000.0,
                  time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
-                 learn_timing: bool = True) -> None:
+                 learn_timing: bool = True, level_window_hours: int = 72,
+                 level_decay_days: float = 3.0) -> None:
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -106,6 +118,8 @@ class EventForecaster:
         self.time_of_day_bandwidth_hours = time_of_day_bandwidth_hours
         self.duration_bandwidth_hours = duration_bandwidth_hours
         self.learn_timing = learn_timing
+        self.level_window_hours = level_window_hours
+        self.level_decay_days = level_decay_days
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
@@ -228,13 +242,16 @@ class EventForecaster:
         error_rows = np.arange(max(168, data_end - 4 * 168), data_end) if data_end > 168 else all_rows[:data_end]
         error_estimate = self._baseline(clean, index, error_rows, growth)
         error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
+        # How far each cell's last days sit from what the baseline expected of them.
+        recent_rows = np.arange(max(0, data_end - self.level_window_hours), data_end)
+        level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
         past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
         profiles, groups = self._learn_profiles(past_events, cells)
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
-                           past_event_count=len(past_events))
+                           past_event_count=len(past_events), level_shift=level_shift)
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -266,6 +283,19 @@ class EventForecaster:
         profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
                                    halflife_weeks=self.halflife_weeks)
         return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
+
+    def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
+        """Return the factor, per hour and cell, that carries the recent level shift into the forecast.
+
+        The shift applies in full at the origin and fades exponentially with
+        the lead time, so a lasting change is followed at once while a few odd
+        days before the origin weigh little on the end of the week.
+        """
+        if fit.level_shift is None or not self.level_window_hours or not self.level_decay_days:
+            return np.ones((len(hours), len(fit.cells)))
+        lead_days = np.maximum((hours - self.origin_) / pd.Timedelta(days=1), 0.0)
+        weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days)
+        return np.exp(weight[:, None] * fit.level_shift[None, :])
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
@@ -363,7 +393,8 @@ class EventForecaster:
         clean[: len(fit.index)] = fit.clean
         target_rows = index.get_indexer(hours)
 
-        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth))
+        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth)
+                                     * self._level_correction(fit, hours))
         level = _positive(np.nanmean(baseline, axis=0))
         uplift = np.zeros_like(baseline)
         variance = np.zeros_like(baseline)
@@ -582,6 +613,7 @@ class _MeasureFit:
     in_sample: np.ndarray
     past_event_count: int
     timings: dict = field(default_factory=dict)
+    level_shift: np.ndarray | None = None
 
 
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
