@@ -241,3 +241,35 @@ def recent_level_shift(actual: np.ndarray, estimate: np.ndarray, *, min_hours: i
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(usable, observed_sum / np.where(usable, estimate_sum, 1.0), 1.0)
     return np.log(np.clip(ratio, 1.0 / max_ratio, max_ratio))
+
+
+def hour_of_day_spread(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np.ndarray, *,
+                       prior_hours: float = 14.0) -> np.ndarray:
+    """Return, per local hour of the day and cell, the size of the baseline's error relative to the cell's average.
+
+    The size is the mean absolute relative error ``|actual / estimate - 1|``
+    at that hour of the day over the mean at all hours, so 1.5 means errors
+    half as large again as usual. Each hour's mean is shrunk towards the
+    cell's with the weight of ``prior_hours`` hours, so that a few samples
+    do not give an hour its own band.
+
+    Returns
+    -------
+    ndarray, shape (24, cells)
+    """
+    level = np.nanmean(estimate, axis=0) if estimate.size else np.zeros(estimate.shape[1])
+    floor = 0.05 * np.where(np.isfinite(level), level, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        error = np.abs(actual - estimate) / np.maximum(estimate, floor)
+    error[~np.isfinite(error)] = np.nan
+    known = ~np.isnan(error)
+    overall = _nanmean_columns(error)
+    spread = np.ones((24, error.shape[1]))
+    usable = np.isfinite(overall) & (overall > 0)
+    for hour in range(24):
+        rows = hour_of_day == hour
+        count = known[rows].sum(axis=0)
+        total = np.where(known[rows], error[rows], 0.0).sum(axis=0)
+        shrunk = (total + prior_hours * np.nan_to_num(overall)) / (count + prior_hours)
+        spread[hour] = np.where(usable, shrunk / np.where(usable, overall, 1.0), 1.0)
+    return spread

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import recent_level_shift, relative_error_quantiles, seasonal_profile, weekly_growth
+from planner.forecasting.baseline import (hour_of_day_spread, recent_level_shift, relative_error_quantiles,
+                                          seasonal_profile, weekly_growth)
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
+from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 QUANTILES = (0.1, 0.5, 0.9)
 MIN_HISTORY_HOURS = 24
 """Fewest hours with traffic before the origin that a forecast is made from."""
+MIN_ERROR_SAMPLES = 48
+"""Fewest event-free hours with a baseline estimate that measure the baseline's error; below it, day-to-day change does."""
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
@@ -241,7 +245,17 @@ class EventForecaster:
         data_end = measured_rows[-1] + 1 if measured_rows.size else len(index)
         error_rows = np.arange(max(168, data_end - 4 * 168), data_end) if data_end > 168 else all_rows[:data_end]
         error_estimate = self._baseline(clean, index, error_rows, growth)
-        error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
+        error_actual = clean[error_rows]
+        if np.sum(~np.isnan(error_actual) & ~np.isnan(error_estimate)) < MIN_ERROR_SAMPLES:
+            # Too few event-free hours (a history of a few days around a holiday or an event): the spread of
+            # the traffic from one day to the next, events included, stands for the baseline's error.
+            error_actual = observed[error_rows]
+            error_estimate = take_rows(observed, lagged_rows(index, 1)[error_rows])
+            logger.info("too few event-free hours of %s to measure the baseline's error; the band uses the change "
+                        "from the same hour of the day before over the last %d hours", measure, len(error_rows))
+        error_quantiles = relative_error_quantiles(error_actual, error_estimate, QUANTILES)
+        # Errors are larger at some hours of the day (a ramp, a quiet night): the band widens there.
+        error_spread = hour_of_day_spread(error_actual, error_estimate, index.hour.to_numpy()[error_rows])
         # How far each cell's last days sit from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours), data_end)
         level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
@@ -251,7 +265,8 @@ class EventForecaster:
         profiles, groups = self._learn_profiles(past_events, cells)
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
-                           past_event_count=len(past_events), level_shift=level_shift)
+                           past_event_count=len(past_events), level_shift=level_shift,
+                           error_spread=error_spread)
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -446,8 +461,9 @@ class EventForecaster:
 
         spread = Z_90 * np.sqrt(variance)
         p50 = baseline + uplift
-        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :]
-        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :]
+        spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
+        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
+        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
 
@@ -614,6 +630,7 @@ class _MeasureFit:
     past_event_count: int
     timings: dict = field(default_factory=dict)
     level_shift: np.ndarray | None = None
+    error_spread: np.ndarray | None = None
 
 
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:

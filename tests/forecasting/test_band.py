@@ -1,0 +1,35 @@
+"""The p10-p90 band of the baseline, on synthetic series with known errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.forecasting.baseline import hour_of_day_spread
+from planner.forecasting.model import EventForecaster
+from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
+
+
+def test_hour_of_day_spread_compares_each_hour_with_the_cell():
+    # Synthetic: two days of a flat estimate of 100; errors of 30 at 08:00 and 10 at every other hour.
+    hour_of_day = np.tile(np.arange(24), 2)
+    estimate = np.full((48, 1), 100.0)
+    actual = estimate + np.where(hour_of_day == 8, 30.0, 10.0)[:, None] * np.tile([1.0, -1.0], 24)[:, None]
+    overall = (2 * 0.3 + 46 * 0.1) / 48
+    spread = hour_of_day_spread(actual, estimate, hour_of_day, prior_hours=0.0)
+    assert spread[8, 0] == pytest.approx(0.3 / overall)
+    assert spread[9, 0] == pytest.approx(0.1 / overall)
+    # With a prior of 2 hours, each hour's mean error is halfway to the cell's.
+    shrunk = hour_of_day_spread(actual, estimate, hour_of_day, prior_hours=2.0)
+    assert shrunk[8, 0] == pytest.approx((0.3 + overall) / 2 / overall)
+
+
+def test_short_history_band_from_day_to_day_change():
+    # Synthetic: the same daily pattern every day and a 10-hour event each day, so that only 21 of the
+    # 72 hours before the origin are event-free. The day-to-day change is zero, so the band is too.
+    events = match_events(["2024-01-01 12:00", "2024-01-02 12:00", "2024-01-03 12:00"], [40000.0] * 3,
+                          duration_hours=10.0)
+    dataset = synthetic_dataset(events, {}, weeks=1)
+    origin = pd.Timestamp("2024-01-04 00:00", tz=TIMEZONE)
+    forecaster = EventForecaster().fit(dataset, origin)
+    table = forecaster.predict(origin, origin + pd.Timedelta(hours=8), events=events.iloc[:0]).table
+    assert (table["p90"] - table["p10"]).abs().max() == pytest.approx(0.0, abs=1e-9)
