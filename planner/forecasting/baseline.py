@@ -116,11 +116,12 @@ def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, 
     A least-squares line through the log of the last ``weeks`` weekly means
     before the origin gives the slope. The slope is multiplied by ``damping``
     and clipped to ``max_growth_per_week``, so that a noisy slope cannot run away.
-    Fewer than three complete weeks give no trend (zero).
+    Fewer than two complete weeks give no trend (zero); two give the log
+    ratio of their means.
     """
     complete_weeks = min(weeks, origin_row // 168)
     cells = filled.shape[1]
-    if complete_weeks < 3:
+    if complete_weeks < 2:
         return np.zeros(cells)
     blocks = filled[origin_row - 168 * complete_weeks:origin_row].reshape(complete_weeks, 168, cells)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -133,7 +134,7 @@ def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, 
     log_centre = np.where(usable, log_mean, 0).sum(axis=0) / np.maximum(count, 1)
     covariance = np.where(usable, (age - age_mean) * (np.nan_to_num(log_mean) - log_centre), 0).sum(axis=0)
     variance = np.where(usable, (age - age_mean) ** 2, 0).sum(axis=0)
-    slope = np.where((count >= 3) & (variance > 0), covariance / np.where(variance > 0, variance, 1), 0.0)
+    slope = np.where((count >= 2) & (variance > 0), covariance / np.where(variance > 0, variance, 1), 0.0)
     return np.clip(damping * slope, -max_growth_per_week, max_growth_per_week)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.baseline import recent_level_shift
+from planner.forecasting.baseline import recent_level_shift, weekly_growth
 from planner.forecasting.model import EventForecaster
 from planner.inputs.weeks import parse_week
 from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
@@ -52,3 +52,11 @@ def test_level_correction_off():
     monday = pd.date_range(week.start, periods=24, freq="h")
     table = forecaster.predict(week.start, week.start + pd.Timedelta(days=1)).table.set_index("timestamp")
     assert table.loc[monday, "p50"].to_numpy() == pytest.approx(daily_shape(monday), rel=1e-9)
+
+
+def test_weekly_growth_from_two_weeks():
+    # Synthetic: a week at 100 then a week at 121; half the log ratio is the growth, 10 % a week.
+    filled = np.concatenate([np.full((168, 1), 100.0), np.full((168, 1), 121.0)])
+    index = pd.date_range("2024-01-01", periods=336, freq="h", tz=TIMEZONE)
+    assert weekly_growth(filled, index, 336, damping=0.5) == pytest.approx([np.log(1.1)])
+    assert weekly_growth(filled[168:], index[168:], 168) == pytest.approx([0.0])
