@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import (hour_of_day_spread, recent_level_shift, relative_error_quantiles,
+from planner.forecasting.baseline import (band_scale, hour_of_day_spread, recent_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
@@ -256,6 +256,11 @@ class EventForecaster:
         error_quantiles = relative_error_quantiles(error_actual, error_estimate, QUANTILES)
         # Errors are larger at some hours of the day (a ramp, a quiet night): the band widens there.
         error_spread = hour_of_day_spread(error_actual, error_estimate, index.hour.to_numpy()[error_rows])
+        # Widened or narrowed so that, measured on some weeks, it covers its share of another.
+        scale = band_scale(error_actual, error_estimate, error_spread[index.hour.to_numpy()[error_rows]],
+                           (error_rows - error_rows[0]) // 168, QUANTILES)
+        logger.debug("measure %s: error band scaled by %.3f after holding out each week", measure, scale)
+        error_spread = error_spread * scale
         # How far each cell's last days sit from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours), data_end)
         level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.baseline import hour_of_day_spread
+from planner.forecasting.baseline import band_scale, hour_of_day_spread
 from planner.forecasting.model import EventForecaster
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
@@ -33,3 +33,18 @@ def test_short_history_band_from_day_to_day_change():
     forecaster = EventForecaster().fit(dataset, origin)
     table = forecaster.predict(origin, origin + pd.Timedelta(hours=8), events=events.iloc[:0]).table
     assert (table["p90"] - table["p10"]).abs().max() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_band_scale_covers_a_held_out_week():
+    # Synthetic: one cell, two weeks of a flat estimate of 100. In week 0 the errors are +-10 %, in week 1
+    # +-20 %, alternating sign. Holding out week 1, the band of week 0 (+-10 %) must be doubled to cover
+    # it; holding out week 0, the band of week 1 covers it at half its width. The 0.8 quantile of those
+    # needed scales (half are 0.5, half 2) is 2.
+    estimate = np.full((336, 1), 100.0)
+    sign = np.tile([1.0, -1.0], 168)[:, None]
+    size = np.where(np.arange(336) < 168, 10.0, 20.0)[:, None]
+    actual = estimate + sign * size
+    weeks = np.arange(336) // 168
+    scale = band_scale(actual, estimate, np.ones_like(estimate), weeks, (0.1, 0.5, 0.9))
+    assert scale == pytest.approx(2.0)
+    assert band_scale(actual[:168], estimate[:168], np.ones((168, 1)), weeks[:168], (0.1, 0.5, 0.9)) == 1.0
