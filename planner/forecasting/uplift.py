@@ -13,6 +13,11 @@ stands out from placebos: the same windows moved by whole weeks to hours
 with no event. Its estimate is then shrunk towards zero by the share of
 placebo noise in it, so that a cell with a weak, uncertain response gets a
 weak uplift rather than noise.
+
+The event-to-event spread sets the event's part of the p10-p90 band. With
+enough past events it is rescaled so that the band covers 80 % of their
+own residuals, which are rarely normal (a few events far off the profile,
+most close to it).
 """
 
 from __future__ import annotations
@@ -131,6 +136,9 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     reference, spread = _attendance_reference(events)
     weights = np.ones(len(events)) if weights is None else np.asarray(weights, dtype=float)
     beta, sigma, _ = _fit_slopes(events, positions, reference, weights)
+    # The band spans +-Z_90 sigma, which covers 80 % of a normal spread; scale sigma so that it covers 80 %
+    # of the past events' own residuals, which have heavier tails than a normal.
+    sigma = sigma * _tail_factor(events, positions, reference, weights, beta, sigma)
 
     # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
     noise_variance = _placebo_noise_variance(placebos, positions)
@@ -235,6 +243,43 @@ def _fit_slopes(events: list[PastEvent], knots: np.ndarray, reference: float,
         corrected = counts - np.where(counts > 0, squared_weights / np.where(counts > 0, counts, 1), 0.0)
         sigma = np.where(corrected > 0, np.sqrt(squared_residuals / np.where(corrected > 0, corrected, 1)), 0.0)
     return beta, sigma, counts
+
+
+MIN_EVENTS_FOR_TAILS = 10
+"""Fewest (effective) past events whose residuals are enough to measure the shape of their spread."""
+
+
+def _tail_factor(events: list[PastEvent], knots: np.ndarray, reference: float, weights: np.ndarray,
+                 beta: np.ndarray, sigma: np.ndarray, *, limits: tuple[float, float] = (0.5, 1.5)) -> float:
+    """Return the p10-p90 width of the events' standardised residuals over that of a normal spread.
+
+    Each event's residual around the fitted profile, divided by the
+    event-to-event standard deviation at its knot and cell, is pooled over
+    knots, cells and events (with the events' weights). With fewer than
+    ``MIN_EVENTS_FOR_TAILS`` effective events the factor is 1.
+    """
+    if weights.sum() ** 2 / np.sum(weights**2) < MIN_EVENTS_FOR_TAILS:
+        return 1.0
+    values, value_weights = [], []
+    for event, weight in zip(events, weights):
+        rows = _knot_rows(knots, event.positions)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            standardised = (event.excess - beta[rows] * _scale(event, reference)) / sigma[rows]
+        usable = np.isfinite(standardised) & (sigma[rows] > 0)
+        values.append(standardised[usable])
+        value_weights.append(np.full(int(usable.sum()), weight))
+    values, value_weights = np.concatenate(values), np.concatenate(value_weights)
+    if values.size < MIN_EVENTS_FOR_TAILS or value_weights.sum() <= 0:
+        return 1.0
+    low, high = _weighted_quantiles(values, value_weights, (0.1, 0.9))
+    return float(np.clip((high - low) / (2 * Z_90), *limits))
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray:
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return np.interp(quantiles, cumulative, values)
 
 
 MIN_PLACEBOS = 3

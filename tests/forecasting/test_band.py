@@ -6,6 +6,7 @@ import pytest
 
 from planner.forecasting.baseline import band_scale, hour_of_day_spread
 from planner.forecasting.model import EventForecaster
+from planner.forecasting.uplift import Z_90, PastEvent, learn_profile
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 
@@ -48,3 +49,18 @@ def test_band_scale_covers_a_held_out_week():
     scale = band_scale(actual, estimate, np.ones_like(estimate), weeks, (0.1, 0.5, 0.9))
     assert scale == pytest.approx(2.0)
     assert band_scale(actual[:168], estimate[:168], np.ones((168, 1)), weeks[:168], (0.1, 0.5, 0.9)) == 1.0
+
+
+def two_point_events(count: int) -> list[PastEvent]:
+    """Synthetic: ``count`` past events at one cell and one hour, half with an excess of +1, half of -1."""
+    return [PastEvent(f"e{index}", "match", "stadium", np.nan, np.array([0.5]),
+                      np.array([[1.0 if index % 2 else -1.0]])) for index in range(count)]
+
+
+def test_event_spread_scaled_to_cover_its_residuals():
+    # 20 events of +-1: the event-to-event standard deviation is sqrt(20 / 19), and a band of
+    # +-Z_90 sd would cover all of them. Scaled to the residuals' own p10-p90, it is exactly +-1.
+    profile = learn_profile(two_point_events(20), {})
+    assert profile.sigma[0, 0] == pytest.approx(1.0 / Z_90)
+    # Too few events to measure the shape of their spread: the standard deviation is kept.
+    assert learn_profile(two_point_events(6), {}).sigma[0, 0] == pytest.approx(np.sqrt(6 / 5))
