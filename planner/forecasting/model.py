@@ -322,15 +322,17 @@ class EventForecaster:
         """Return each past event's excess, with its placebos: the same window moved by whole weeks."""
         event_free = ~np.isnan(clean) | np.isnan(observed)
         event_free_row = event_free.all(axis=1)
+        events = list(self.past_events_.itertuples(index=False))
+        # A multi-day event is learned day by day, as it is forecast.
+        windows = [occurrence_window(*_moved(event, offsets), index, hours_before=self.hours_before_event,
+                                     hours_after=self.hours_after_event) for event in events]
         past = []
-        for event in self.past_events_.itertuples(index=False):
+        for number, (event, window) in enumerate(zip(events, windows)):
             start, end = _moved(event, offsets)
-            # A multi-day event is learned day by day, as it is forecast.
-            window = occurrence_window(start, end, index, hours_before=self.hours_before_event,
-                                       hours_after=self.hours_after_event)
             if len(window.rows) == 0 or start.floor("h") < index[0]:
                 continue
             excess = self._excess(window.rows, observed, in_sample)
+            self._leave_out_shorter_events(excess, number, events, windows)
             if np.isnan(excess).all():
                 continue
             attendance = _attendance(event)
@@ -349,6 +351,32 @@ class EventForecaster:
                                    start_hour=start_hour, duration_hours=_hours(event.end - event.start)),
                          placebos))
         return past
+
+    def _leave_out_shorter_events(self, excess: np.ndarray, number: int, events: list, windows: list) -> None:
+        """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
+
+        A match on a public holiday would otherwise be learned twice, as the
+        match and as part of the holiday, and both would be added to the next
+        match on a holiday. The shorter event keeps those hours; the longer
+        one is learned from its other hours (the same hours of its other
+        occurrences). The cells left out are those within reach of the
+        shorter event's venue, or all cells when it has none.
+        """
+        event, window = events[number], windows[number]
+        duration = event.end - event.start
+        for other, other_window in zip(events, windows):
+            if (other is event or not other.end - other.start < duration or len(other_window.rows) == 0
+                    or len(window.rows) == 0 or other_window.rows[-1] < window.rows[0]
+                    or other_window.rows[0] > window.rows[-1]):
+                continue
+            overlap = np.isin(window.rows, other_window.rows)
+            if not overlap.any():
+                continue
+            if other.venue_id:
+                reach = self._distance_to_venue(other.venue_id, list(self.dataset_.cells["cell_id"]))
+                excess[np.ix_(overlap, reach <= self.venue_reach_m)] = np.nan
+            else:
+                excess[overlap] = np.nan
 
     def _stored_past_events(self, seen: set[str], cells: list[str], measure: str) -> list:
         """Return reviewed events that the traffic no longer covers, as past events without placebos."""
