@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import t as student_t
 
 
 Z_90 = 1.2815515655446004
@@ -160,11 +161,26 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     effective_events = weights.sum() ** 2 / np.sum(weights**2)
     min_relative_sigma = min_relative_sigma / np.sqrt(effective_events)
     sigma = np.sqrt(sigma**2 + (min_relative_sigma * beta) ** 2)
+    sigma = sigma * predictive_factor(effective_events)
     beta = np.where(affected[None, :], beta, 0.0)
     sigma = np.where(affected[None, :], sigma, 0.0)
     return EffectProfile(positions=positions, beta=beta, sigma=sigma, attendance_reference=reference,
                          attendance_spread=spread, event_ids=tuple(e.event_id for e in events), affected=affected,
                          tested=tested)
+
+
+def predictive_factor(effective_events: float) -> float:
+    """Return how much wider than ``Z_90`` spreads the p10-p90 range of a new event must be, from few past events.
+
+    The next event differs from the profile by its own spread and by the
+    error of the profile, which is a mean of the past events; and that
+    spread is itself measured on them. With ``n`` events the p90 of a new
+    one lies ``t(0.9, n - 1) * sqrt(1 + 1 / n)`` of their standard deviations
+    above their mean (Student's t), against ``Z_90`` for a known normal:
+    2.9 times as far for two events, 1.4 for four, 1.1 for ten.
+    """
+    degrees = max(float(effective_events) - 1.0, 1.0)
+    return float(student_t.ppf(0.9, degrees) * np.sqrt(1.0 + 1.0 / max(float(effective_events), 1.0)) / Z_90)
 
 
 def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.ndarray, attendance: float,

@@ -78,9 +78,13 @@ def test_san_siro_match_peaks_and_band():
     backtest = run_backtest(dataset, weeks, models=["planner"], progress_bar=False)
     peaks = backtest.peaks
     internet = peaks[(peaks["model"] == "planner") & (peaks["measure"] == "internet")].set_index("event_id")
-    overall = backtest.metrics.set_index(["model", "scope"]).loc[("planner", "overall")]
+    metrics = backtest.metrics.set_index(["model", "scope"])
     # The first week has three days of history; its band comes from the day-to-day change.
-    assert overall["coverage_p10_p90"] >= 0.67
+    assert metrics.loc[("planner", "overall"), "coverage_p10_p90"] >= 0.69
+    # The matches drift earlier day after day; from the second past match on, the drift is followed.
+    windows = metrics.loc[("planner", "event_windows")]
+    assert windows["mae"] <= 42.5
+    assert 0.75 <= windows["coverage_p10_p90"] <= 0.85
 
     assert sorted(internet.index) == ["san-siro-2013-11-09", "san-siro-2013-11-15", "san-siro-2013-11-23",
                                       "san-siro-2013-12-01"]

@@ -6,7 +6,7 @@ import pytest
 
 from planner.forecasting.baseline import band_scale, hour_of_day_spread
 from planner.forecasting.model import EventForecaster
-from planner.forecasting.uplift import Z_90, PastEvent, learn_profile
+from planner.forecasting.uplift import Z_90, PastEvent, learn_profile, predictive_factor
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 
@@ -60,7 +60,14 @@ def two_point_events(count: int) -> list[PastEvent]:
 def test_event_spread_scaled_to_cover_its_residuals():
     # 20 events of +-1: the event-to-event standard deviation is sqrt(20 / 19), and a band of
     # +-Z_90 sd would cover all of them. Scaled to the residuals' own p10-p90, it is exactly +-1.
+    # Then, as for any profile, it is widened for predicting a new event from 20 past ones.
     profile = learn_profile(two_point_events(20), {})
-    assert profile.sigma[0, 0] == pytest.approx(1.0 / Z_90)
+    assert profile.sigma[0, 0] == pytest.approx(predictive_factor(20) / Z_90)
     # Too few events to measure the shape of their spread: the standard deviation is kept.
-    assert learn_profile(two_point_events(6), {}).sigma[0, 0] == pytest.approx(np.sqrt(6 / 5))
+    assert learn_profile(two_point_events(6), {}).sigma[0, 0] == pytest.approx(np.sqrt(6 / 5) * predictive_factor(6))
+
+
+@pytest.mark.parametrize(("events", "t_90"), [(2, 3.0777), (4, 1.6377), (10, 1.3830)])
+def test_predictive_factor_follows_student_t(events, t_90):
+    # Student's t quantiles at 0.9 from printed tables, for 1, 3 and 9 degrees of freedom.
+    assert predictive_factor(events) == pytest.approx(t_90 * np.sqrt(1 + 1 / events) / Z_90, rel=1e-4)
