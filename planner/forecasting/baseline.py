@@ -277,17 +277,19 @@ def hour_of_day_spread(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np
 
 
 def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, week_of_row: np.ndarray,
-               quantiles: tuple[float, float, float], *, max_scale: float = 3.0) -> float:
-    """Return the factor that makes the error band cover its share of a week it was not measured on.
+               quantiles: tuple[float, float, float], *, max_scale: float = 3.0,
+               min_samples: int = 48) -> np.ndarray:
+    """Return, per cell, the factor that makes the error band cover its share of a week it was not measured on.
 
     Each week of the error sample is held out in turn: the band measured on
     the other weeks (per-cell quantiles of the relative error, times the
     hour-of-day ``spread``) is scaled to just cover each of its errors,
-    and the factor is the ``quantiles[2] - quantiles[0]`` quantile of those
-    scales (0.8 for a p10-p90 band). Errors within a week move together (a
-    holiday, a level shift), so a band measured on the same weeks it is
-    checked on is narrower than the next week needs. With fewer than two
-    weeks the factor is 1.
+    and a cell's factor is the ``quantiles[2] - quantiles[0]`` quantile of
+    those scales (0.8 for a p10-p90 band). Errors within a week move
+    together (a holiday, a level shift), so a band measured on the same
+    weeks it is checked on is narrower than the next week needs. With fewer
+    than two weeks, or fewer than ``min_samples`` held-out errors, a cell's
+    factor is 1.
 
     Parameters
     ----------
@@ -296,17 +298,19 @@ def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, wee
     week_of_row : ndarray of int, shape (hours,)
         Which week each hour belongs to.
     """
+    cells = actual.shape[1]
     weeks = np.unique(week_of_row)
     if len(weeks) < 2:
-        return 1.0
-    level = np.nanmean(estimate, axis=0)
+        return np.ones(cells)
+    level = np.nanmean(estimate, axis=0) if len(estimate) else np.zeros(cells)
     floor = 0.05 * np.where(np.isfinite(level), level, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = (actual - estimate) / np.maximum(estimate, floor)
-    needed = []
+    relative[~np.isfinite(relative)] = np.nan
+    needed = np.full(actual.shape, np.nan)
     for week in weeks:
         held_out = week_of_row == week
-        if not np.isfinite(relative[held_out]).any():
+        if np.isnan(relative[held_out]).all():
             continue
         band = relative_error_quantiles(actual[~held_out], estimate[~held_out], quantiles)
         low = np.abs(band[0])[None, :] * spread[held_out]
@@ -314,9 +318,10 @@ def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, wee
         errors = relative[held_out]
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(errors < 0, -errors / low, errors / high)
-        needed.append(scale[np.isfinite(errors)])
-    if not needed:
-        return 1.0
-    needed = np.concatenate(needed)
-    needed = np.where(np.isnan(needed), max_scale, needed)
-    return float(np.clip(np.quantile(needed, quantiles[2] - quantiles[0]), 1.0 / max_scale, max_scale))
+        # An error outside a zero-width band needs the largest scale; NaN errors stay NaN.
+        needed[held_out] = np.where(np.isnan(errors), np.nan, np.where(np.isnan(scale), max_scale, scale))
+    enough = np.sum(~np.isnan(needed), axis=0) >= min_samples
+    factor = np.ones(cells)
+    if enough.any():
+        factor[enough] = np.nanquantile(needed[:, enough], quantiles[2] - quantiles[0], axis=0)
+    return np.clip(factor, 1.0 / max_scale, max_scale)

@@ -246,21 +246,23 @@ class EventForecaster:
         error_rows = np.arange(max(168, data_end - 4 * 168), data_end) if data_end > 168 else all_rows[:data_end]
         error_estimate = self._baseline(clean, index, error_rows, growth)
         error_actual = clean[error_rows]
-        if np.sum(~np.isnan(error_actual) & ~np.isnan(error_estimate)) < MIN_ERROR_SAMPLES:
+        short = np.sum(~np.isnan(error_actual) & ~np.isnan(error_estimate), axis=0) < MIN_ERROR_SAMPLES
+        if short.any():
             # Too few event-free hours (a history of a few days around a holiday or an event): the spread of
             # the traffic from one day to the next, events included, stands for the baseline's error.
-            error_actual = observed[error_rows]
-            error_estimate = take_rows(observed, lagged_rows(index, 1)[error_rows])
-            logger.info("too few event-free hours of %s to measure the baseline's error; the band uses the change "
-                        "from the same hour of the day before over the last %d hours", measure, len(error_rows))
+            error_actual[:, short] = observed[np.ix_(error_rows, short)]
+            error_estimate[:, short] = take_rows(observed[:, short], lagged_rows(index, 1)[error_rows])
+            logger.info("%d cells have too few event-free hours of %s to measure the baseline's error; their band "
+                        "uses the change from the same hour of the day before", int(short.sum()), measure)
         error_quantiles = relative_error_quantiles(error_actual, error_estimate, QUANTILES)
         # Errors are larger at some hours of the day (a ramp, a quiet night): the band widens there.
         error_spread = hour_of_day_spread(error_actual, error_estimate, index.hour.to_numpy()[error_rows])
         # Widened or narrowed so that, measured on some weeks, it covers its share of another.
         scale = band_scale(error_actual, error_estimate, error_spread[index.hour.to_numpy()[error_rows]],
                            (error_rows - error_rows[0]) // 168, QUANTILES)
-        logger.debug("measure %s: error band scaled by %.3f after holding out each week", measure, scale)
-        error_spread = error_spread * scale
+        logger.debug("measure %s: error band scaled by %.3f (median over cells) after holding out each week",
+                     measure, float(np.median(scale)) if scale.size else 1.0)
+        error_spread = error_spread * scale[None, :]
         # How far each cell's last days sit from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours), data_end)
         level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
