@@ -93,25 +93,27 @@ class EventForecaster:
         its events, whatever their traffic did on event days. A crowd does not
         load a cell across town, and among many cells a few pass any
         significance test by chance.
-    level_window_hours : int, default 72
+    level_window_hours : int, optional
         The last hours before the origin that measure a recent shift of each
         cell's level: the ratio of their traffic to what the baseline, from
         the weeks before, expected of them. Three days average out one odd
         day and still see a shift within the week. 0 turns the correction off.
-    level_decay_days : float, default 3.0
+        By default the dataset's ``[forecast]`` setting (72).
+    level_decay_days : float, optional
         Time constant of the fading of that shift over the forecast horizon:
         the correction is ``ratio ** exp(-lead / level_decay_days)``, so it is
         whole at the origin and down to a tenth after a week. A level that
         moved and stays is followed at the start of the week, when it is
-        best known, while a short burst before the origin fades out.
+        best known, while a short burst before the origin fades out. By
+        default the dataset's ``[forecast]`` setting (3.0).
     """
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
                  footprint_radius_m: float | None = None, venue_reach_m: float = 3000.0,
                  time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
-                 learn_timing: bool = True, level_window_hours: int = 72,
-                 level_decay_days: float = 3.0) -> None:
+                 learn_timing: bool = True, level_window_hours: int | None = None,
+                 level_decay_days: float | None = None) -> None:
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -137,6 +139,10 @@ class EventForecaster:
                              f"{dataset.last_hour.isoformat()}: plan a later week")
         self.dataset_ = dataset
         self.origin_ = origin
+        settings = dataset.settings.forecast
+        self.level_window_hours_ = (settings.level_window_hours if self.level_window_hours is None
+                                    else self.level_window_hours)
+        self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
@@ -264,7 +270,7 @@ class EventForecaster:
                      measure, float(np.median(scale)) if scale.size else 1.0)
         error_spread = error_spread * scale[None, :]
         # How far each cell's last days sit from what the baseline expected of them.
-        recent_rows = np.arange(max(0, data_end - self.level_window_hours), data_end)
+        recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
         level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
@@ -313,10 +319,10 @@ class EventForecaster:
         the lead time, so a lasting change is followed at once while a few odd
         days before the origin weigh little on the end of the week.
         """
-        if fit.level_shift is None or not self.level_window_hours or not self.level_decay_days:
+        if fit.level_shift is None or not self.level_window_hours_ or not self.level_decay_days_:
             return np.ones((len(hours), len(fit.cells)))
         lead_days = np.maximum((hours - self.origin_) / pd.Timedelta(days=1), 0.0)
-        weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days)
+        weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days_)
         return np.exp(weight[:, None] * fit.level_shift[None, :])
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,

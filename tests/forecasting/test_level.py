@@ -8,7 +8,10 @@ import pytest
 
 from planner.forecasting.baseline import recent_level_shift, weekly_growth
 from planner.forecasting.model import EventForecaster
+from planner.inputs import InputError
+from planner.inputs.settings import ForecastSettings, load_settings
 from planner.inputs.weeks import parse_week
+from tests.conftest import BUNDLED_DATA
 from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
 
 
@@ -60,3 +63,28 @@ def test_weekly_growth_from_two_weeks():
     index = pd.date_range("2024-01-01", periods=336, freq="h", tz=TIMEZONE)
     assert weekly_growth(filled, index, 336, damping=0.5) == pytest.approx([np.log(1.1)])
     assert weekly_growth(filled[168:], index[168:], 168) == pytest.approx([0.0])
+
+
+def test_level_correction_from_the_dataset_settings():
+    dataset = doubled_last_days_dataset()
+    dataset = replace(dataset, settings=replace(dataset.settings, forecast=ForecastSettings(level_decay_days=1.5)))
+    week = parse_week("2024-W10", TIMEZONE)
+    forecaster = EventForecaster(trend_damping=0.0).fit(dataset, week.start)
+    monday = pd.date_range(week.start, periods=24, freq="h")
+    table = forecaster.predict(week.start, week.start + pd.Timedelta(days=1)).table.set_index("timestamp")
+    expected = daily_shape(monday) * 2.0 ** np.exp(-(np.arange(24) / 24.0) / 1.5)
+    assert table.loc[monday, "p50"].to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_forecast_settings_read_and_checked(tmp_path):
+    source = (BUNDLED_DATA / "dodgers" / "settings.toml").read_text(encoding="utf-8")
+    path = tmp_path / "settings.toml"
+    path.write_text(source + "\n[forecast]\nlevel_window_hours = 48\nlevel_decay_days = 1.5\n", encoding="utf-8")
+    assert load_settings(path).forecast == ForecastSettings(level_window_hours=48, level_decay_days=1.5)
+    assert load_settings(BUNDLED_DATA / "dodgers" / "settings.toml").forecast == ForecastSettings(72, 3.0)
+
+    path.write_text(source + "\n[forecast]\nlevel_window_hours = -1\nlevel_decay_days = \"long\"\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+    assert {problem.column for problem in caught.value.problems} == {"forecast.level_window_hours",
+                                                                    "forecast.level_decay_days"}
