@@ -312,16 +312,38 @@ def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, wee
         held_out = week_of_row == week
         if np.isnan(relative[held_out]).all():
             continue
-        band = relative_error_quantiles(actual[~held_out], estimate[~held_out], quantiles)
+        # The band of the other weeks, for the cells with enough of them.
+        band = _column_quantiles(relative[~held_out], (quantiles[0], quantiles[2]), min_samples)
         low = np.abs(band[0])[None, :] * spread[held_out]
-        high = np.abs(band[2])[None, :] * spread[held_out]
+        high = np.abs(band[1])[None, :] * spread[held_out]
         errors = relative[held_out]
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(errors < 0, -errors / low, errors / high)
-        # An error outside a zero-width band needs the largest scale; NaN errors stay NaN.
-        needed[held_out] = np.where(np.isnan(errors), np.nan, np.where(np.isnan(scale), max_scale, scale))
-    enough = np.sum(~np.isnan(needed), axis=0) >= min_samples
-    factor = np.ones(cells)
-    if enough.any():
-        factor[enough] = np.nanquantile(needed[:, enough], quantiles[2] - quantiles[0], axis=0)
-    return np.clip(factor, 1.0 / max_scale, max_scale)
+        # An error outside a zero-width band needs the largest scale; NaN errors and bands stay NaN.
+        scale = np.minimum(np.where((low == 0) & (high == 0) & (errors != 0), max_scale, scale), max_scale)
+        needed[held_out] = np.where(np.isnan(errors), np.nan, scale)
+    factor = _column_quantiles(needed, (quantiles[2] - quantiles[0],), min_samples)[0]
+    return np.clip(np.where(np.isnan(factor), 1.0, factor), 1.0 / max_scale, max_scale)
+
+
+def _column_quantiles(values: np.ndarray, quantiles: tuple[float, ...], min_samples: int) -> np.ndarray:
+    """Return the quantiles of each column's known values (linear interpolation), NaN for too few values.
+
+    The same as ``numpy.nanquantile`` along the rows, from a single sort,
+    which is much faster on a matrix of thousands of cells.
+    """
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    count = np.sum(~np.isnan(values), axis=0)
+    result = np.full((len(quantiles), values.shape[1]), np.nan)
+    enough = count >= max(min_samples, 1)
+    if not enough.any():
+        return result
+    columns = np.flatnonzero(enough)
+    for number, quantile in enumerate(quantiles):
+        position = quantile * (count[columns] - 1)
+        below = np.floor(position).astype(int)
+        above = np.minimum(below + 1, count[columns] - 1)
+        fraction = position - below
+        result[number, columns] = (ordered[below, columns] * (1 - fraction)
+                                   + ordered[above, columns] * fraction)
+    return result
