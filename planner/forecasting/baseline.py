@@ -281,11 +281,11 @@ def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, wee
                min_samples: int = 48) -> np.ndarray:
     """Return, per cell, the factor that makes the error band cover its share of a week it was not measured on.
 
-    Each week of the error sample is held out in turn: the band measured on
+    Each week of the error sample is held out in turn. The band measured on
     the other weeks (per-cell quantiles of the relative error, times the
-    hour-of-day ``spread``) is scaled to just cover each of its errors,
-    and a cell's factor is the ``quantiles[2] - quantiles[0]`` quantile of
-    those scales (0.8 for a p10-p90 band). Errors within a week move
+    hour-of-day ``spread``) is scaled to just cover each of its errors. A
+    cell's factor is the ``quantiles[2] - quantiles[0]`` quantile of those
+    scales (0.8 for a p10-p90 band). Errors within a week move
     together (a holiday, a level shift), so a band measured on the same
     weeks it is checked on is narrower than the next week needs. With fewer
     than two weeks, or fewer than ``min_samples`` held-out errors, a cell's

@@ -29,7 +29,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 MIN_HISTORY_HOURS = 24
 """Fewest hours with traffic before the origin that a forecast is made from."""
 MIN_ERROR_SAMPLES = 48
-"""Fewest event-free hours with a baseline estimate that measure the baseline's error; below it, day-to-day change does."""
+"""Minimum number of a cell's event-free hours that measure the baseline's error; below it, day-to-day change does."""
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]

@@ -137,8 +137,8 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     reference, spread = _attendance_reference(events)
     weights = np.ones(len(events)) if weights is None else np.asarray(weights, dtype=float)
     beta, sigma, _ = _fit_slopes(events, positions, reference, weights)
-    # The band spans +-Z_90 sigma, which covers 80 % of a normal spread; scale sigma so that it covers 80 %
-    # of the past events' own residuals, which have heavier tails than a normal.
+    # The band spans +-Z_90 sigma, which covers 80 % of a normal spread. The past events' own residuals
+    # have heavier tails than a normal, so sigma is scaled until the band covers 80 % of them.
     sigma = sigma * _tail_factor(events, positions, reference, weights, beta, sigma)
 
     # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
@@ -173,8 +173,8 @@ def predictive_factor(effective_events: float) -> float:
     """Return how much wider than ``Z_90`` spreads the p10-p90 range of a new event must be, from few past events.
 
     The next event differs from the profile by its own spread and by the
-    error of the profile, which is a mean of the past events; and that
-    spread is itself measured on them. With ``n`` events the p90 of a new
+    error of the profile, which is a mean of the past events. That spread
+    is itself measured on the same few events. With ``n`` events the p90 of a new
     one lies ``t(0.9, n - 1) * sqrt(1 + 1 / n)`` of their standard deviations
     above their mean (Student's t), against ``Z_90`` for a known normal:
     2.9 times as far for two events, 1.4 for four, 1.1 for ten.

@@ -184,7 +184,7 @@ class RouteSettings:
 
 @dataclass(frozen=True)
 class ForecastSettings:
-    """How the forecast follows a recent change of a cell's level.
+    """The forecast's correction for a recent change of a cell's level.
 
     The last ``level_window_hours`` hours before the forecast origin are
     compared with what the baseline, from the weeks before, expected of

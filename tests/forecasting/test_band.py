@@ -10,7 +10,7 @@ from planner.forecasting.uplift import Z_90, PastEvent, learn_profile, predictiv
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 
-def test_hour_of_day_spread_compares_each_hour_with_the_cell():
+def test_hour_spread_against_cell_mean():
     # Synthetic: two days of a flat estimate of 100; errors of 30 at 08:00 and 10 at every other hour.
     hour_of_day = np.tile(np.arange(24), 2)
     estimate = np.full((48, 1), 100.0)
@@ -38,9 +38,8 @@ def test_short_history_band_from_day_to_day_change():
 
 def test_band_scale_covers_a_held_out_week():
     # Synthetic: one cell, two weeks of a flat estimate of 100. In week 0 the errors are +-10 %, in week 1
-    # +-20 %, alternating sign. Holding out week 1, the band of week 0 (+-10 %) must be doubled to cover
-    # it; holding out week 0, the band of week 1 covers it at half its width. The 0.8 quantile of those
-    # needed scales (half are 0.5, half 2) is 2.
+    # +-20 %, alternating sign. Week 1 needs the band of week 0 (+-10 %) doubled. Week 0 needs the band
+    # of week 1 at half its width. The 0.8 quantile of those needed scales (half 0.5, half 2) is 2.
     estimate = np.full((336, 1), 100.0)
     sign = np.tile([1.0, -1.0], 168)[:, None]
     size = np.where(np.arange(336) < 168, 10.0, 20.0)[:, None]

@@ -15,7 +15,7 @@ from tests.conftest import BUNDLED_DATA
 from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
 
 
-def test_recent_level_shift_is_the_log_ratio_of_sums():
+def test_level_shift_ratio_of_sums():
     # Synthetic: cell 0 carries twice its estimate, cell 1 half of it with one missing hour,
     # cell 2 has too few known hours, cell 3 ten times its estimate (clipped to 4).
     estimate = np.tile(np.arange(1.0, 25.0)[:, None], (1, 4))

@@ -77,5 +77,5 @@ def test_timing_drift_from_two_events():
     assert model.offset_for(pd.Timestamp("2024-01-20 20:00", tz=TIMEZONE)) == pytest.approx(-2.25)
 
 
-def test_timing_two_events_with_a_small_lag_give_no_drift():
+def test_timing_two_events_small_lag():
     assert two_events(-0.5) is None

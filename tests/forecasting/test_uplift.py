@@ -105,7 +105,7 @@ def test_uplift_no_effect_on_quiet_cell():
     assert (result.table["event_id"] == "").all()
 
 
-def test_match_on_a_holiday_is_not_learned_as_part_of_the_holiday():
+def test_holiday_excess_without_its_match():
     # Synthetic: the match of 27 January falls on a (made-up) public holiday without a venue.
     matches = match_events(PAST, PAST_ATTENDANCE)
     holiday = pd.DataFrame({"event_id": ["holiday-2024-01-27"], "name": "Holiday", "kind": "holiday",
