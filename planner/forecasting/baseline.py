@@ -116,11 +116,12 @@ def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, 
     A least-squares line through the log of the last ``weeks`` weekly means
     before the origin gives the slope. The slope is multiplied by ``damping``
     and clipped to ``max_growth_per_week``, so that a noisy slope cannot run away.
-    Fewer than three complete weeks give no trend (zero).
+    Fewer than two complete weeks give no trend (zero); two give the log
+    ratio of their means.
     """
     complete_weeks = min(weeks, origin_row // 168)
     cells = filled.shape[1]
-    if complete_weeks < 3:
+    if complete_weeks < 2:
         return np.zeros(cells)
     blocks = filled[origin_row - 168 * complete_weeks:origin_row].reshape(complete_weeks, 168, cells)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -133,7 +134,7 @@ def weekly_growth(filled: np.ndarray, index: pd.DatetimeIndex, origin_row: int, 
     log_centre = np.where(usable, log_mean, 0).sum(axis=0) / np.maximum(count, 1)
     covariance = np.where(usable, (age - age_mean) * (np.nan_to_num(log_mean) - log_centre), 0).sum(axis=0)
     variance = np.where(usable, (age - age_mean) ** 2, 0).sum(axis=0)
-    slope = np.where((count >= 3) & (variance > 0), covariance / np.where(variance > 0, variance, 1), 0.0)
+    slope = np.where((count >= 2) & (variance > 0), covariance / np.where(variance > 0, variance, 1), 0.0)
     return np.clip(damping * slope, -max_growth_per_week, max_growth_per_week)
 
 
@@ -217,3 +218,132 @@ def _nanmean_columns(values: np.ndarray) -> np.ndarray:
     counts = present.sum(axis=0)
     sums = np.where(present, values, 0.0).sum(axis=0)
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def recent_level_shift(actual: np.ndarray, estimate: np.ndarray, *, min_hours: int = 12,
+                       max_ratio: float = 4.0) -> np.ndarray:
+    """Return each cell's log ratio of observed traffic to the baseline's estimate over recent hours.
+
+    The ratio of sums runs over the hours where both are known, so busy hours
+    weigh more than quiet ones. A cell with fewer than ``min_hours`` such
+    hours, or no traffic, gets 0 (no shift); the ratio is clipped to
+    ``1 / max_ratio`` to ``max_ratio``.
+
+    Parameters
+    ----------
+    actual, estimate : ndarray, shape (hours, cells)
+        The last hours before the origin, and the baseline's forecast of them
+        made from the weeks before (so it has not seen them).
+    """
+    known = ~np.isnan(actual) & ~np.isnan(estimate)
+    observed_sum = np.where(known, actual, 0.0).sum(axis=0)
+    estimate_sum = np.where(known, estimate, 0.0).sum(axis=0)
+    usable = (known.sum(axis=0) >= min_hours) & (observed_sum > 0) & (estimate_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(usable, observed_sum / np.where(usable, estimate_sum, 1.0), 1.0)
+    return np.log(np.clip(ratio, 1.0 / max_ratio, max_ratio))
+
+
+def hour_of_day_spread(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np.ndarray, *,
+                       prior_hours: float = 14.0) -> np.ndarray:
+    """Return, per local hour of the day and cell, the size of the baseline's error relative to the cell's average.
+
+    The size is the mean absolute relative error ``|actual / estimate - 1|``
+    at that hour of the day over the mean at all hours, so 1.5 means errors
+    half as large again as usual. Each hour's mean is shrunk towards the
+    cell's with the weight of ``prior_hours`` hours, so that a few samples
+    do not give an hour its own band.
+
+    Returns
+    -------
+    ndarray, shape (24, cells)
+    """
+    level = np.nanmean(estimate, axis=0) if estimate.size else np.zeros(estimate.shape[1])
+    floor = 0.05 * np.where(np.isfinite(level), level, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        error = np.abs(actual - estimate) / np.maximum(estimate, floor)
+    error[~np.isfinite(error)] = np.nan
+    known = ~np.isnan(error)
+    overall = _nanmean_columns(error)
+    spread = np.ones((24, error.shape[1]))
+    usable = np.isfinite(overall) & (overall > 0)
+    for hour in range(24):
+        rows = hour_of_day == hour
+        count = known[rows].sum(axis=0)
+        total = np.where(known[rows], error[rows], 0.0).sum(axis=0)
+        shrunk = (total + prior_hours * np.nan_to_num(overall)) / (count + prior_hours)
+        spread[hour] = np.where(usable, shrunk / np.where(usable, overall, 1.0), 1.0)
+    return spread
+
+
+def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, week_of_row: np.ndarray,
+               quantiles: tuple[float, float, float], *, max_scale: float = 3.0,
+               min_samples: int = 48) -> np.ndarray:
+    """Return, per cell, the factor that makes the error band cover its share of a week it was not measured on.
+
+    Each week of the error sample is held out in turn. The band measured on
+    the other weeks (per-cell quantiles of the relative error, times the
+    hour-of-day ``spread``) is scaled to just cover each of its errors. A
+    cell's factor is the ``quantiles[2] - quantiles[0]`` quantile of those
+    scales (0.8 for a p10-p90 band). Errors within a week move
+    together (a holiday, a level shift), so a band measured on the same
+    weeks it is checked on is narrower than the next week needs. With fewer
+    than two weeks, or fewer than ``min_samples`` held-out errors, a cell's
+    factor is 1.
+
+    Parameters
+    ----------
+    actual, estimate, spread : ndarray, shape (hours, cells)
+        The error sample, and each hour's hour-of-day factor of the band.
+    week_of_row : ndarray of int, shape (hours,)
+        Which week each hour belongs to.
+    """
+    cells = actual.shape[1]
+    weeks = np.unique(week_of_row)
+    if len(weeks) < 2:
+        return np.ones(cells)
+    level = np.nanmean(estimate, axis=0) if len(estimate) else np.zeros(cells)
+    floor = 0.05 * np.where(np.isfinite(level), level, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = (actual - estimate) / np.maximum(estimate, floor)
+    relative[~np.isfinite(relative)] = np.nan
+    needed = np.full(actual.shape, np.nan)
+    for week in weeks:
+        held_out = week_of_row == week
+        if np.isnan(relative[held_out]).all():
+            continue
+        # The band of the other weeks, for the cells with enough of them.
+        band = _column_quantiles(relative[~held_out], (quantiles[0], quantiles[2]), min_samples)
+        low = np.abs(band[0])[None, :] * spread[held_out]
+        high = np.abs(band[1])[None, :] * spread[held_out]
+        errors = relative[held_out]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(errors < 0, -errors / low, errors / high)
+        # An error outside a zero-width band needs the largest scale; NaN errors and bands stay NaN.
+        scale = np.minimum(np.where((low == 0) & (high == 0) & (errors != 0), max_scale, scale), max_scale)
+        needed[held_out] = np.where(np.isnan(errors), np.nan, scale)
+    factor = _column_quantiles(needed, (quantiles[2] - quantiles[0],), min_samples)[0]
+    return np.clip(np.where(np.isnan(factor), 1.0, factor), 1.0 / max_scale, max_scale)
+
+
+def _column_quantiles(values: np.ndarray, quantiles: tuple[float, ...], min_samples: int) -> np.ndarray:
+    """Return the quantiles of each column's known values (linear interpolation), NaN for too few values.
+
+    The same as ``numpy.nanquantile`` along the rows, from a single sort,
+    which is much faster on a matrix of thousands of cells.
+    """
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    count = np.sum(~np.isnan(values), axis=0)
+    result = np.full((len(quantiles), values.shape[1]), np.nan)
+    enough = count >= max(min_samples, 1)
+    if not enough.any():
+        return result
+    columns = np.flatnonzero(enough)
+    for number, quantile in enumerate(quantiles):
+        position = quantile * (count[columns] - 1)
+        below = np.floor(position).astype(int)
+        above = np.minimum(below + 1, count[columns] - 1)
+        fraction = position - below
+        result[number, columns] = (ordered[below, columns] * (1 - fraction)
+                                   + ordered[above, columns] * fraction)
+    return result

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import relative_error_quantiles, seasonal_profile, weekly_growth
+from planner.forecasting.baseline import (band_scale, hour_of_day_spread, recent_level_shift, relative_error_quantiles,
+                                          seasonal_profile, weekly_growth)
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
+from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 QUANTILES = (0.1, 0.5, 0.9)
 MIN_HISTORY_HOURS = 24
 """Fewest hours with traffic before the origin that a forecast is made from."""
+MIN_ERROR_SAMPLES = 48
+"""Minimum number of a cell's event-free hours that measure the baseline's error; below it, day-to-day change does."""
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
@@ -90,13 +94,27 @@ class EventForecaster:
         its events, whatever their traffic did on event days. A crowd does not
         load a cell across town, and among many cells a few pass any
         significance test by chance.
+    level_window_hours : int, optional
+        The last hours before the origin that measure a recent shift of each
+        cell's level: the ratio of their traffic to what the baseline, from
+        the weeks before, expected of them. Three days average out one odd
+        day and still see a shift within the week. 0 turns the correction off.
+        By default the dataset's ``[forecast]`` setting (72).
+    level_decay_days : float, optional
+        Time constant of the fading of that shift over the forecast horizon:
+        the correction is ``ratio ** exp(-lead / level_decay_days)``, so it is
+        whole at the origin and down to a tenth after a week. A level that
+        moved and stays is followed at the start of the week, when it is
+        best known, while a short burst before the origin fades out. By
+        default the dataset's ``[forecast]`` setting (3.0).
     """
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
                  hours_after_event: int = 4, trend_damping: float = 0.5,
                  footprint_radius_m: float | None = None, venue_reach_m: float = 3000.0,
                  time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
-                 learn_timing: bool = True) -> None:
+                 learn_timing: bool = True, level_window_hours: int | None = None,
+                 level_decay_days: float | None = None) -> None:
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -107,6 +125,8 @@ class EventForecaster:
         self.time_of_day_bandwidth_hours = time_of_day_bandwidth_hours
         self.duration_bandwidth_hours = duration_bandwidth_hours
         self.learn_timing = learn_timing
+        self.level_window_hours = level_window_hours
+        self.level_decay_days = level_decay_days
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
@@ -121,6 +141,10 @@ class EventForecaster:
                                           first=dataset.first_hour.isoformat(), last=dataset.last_hour.isoformat()))
         self.dataset_ = dataset
         self.origin_ = origin
+        settings = dataset.settings.forecast
+        self.level_window_hours_ = (settings.level_window_hours if self.level_window_hours is None
+                                    else self.level_window_hours)
+        self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
@@ -229,14 +253,35 @@ class EventForecaster:
         data_end = measured_rows[-1] + 1 if measured_rows.size else len(index)
         error_rows = np.arange(max(168, data_end - 4 * 168), data_end) if data_end > 168 else all_rows[:data_end]
         error_estimate = self._baseline(clean, index, error_rows, growth)
-        error_quantiles = relative_error_quantiles(clean[error_rows], error_estimate, QUANTILES)
+        error_actual = clean[error_rows]
+        short = np.sum(~np.isnan(error_actual) & ~np.isnan(error_estimate), axis=0) < MIN_ERROR_SAMPLES
+        if short.any():
+            # Too few event-free hours (a history of a few days around a holiday or an event): the spread of
+            # the traffic from one day to the next, events included, stands for the baseline's error.
+            error_actual[:, short] = observed[np.ix_(error_rows, short)]
+            error_estimate[:, short] = take_rows(observed[:, short], lagged_rows(index, 1)[error_rows])
+            logger.info("%d cells have too few event-free hours of %s to measure the baseline's error; their band "
+                        "uses the change from the same hour of the day before", int(short.sum()), measure)
+        error_quantiles = relative_error_quantiles(error_actual, error_estimate, QUANTILES)
+        # Errors are larger at some hours of the day (a ramp, a quiet night): the band widens there.
+        error_spread = hour_of_day_spread(error_actual, error_estimate, index.hour.to_numpy()[error_rows])
+        # Widened or narrowed so that, measured on some weeks, it covers its share of another.
+        scale = band_scale(error_actual, error_estimate, error_spread[index.hour.to_numpy()[error_rows]],
+                           (error_rows - error_rows[0]) // 168, QUANTILES)
+        logger.debug("measure %s: error band scaled by %.3f (median over cells) after holding out each week",
+                     measure, float(np.median(scale)) if scale.size else 1.0)
+        error_spread = error_spread * scale[None, :]
+        # How far each cell's last days sit from what the baseline expected of them.
+        recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
+        level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
         past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
         profiles, groups = self._learn_profiles(past_events, cells)
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
-                           past_event_count=len(past_events))
+                           past_event_count=len(past_events), level_shift=level_shift,
+                           error_spread=error_spread)
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -269,20 +314,35 @@ class EventForecaster:
                                    halflife_weeks=self.halflife_weeks)
         return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
 
+    def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
+        """Return the factor, per hour and cell, that carries the recent level shift into the forecast.
+
+        The shift applies in full at the origin and fades exponentially with
+        the lead time, so a lasting change is followed at once while a few odd
+        days before the origin weigh little on the end of the week.
+        """
+        if fit.level_shift is None or not self.level_window_hours_ or not self.level_decay_days_:
+            return np.ones((len(hours), len(fit.cells)))
+        lead_days = np.maximum((hours - self.origin_) / pd.Timedelta(days=1), 0.0)
+        weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days_)
+        return np.exp(weight[:, None] * fit.level_shift[None, :])
+
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
         """Return each past event's excess, with its placebos: the same window moved by whole weeks."""
         event_free = ~np.isnan(clean) | np.isnan(observed)
         event_free_row = event_free.all(axis=1)
+        events = list(self.past_events_.itertuples(index=False))
+        # A multi-day event is learned day by day, as it is forecast.
+        windows = [occurrence_window(*_moved(event, offsets), index, hours_before=self.hours_before_event,
+                                     hours_after=self.hours_after_event) for event in events]
         past = []
-        for event in self.past_events_.itertuples(index=False):
+        for number, (event, window) in enumerate(zip(events, windows)):
             start, end = _moved(event, offsets)
-            # A multi-day event is learned day by day, as it is forecast.
-            window = occurrence_window(start, end, index, hours_before=self.hours_before_event,
-                                       hours_after=self.hours_after_event)
             if len(window.rows) == 0 or start.floor("h") < index[0]:
                 continue
             excess = self._excess(window.rows, observed, in_sample)
+            self._leave_out_shorter_events(excess, number, events, windows)
             if np.isnan(excess).all():
                 continue
             attendance = _attendance(event)
@@ -301,6 +361,32 @@ class EventForecaster:
                                    start_hour=start_hour, duration_hours=_hours(event.end - event.start)),
                          placebos))
         return past
+
+    def _leave_out_shorter_events(self, excess: np.ndarray, number: int, events: list, windows: list) -> None:
+        """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
+
+        A match on a public holiday would otherwise be learned twice, as the
+        match and as part of the holiday, and both would be added to the next
+        match on a holiday. The shorter event keeps those hours; the longer
+        one is learned from its other hours (the same hours of its other
+        occurrences). The cells left out are those within reach of the
+        shorter event's venue, or all cells when it has none.
+        """
+        event, window = events[number], windows[number]
+        duration = event.end - event.start
+        for other, other_window in zip(events, windows):
+            if (other is event or not other.end - other.start < duration or len(other_window.rows) == 0
+                    or len(window.rows) == 0 or other_window.rows[-1] < window.rows[0]
+                    or other_window.rows[0] > window.rows[-1]):
+                continue
+            overlap = np.isin(window.rows, other_window.rows)
+            if not overlap.any():
+                continue
+            if other.venue_id:
+                reach = self._distance_to_venue(other.venue_id, list(self.dataset_.cells["cell_id"]))
+                excess[np.ix_(overlap, reach <= self.venue_reach_m)] = np.nan
+            else:
+                excess[overlap] = np.nan
 
     def _stored_past_events(self, seen: set[str], cells: list[str], measure: str) -> list:
         """Return reviewed events that the traffic no longer covers, as past events without placebos."""
@@ -365,7 +451,8 @@ class EventForecaster:
         clean[: len(fit.index)] = fit.clean
         target_rows = index.get_indexer(hours)
 
-        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth))
+        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth)
+                                     * self._level_correction(fit, hours))
         level = _positive(np.nanmean(baseline, axis=0))
         uplift = np.zeros_like(baseline)
         variance = np.zeros_like(baseline)
@@ -419,8 +506,9 @@ class EventForecaster:
 
         spread = Z_90 * np.sqrt(variance)
         p50 = baseline + uplift
-        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :]
-        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :]
+        spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
+        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
+        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
 
@@ -593,6 +681,8 @@ class _MeasureFit:
     in_sample: np.ndarray
     past_event_count: int
     timings: dict = field(default_factory=dict)
+    level_shift: np.ndarray | None = None
+    error_spread: np.ndarray | None = None
 
 
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:

@@ -94,9 +94,13 @@ def estimate_timing(series: list[np.ndarray], positions: list[np.ndarray], start
     Returns
     -------
     TimingModel or None
-        None when fewer than three events have data, when lining them up does
+        None when fewer than two events have data, when lining them up does
         not explain clearly more of their excess than the scheduled times, or
         when the offsets show no drift (every offset is then taken as zero).
+        Two events are enough: a drift of at least ``MIN_DRIFT_HOURS``
+        between them that lining them up confirms is followed from the
+        second past event on, when it matters most, rather than from the
+        third.
     """
     usable = [index for index, values in enumerate(series) if np.isfinite(values).sum() >= 3]
     if len(usable) < 2:
@@ -125,8 +129,6 @@ def estimate_timing(series: list[np.ndarray], positions: list[np.ndarray], start
 
     # Only a steady drift with the date is worth following: offsets that scatter around zero are noise
     # that lining events up would fit, and the shape learned at the scheduled times already spreads them.
-    if len(usable) < 3:
-        return None
     times = [starts[i] for i in usable]
     reference = times[-1]
     days = np.array([(time - reference) / pd.Timedelta(days=1) for time in times])

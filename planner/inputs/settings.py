@@ -197,6 +197,20 @@ class RouteSettings:
 
 
 @dataclass(frozen=True)
+class ForecastSettings:
+    """The forecast's correction for a recent change of a cell's level.
+
+    The last ``level_window_hours`` hours before the forecast origin are
+    compared with what the baseline, from the weeks before, expected of
+    them. Their ratio multiplies the baseline, in full at the origin and
+    fading as ``exp(-lead / level_decay_days)`` over the horizon.
+    """
+
+    level_window_hours: int = 72
+    level_decay_days: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a dataset's ``settings.toml`` declares."""
 
@@ -215,6 +229,7 @@ class Settings:
     footprint: FootprintSettings = field(default_factory=FootprintSettings)
     routes: RouteSettings = field(default_factory=RouteSettings)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
 
     def measure(self, name: str) -> Measure:
         """Return the measure called ``name``, or raise ``KeyError`` naming the known ones."""
@@ -330,12 +345,13 @@ class _Reader:
         inputs = self._inputs()
         footprint = self._footprint()
         routes = self._routes()
+        forecast = self._forecast()
         self._check_unknown_keys(self.raw, "")
         return Settings(
             name=name or "", title=title or "", timezone=timezone or ZoneInfo("UTC"), country=country or "",
             subdivision=subdivision or "", step_minutes=step_minutes or 60, measures=measures,
             capacity=capacity, staffing=staffing, assumptions=dict(assumptions), path=self.path, inputs=inputs,
-            footprint=footprint, routes=routes, translations=translations,
+            footprint=footprint, routes=routes, translations=translations, forecast=forecast,
         )
 
     def _check_unknown_keys(self, table: dict[str, Any], prefix: str) -> None:
@@ -407,6 +423,19 @@ class _Reader:
                              expected=expected)
             values[key] = float(getattr(default, key) if value is None else value)
         return RouteSettings(**values)
+
+    def _forecast(self) -> ForecastSettings:
+        table = self.raw.get("forecast", {})
+        default = ForecastSettings()
+        non_negative = lambda v: v >= 0  # noqa: E731
+        hours = self.get(table, "forecast", "level_window_hours", int, default=default.level_window_hours,
+                         check=non_negative,
+                         expected=translatable("whole hours >= 0, such as 72 (0 turns the correction off)"))
+        decay = self.get(table, "forecast", "level_decay_days", (int, float), default=default.level_decay_days,
+                         check=non_negative,
+                         expected=translatable("days >= 0, such as 3 (0 turns the correction off)"))
+        return ForecastSettings(level_window_hours=default.level_window_hours if hours is None else hours,
+                                level_decay_days=float(default.level_decay_days if decay is None else decay))
 
     def _inputs(self) -> InputSettings:
         table = self.raw.get("inputs", {})

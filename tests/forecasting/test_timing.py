@@ -59,3 +59,23 @@ def test_timing_ignores_scattered_offsets():
 
     model = estimate_timing(series, [grid_positions] * 6, starts, [f"e{index}" for index in range(6)])
     assert model is None
+
+
+def two_events(lag_hours: float):
+    """Synthetic: two identical responses a week apart, the second ``lag_hours`` hours late."""
+    grid_positions = np.arange(-7.5, 10.5, 1.0)
+    series = [100.0 * np.exp(-0.5 * ((grid_positions - 1.5 - lag) / 0.7) ** 2) for lag in (0.0, lag_hours)]
+    starts = list(pd.date_range("2024-01-06 20:00", periods=2, freq="7D", tz=TIMEZONE))
+    return estimate_timing(series, [grid_positions] * 2, starts, ["first", "second"])
+
+
+def test_timing_drift_from_two_events():
+    model = two_events(-1.5)
+    assert model.drift_hours_per_day == pytest.approx(-1.5 / 7)
+    assert model.offsets_hours == pytest.approx({"first": 0.75, "second": -0.75})
+    # A week after the second event the response is expected another 1.5 hours earlier.
+    assert model.offset_for(pd.Timestamp("2024-01-20 20:00", tz=TIMEZONE)) == pytest.approx(-2.25)
+
+
+def test_timing_two_events_small_lag():
+    assert two_events(-0.5) is None

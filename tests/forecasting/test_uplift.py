@@ -1,5 +1,7 @@
 """The event uplift on synthetic data whose effect is known exactly."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,3 +103,25 @@ def test_uplift_no_effect_on_quiet_cell():
     summary = result.events.set_index("event_id").loc["match-2024-03-09"]
     assert summary["cells_affected"] == 0
     assert (result.table["event_id"] == "").all()
+
+
+def test_holiday_excess_without_its_match():
+    # Synthetic: the match of 27 January falls on a (made-up) public holiday without a venue.
+    matches = match_events(PAST, PAST_ATTENDANCE)
+    holiday = pd.DataFrame({"event_id": ["holiday-2024-01-27"], "name": "Holiday", "kind": "holiday",
+                            "venue_id": [None], "start": [pd.Timestamp("2024-01-27", tz=TIMEZONE)],
+                            "end": [pd.Timestamp("2024-01-28", tz=TIMEZONE)], "expected_attendance": [np.nan],
+                            "attendance_low": [np.nan], "attendance_high": [np.nan], "source": ["holidays"]})
+    dataset = dataclasses.replace(synthetic_dataset(matches, EXCESS),
+                                  events=pd.concat([matches, holiday], ignore_index=True))
+    fit = EventForecaster().fit(dataset, parse_week("2024-W10", TIMEZONE).start).measures_["load"]
+
+    (holiday_event, _), = fit.groups[("venue", "", "holiday")]
+    hours = pd.Timestamp("2024-01-27", tz=TIMEZONE) + pd.to_timedelta(holiday_event.positions - 0.5, unit="h")
+    # The match's window runs from 17:00 (three hours before) to 02:00 (four hours after its end).
+    in_match = (hours >= pd.Timestamp("2024-01-27 17:00", tz=TIMEZONE)) & (
+        hours <= pd.Timestamp("2024-01-28 02:00", tz=TIMEZONE))
+    assert np.isnan(holiday_event.excess[in_match]).all()
+    assert np.isfinite(holiday_event.excess[~in_match]).all()
+    match = next(event for event, _ in fit.groups[("venue", "stadium", "match")] if event.event_id == "match-2024-01-27")
+    assert np.isfinite(match.excess).all()
