@@ -76,13 +76,16 @@ def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
     return _csv_frame(staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
 
 
-def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
+def quality_table(plan: WeeklyPlan, render_note: Callable[[str], str] = str) -> pd.DataFrame:
     """Return the data-quality record of the dataset, one row per input table.
 
     Columns: ``table``, ``file``, ``rows_read``, ``rows_accepted``,
     ``rows_repaired``, ``rows_rejected``, then ``missing_values``,
     ``imputed_hours`` and ``missing_hours`` as ``measure=count`` pairs joined
-    by ``;``, and ``notes`` joined by ``; ``.
+    by ``;``, and ``notes`` joined by ``; ``. ``render_note`` turns each note
+    into text before the join, such as
+    ``planner.reporting.i18n.message_renderer("fr")``; the default keeps the
+    English text.
     """
     rows = []
     for table in plan.dataset.quality.tables:
@@ -96,7 +99,7 @@ def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
             "missing_values": _counts_text(table.missing_values),
             "imputed_hours": _counts_text(table.imputed_hours),
             "missing_hours": _counts_text(table.missing_hours),
-            "notes": "; ".join(table.notes),
+            "notes": "; ".join(render_note(note) for note in table.notes),
         })
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 
