@@ -210,7 +210,8 @@ def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.envi
     command) when its value is supported, then the ``PLANNER_LANG``
     environment variable, then French. The machine's locale (``LANG``,
     ``LC_ALL``) is not read, so a scheduled job on an English-speaking server
-    still writes the French report unless it asks otherwise. An unsupported
+    still writes the French report unless it sets ``--lang`` or
+    ``PLANNER_LANG``. An unsupported
     ``--lang`` is left for the parser to reject, in the language that this
     rule gives without it.
 

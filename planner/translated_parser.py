@@ -10,9 +10,9 @@ subcommands, without changing any module global:
   parser is built;
 - the ``usage:`` prefix comes from :class:`TranslatedHelpFormatter`;
 - an error message, which argparse has already formatted in English when it
-  reaches :meth:`~TranslatedArgumentParser.error`, is matched against the
-  English templates of Python 3.11 to 3.13 and rebuilt from the translated
-  ones. A message that matches none of them is shown in English.
+  reaches :meth:`~TranslatedArgumentParser.error`, is matched against
+  argparse's English templates and rebuilt from the translated ones. A
+  message that matches none of them is shown in English.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from typing import NoReturn
 from planner.reporting.i18n import N_
 
 # argparse's error messages as regular expressions, each with the catalog template that rebuilds it.
-# The groups are the fields of the template; "message" is translated in turn.
+# The groups are the fields of the template, and a "message" group is translated in turn.
+# NOTE: the patterns follow the wording of argparse in Python 3.11; tests/test_cli.py fails when a
+# later Python words the missing-argument or invalid-choice errors differently.
 _ERROR_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^the following arguments are required: (?P<arguments>.+)$", re.S),
      N_("the following arguments are required: {arguments}")),

@@ -56,7 +56,7 @@ SHEET_NAMES: dict[str, str] = {
     "data_quality": N_("Data quality"),
     "notes": N_("Notes"),
 }
-# Column headers, as message ids; a column not listed here keeps its machine name.
+# Column headers, as message ids. A column not listed here keeps its machine name.
 COLUMN_HEADERS: dict[str, str] = {
     "cell_id": N_("Cell"),
     "measure": N_("Measure"),
@@ -176,20 +176,20 @@ def localized_sheet(plan: WeeklyPlan, frame: pd.DataFrame, lang: str = DEFAULT_L
     """
     settings = plan.dataset.settings
     gettext = translations(lang).gettext
-    shown = frame.copy()
-    for column in shown.columns:
+    localized = frame.copy()
+    for column in localized.columns:
         if column in _VALUE_COLUMNS:
             category = _VALUE_COLUMNS[column]
-            shown[column] = _map_texts(shown[column], lambda value: translate_value(category, value, lang))
+            localized[column] = _map_texts(localized[column], lambda value: translate_value(category, value, lang))
         elif column == "measure":
-            shown[column] = _map_texts(shown[column], lambda name: _measure_label(settings, name, lang))
+            localized[column] = _map_texts(localized[column], lambda name: _measure_label(settings, name, lang))
         elif column == "extra_unit_name":
-            shown[column] = _map_texts(shown[column], lambda name: settings_text(settings, name, lang))
+            localized[column] = _map_texts(localized[column], lambda name: settings_text(settings, name, lang))
         elif column == "learned_from":
-            shown[column] = _map_texts(shown[column], lambda text: translate_sources(text, lang))
-    shown.columns = [gettext(COLUMN_HEADERS[column]) if column in COLUMN_HEADERS else str(column)
-                     for column in shown.columns]
-    return shown
+            localized[column] = _map_texts(localized[column], lambda text: translate_sources(text, lang))
+    localized.columns = [gettext(COLUMN_HEADERS[column]) if column in COLUMN_HEADERS else str(column)
+                         for column in localized.columns]
+    return localized
 
 
 def _measure_label(settings, name: str, lang: str) -> str:
