@@ -1,9 +1,10 @@
 """The plan's tables as CSV files: fixed columns, ISO 8601 times with UTC offset.
 
 The CSV files keep the machine values of the plan (``add``, ``night``,
-``customer_care_agent``) so that other programs can read them. Only the HTML
-report translates them. Files are UTF-8, comma separated, with a dot as the
-decimal sign and an empty field for a missing value.
+``customer_care_agent``) and English text so that other programs can read
+them whatever the report's language. The HTML report and ``report.xlsx``
+translate them. Files are UTF-8, comma separated, with a dot as the decimal
+sign and an empty field for a missing value.
 """
 
 from __future__ import annotations
