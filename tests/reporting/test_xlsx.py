@@ -161,7 +161,7 @@ def test_xlsx_formula_stays_text(make_plan, tmp_path):
 
 
 def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
-    # The week has 168 forecast rows; a lower limit makes the workbook keep some and say so.
+    # The week has 168 forecast rows, so a lower limit makes the workbook drop rows and add a note.
     monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 100)
     xlsx.write_xlsx(dodgers_plan, tmp_path / "report.xlsx", lang="fr")
     notes = _read_workbook(tmp_path / "report.xlsx")["Notes"]
