@@ -14,7 +14,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from planner.decisions.scenario import compare_plans, plan_scenario
@@ -25,17 +26,28 @@ from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
+from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
 from planner.reporting.backtest import write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
+from planner.translated_parser import TranslatedArgumentParser
 
 logger = logging.getLogger(__name__)
+
+LANGUAGE_VARIABLE = "PLANNER_LANG"
+"""Environment variable that sets the default language when no ``--lang`` is given: ``fr`` or ``en``."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    parser = _parser()
-    arguments = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        lang = requested_language(argv)
+    except ValueError as error:
+        print(cli_messages(DEFAULT_LANGUAGE)("Error: {message}").format(
+            message=render_message(error.args[0], DEFAULT_LANGUAGE)), file=sys.stderr)
+        return 2
+    arguments = _parser(lang).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if arguments.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     lang = arguments.lang
@@ -128,72 +140,125 @@ def _review(arguments: argparse.Namespace, message) -> int:
     return 0
 
 
-def _attendance(text: str) -> tuple[str, float]:
+def _parser(lang: str) -> TranslatedArgumentParser:
+    """Build the argument parser with its help and errors in ``lang``, which is also the default of ``--lang``."""
+    _ = translations(lang).gettext
+    parser = TranslatedArgumentParser(prog="planner", gettext=_,
+                                      description=_("Planned-event capacity planner for telecom networks."))
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log every step (DEBUG level)"))
+    parser.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
+                        help=_("language of the help, the messages and the errors; a command's own --lang "
+                               "gives the same choice (default: fr, or PLANNER_LANG)"))
+    commands = parser.add_subparsers(required=True, metavar=_("COMMAND"))
+    folder = _("FOLDER")
+
+    report = commands.add_parser("report", help=_("plan one ISO week and write its report"),
+                                 description=_("Plan one ISO week and write its report."))
+    report.add_argument("--data", required=True, metavar=folder, help=_("dataset folder, such as data/milan"))
+    report.add_argument("--week", required=True, metavar=_("WEEK"),
+                        help=_("ISO week such as 2013-W48, or 'next' for the week after the latest data"))
+    report.add_argument("--out", default="reports", metavar=folder, help=_("output folder (default: reports)"))
+    report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
+                        help=_("language of the report, the help, the messages and the errors "
+                               "(default: fr, or PLANNER_LANG)"))
+    report.add_argument("--scenario", metavar=_("FILE"),
+                        help=_("hypothetical events in the format of events.csv, added to the week; a row with an "
+                               "existing event_id replaces that event. The report compares the plan with and "
+                               "without them"))
+    report.add_argument("--engine", choices=ENGINES, default="local",
+                        help=_("where the cells are forecast: in this process (local, the default) or partitioned "
+                               "across a Dask cluster (dask; needs the dask extra)"))
+    report.add_argument("--scheduler", metavar=_("ADDRESS"),
+                        help=_("address of a running Dask scheduler, such as tcp://10.0.0.5:8786; without it "
+                               "--engine dask starts a local cluster on 127.0.0.1"))
+    report.set_defaults(run=_report)
+
+    backtest = commands.add_parser("backtest", help=_("plan past weeks with only earlier history and score them"),
+                                   description=_("Plan past weeks with only earlier history and score them."))
+    backtest.add_argument("--data", required=True, metavar=folder, help=_("dataset folder, such as data/dodgers"))
+    backtest.add_argument("--weeks", type=partial(_positive_int, gettext=_), default=8, metavar="N",
+                          help=_("how many of the last complete weeks to replay (default: 8)"))
+    backtest.add_argument("--models", nargs="+", default=["planner"], choices=list(available_models()),
+                          help=_("models to compare; same_hour_last_week is always included"))
+    backtest.add_argument("--out", default="reports", metavar=folder, help=_("output folder (default: reports)"))
+    backtest.add_argument("--no-progress", action="store_true", help=_("hide the progress bar"))
+    backtest.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
+                          help=_("language of the help, the messages and the errors (default: fr, or PLANNER_LANG)"))
+    backtest.set_defaults(run=_backtest)
+
+    review = commands.add_parser("review", help=_("compare a past week's events with their forecast and record them"),
+                                 description=_("Compare a past week's events with their forecast and record their "
+                                               "measured effect in the dataset's event history."))
+    review.add_argument("--data", required=True, metavar=folder,
+                        help=_("dataset folder; its history/ subfolder is updated"))
+    review.add_argument("--week", required=True, metavar=_("WEEK"), help=_("past ISO week such as 2013-W47"))
+    review.add_argument("--attendance", type=partial(_attendance, gettext=_), action="append", default=[],
+                        metavar=_("EVENT_ID=N"),
+                        help=_("actual attendance of an event, in people; repeat for several events"))
+    review.add_argument("--out", default="reports", metavar=folder, help=_("output folder (default: reports)"))
+    review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
+                        help=_("language of review.html, the help, the messages and the errors "
+                               "(default: fr, or PLANNER_LANG)"))
+    review.set_defaults(run=_review)
+    return parser
+
+
+def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
+    """Return the language of the command's help, messages and report.
+
+    The rule, in order: the last ``--lang`` of ``argv`` (before or after the
+    command) when its value is supported, then the ``PLANNER_LANG``
+    environment variable, then French. The machine's locale (``LANG``,
+    ``LC_ALL``) is not read, so a scheduled job on an English-speaking server
+    still writes the French report unless it sets ``--lang`` or
+    ``PLANNER_LANG``. An unsupported
+    ``--lang`` is left for the parser to reject, in the language that this
+    rule gives without it.
+
+    Raises
+    ------
+    ValueError
+        If ``PLANNER_LANG`` is set to an unsupported language and no
+        ``--lang`` is given.
+    """
+    pre_parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre_parser.add_argument("--lang")
+    try:
+        known, _unknown = pre_parser.parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        known = argparse.Namespace(lang=None)
+    if known.lang in SUPPORTED_LANGUAGES:
+        return known.lang
+    configured = environ.get(LANGUAGE_VARIABLE, "").strip()
+    if not configured:
+        return DEFAULT_LANGUAGE
+    if configured not in SUPPORTED_LANGUAGES:
+        raise ValueError(translatable("invalid {variable}={value!r}; set it to one of {choices}, or unset it",
+                                      variable=LANGUAGE_VARIABLE, value=configured,
+                                      choices=list(SUPPORTED_LANGUAGES)))
+    return configured
+
+
+def _attendance(text: str, gettext: Callable[[str], str]) -> tuple[str, float]:
     event_id, separator, value = text.partition("=")
     try:
         number = float(value)
     except ValueError:
         number = -1.0
     if not separator or not event_id or number < 0:
-        raise argparse.ArgumentTypeError(f"invalid attendance {text!r}; expected EVENT_ID=N such as "
-                                         "san-siro-2013-11-23=52000")
+        raise argparse.ArgumentTypeError(gettext("invalid attendance {text!r}; expected EVENT_ID=N such as "
+                                                 "san-siro-2013-11-23=52000").format(text=text))
     return event_id, number
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="planner", description="Planned-event capacity planner for telecom networks.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (DEBUG level)")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
-    report = commands.add_parser("report", help="plan one ISO week and write its report")
-    report.add_argument("--data", required=True, help="dataset folder, such as data/milan")
-    report.add_argument("--week", required=True,
-                        help="ISO week such as 2013-W48, or 'next' for the week after the latest data")
-    report.add_argument("--out", default="reports", help="output folder (default: reports)")
-    report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
-                        help="language of the report, the messages and the errors (default: fr)")
-    report.add_argument("--scenario", metavar="FILE",
-                        help="hypothetical events in the format of events.csv, added to the week; a row with an "
-                             "existing event_id replaces that event. The report compares the plan with and without them")
-    report.add_argument("--engine", choices=ENGINES, default="local",
-                        help="where the cells are forecast: in this process (local, the default) or partitioned "
-                             "across a Dask cluster (dask; needs the dask extra)")
-    report.add_argument("--scheduler", metavar="ADDRESS",
-                        help="address of a running Dask scheduler, such as tcp://10.0.0.5:8786; without it "
-                             "--engine dask starts a local cluster on 127.0.0.1")
-    report.set_defaults(run=_report)
-
-    backtest = commands.add_parser("backtest", help="plan past weeks with only earlier history and score them")
-    backtest.add_argument("--data", required=True, help="dataset folder, such as data/dodgers")
-    backtest.add_argument("--weeks", type=_positive_int, default=8,
-                          help="how many of the last complete weeks to replay (default: 8)")
-    backtest.add_argument("--models", nargs="+", default=["planner"], choices=list(available_models()),
-                          help="models to compare; same_hour_last_week is always included")
-    backtest.add_argument("--out", default="reports", help="output folder (default: reports)")
-    backtest.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    backtest.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
-                          help="language of the messages and errors (default: fr)")
-    backtest.set_defaults(run=_backtest)
-
-    review = commands.add_parser("review", help="compare a past week's events with their forecast and record them")
-    review.add_argument("--data", required=True, help="dataset folder; its history/ subfolder is updated")
-    review.add_argument("--week", required=True, help="past ISO week such as 2013-W47")
-    review.add_argument("--attendance", type=_attendance, action="append", default=[], metavar="EVENT_ID=N",
-                        help="actual attendance of an event, in people; repeat for several events")
-    review.add_argument("--out", default="reports", help="output folder (default: reports)")
-    review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr",
-                        help="language of review.html, the messages and the errors (default: fr)")
-    review.set_defaults(run=_review)
-    return parser
-
-
-def _positive_int(text: str) -> int:
+def _positive_int(text: str, gettext: Callable[[str], str]) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number of weeks {text!r}; expected a whole number such as 8") from None
+        message = gettext("invalid number of weeks {text!r}; expected a whole number such as 8")
+        raise argparse.ArgumentTypeError(message.format(text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid number of weeks {value}; expected 1 or more")
+        raise argparse.ArgumentTypeError(gettext("invalid number of weeks {value}; expected 1 or more").format(value=value))
     return value
 
 

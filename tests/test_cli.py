@@ -1,9 +1,15 @@
 """The planner command end to end on the bundled real data."""
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
-from planner.cli import main
+from planner.cli import main, requested_language
+from planner.reporting.i18n import translations
+from planner.translated_parser import translate_error
 from tests.conftest import BAD_DATA, BUNDLED_DATA
 
 
@@ -198,3 +204,127 @@ def test_missing_dataset_error_in_french(tmp_path, capsys):
 
     assert code == 2
     assert "dossier du jeu de données introuvable ; indiquez un dossier qui contient settings.toml" in error
+
+
+def test_report_help_french_by_default(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--help"])
+    help_text = capsys.readouterr().out
+
+    assert stop.value.code == 0
+    assert help_text.startswith("utilisation : planner report [-h] --data DOSSIER --week SEMAINE")
+    assert "afficher ce message d’aide et quitter" in help_text
+    assert "dossier du jeu de données, par exemple data/milan" in help_text
+    assert "dossier de sortie (par défaut : reports)" in help_text
+    assert "show this help message" not in help_text
+    assert "usage:" not in help_text
+
+
+@pytest.mark.parametrize("argv", [["report", "--help", "--lang", "en"], ["report", "--lang=en", "--help"],
+                                  ["--lang", "en", "report", "--help"]],
+                         ids=["after", "equals-sign", "before-command"])
+def test_report_help_english_with_lang(argv, monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    help_text = capsys.readouterr().out
+
+    assert stop.value.code == 0
+    assert help_text.startswith("usage: planner report [-h] --data FOLDER --week WEEK")
+    assert "show this help message and exit" in help_text
+    assert "dataset folder, such as data/milan" in help_text
+    assert "options:" in help_text
+    assert "utilisation" not in help_text
+
+
+def test_command_help_english_from_environment(monkeypatch, capsys):
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+
+    assert help_text.startswith("usage: planner [-h] [-v] [--lang {fr,en}] COMMAND ...")
+    assert "Planned-event capacity planner for telecom networks." in help_text
+    assert "plan one ISO week and write its report" in help_text
+
+
+def test_report_help_french_in_subprocess():
+    environment = {name: value for name, value in os.environ.items() if name != "PLANNER_LANG"}
+    environment["LANG"] = "en_US.UTF-8"
+    completed = subprocess.run([sys.executable, "-m", "planner", "report", "--help"], capture_output=True,
+                               text=True, encoding="utf-8", env=environment, check=False, timeout=120)
+
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("utilisation : planner report")
+    assert "semaine ISO, par exemple 2013-W48" in completed.stdout
+
+
+def test_missing_week_error_in_french(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--data", str(BUNDLED_DATA / "dodgers")])
+    error = capsys.readouterr().err
+
+    assert stop.value.code == 2
+    assert error.startswith("utilisation : planner report [-h]")
+    assert error.endswith("planner report : erreur : les arguments suivants sont obligatoires : --week\n")
+
+
+def test_missing_week_error_in_english(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--lang", "en"])
+    error = capsys.readouterr().err
+
+    assert stop.value.code == 2
+    assert error.endswith("planner report: error: the following arguments are required: --week\n")
+
+
+def test_invalid_choice_error_in_french(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--engine", "spark"])
+    error = capsys.readouterr().err
+
+    assert stop.value.code == 2
+    assert "argument --engine : choix invalide : 'spark' (choisissez parmi 'local', 'dask')" in error
+
+
+def test_invalid_weeks_error_in_french(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit):
+        main(["backtest", "--data", str(BUNDLED_DATA / "dodgers"), "--weeks", "deux"])
+    error = capsys.readouterr().err
+
+    assert "argument --weeks : nombre de semaines 'deux' invalide ; attendu : un nombre entier, par exemple 8" in error
+
+
+def test_invalid_planner_lang_rejected(monkeypatch, capsys):
+    monkeypatch.setenv("PLANNER_LANG", "de")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == "Erreur : PLANNER_LANG='de' invalide ; donnez-lui l’une des valeurs fr, en, ou supprimez-la\n"
+
+
+@pytest.mark.parametrize("argv, environment, expected", [
+    (["report"], {}, "fr"),
+    (["report", "--lang", "en"], {}, "en"),
+    (["report", "--lang", "fr"], {"PLANNER_LANG": "en"}, "fr"),
+    (["report"], {"PLANNER_LANG": "en"}, "en"),
+    (["report"], {"LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"}, "fr"),
+    (["report", "--lang", "de"], {"PLANNER_LANG": "en"}, "en"),
+    (["report", "--lang"], {}, "fr"),
+], ids=["default", "option", "option-over-environment", "environment", "locale-ignored", "unsupported-option",
+        "option-without-value"])
+def test_requested_language_rule(argv, environment, expected):
+    assert requested_language(argv, environment) == expected
+
+
+def test_translate_error_keeps_unknown_message():
+    gettext = translations("fr").gettext
+
+    assert translate_error("argument --week: expected one argument", gettext) == (
+        "argument --week : une valeur est attendue")
+    assert translate_error("some future argparse message", gettext) == "some future argparse message"

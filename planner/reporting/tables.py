@@ -1,9 +1,10 @@
 """The plan's tables as CSV files: fixed columns, ISO 8601 times with UTC offset.
 
 The CSV files keep the machine values of the plan (``add``, ``night``,
-``customer_care_agent``) so that other programs can read them. Only the HTML
-report translates them. Files are UTF-8, comma separated, with a dot as the
-decimal sign and an empty field for a missing value.
+``customer_care_agent``) and English text so that other programs can read
+them whatever the report's language. The HTML report and ``report.xlsx``
+translate them. Files are UTF-8, comma separated, with a dot as the decimal
+sign and an empty field for a missing value.
 """
 
 from __future__ import annotations
@@ -79,13 +80,16 @@ def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
     return _csv_frame(staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
 
 
-def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
+def quality_table(plan: WeeklyPlan, render_note: Callable[[str], str] = str) -> pd.DataFrame:
     """Return the data-quality record of the dataset, one row per input table.
 
     Columns: ``table``, ``file``, ``rows_read``, ``rows_accepted``,
     ``rows_repaired``, ``rows_rejected``, then ``missing_values``,
     ``imputed_hours`` and ``missing_hours`` as ``measure=count`` pairs joined
-    by ``;``, and ``notes`` joined by ``; ``.
+    by ``;``, and ``notes`` joined by ``; ``. ``render_note`` turns each note
+    into text before the join, such as
+    ``planner.reporting.i18n.message_renderer("fr")``; the default keeps the
+    English text.
     """
     rows = []
     for table in plan.dataset.quality.tables:
@@ -99,7 +103,7 @@ def quality_table(plan: WeeklyPlan) -> pd.DataFrame:
             "missing_values": _counts_text(table.missing_values),
             "imputed_hours": _counts_text(table.imputed_hours),
             "missing_hours": _counts_text(table.missing_hours),
-            "notes": "; ".join(table.notes),
+            "notes": "; ".join(render_note(note) for note in table.notes),
         })
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 

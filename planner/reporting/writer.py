@@ -51,8 +51,8 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     out_dir : str or Path
         Root of the reports; created when missing.
     lang : str
-        Language of ``report.html`` and ``report.pdf``: ``"fr"`` (default)
-        or ``"en"``. The CSV files and the workbook are the same in both.
+        Language of ``report.html``, ``report.pdf`` and ``report.xlsx``:
+        ``"fr"`` (default) or ``"en"``. The CSV files are the same in both.
     with_pdf : bool
         Whether to render ``report.pdf``, which takes a few seconds.
     usual_staffing : DataFrame, optional

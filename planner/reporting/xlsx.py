@@ -1,15 +1,21 @@
 """``report.xlsx``: the plan's tables as one workbook, one sheet per table, for sharing.
 
-The sheets hold the same columns and machine values as the CSV files
-(``add``, ``customer_care_agent``), so that formulas and other programs can
-rely on them. Times are ISO 8601 text with the UTC offset, as in the CSV
-files, because an Excel date has no time zone and two different hours of a
-daylight-saving day share the same wall-clock time.
+Planners read the workbook as they read the report, so it is in the
+report's language: the sheet names, the column headers, the values of the
+plan's categories (``add`` is shown as ``à renforcer``, ``customer_care_agent``
+as ``conseiller clientèle``), the measure labels, the ``learned_from`` text
+and the data-quality notes. The rows and the numbers are those of the CSV
+files, which keep the machine names and values for other programs.
+Identifiers and the dataset's own names (cells, events, venues, files) are
+written as they are. Times are ISO 8601 text with the UTC offset, as in the
+CSV files, because an Excel date has no time zone and two different hours of
+a daylight-saving day share the same wall-clock time.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +27,19 @@ from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
 from planner.messages import translatable, translatable_plural
-from planner.reporting.i18n import DEFAULT_LANGUAGE, render_message
+from planner.reporting.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    localized_measure,
+    message_renderer,
+    render_message,
+    settings_text,
+    translate_sources,
+    translate_value,
+    translations,
+)
 from planner.reporting.summary import cells_at_risk
-from planner.reporting.tables import CSV_TABLES, SHEET_TABLES
+from planner.reporting.tables import CSV_TABLES, SHEET_TABLES, quality_table
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
@@ -31,11 +47,124 @@ MAX_SHEET_ROWS = 20_000
 _KEPT_ROWS = {"forecast": translatable("the cells at risk, most at risk first"),
               "capacity": translatable("the highest p90 utilisation")}
 
+# Sheet names, as message ids. Excel limits a name to 31 characters, without []:*?/\.
+SHEET_NAMES: dict[str, str] = {
+    "forecast": N_("Forecast"),
+    "events": N_("Events"),
+    "capacity": N_("Capacity"),
+    "staffing": N_("Staffing"),
+    "staffing_model": N_("Staffing model"),
+    "staffing_intervals": N_("Staffing intervals"),
+    "event_actions": N_("Event actions"),
+    "voice_channels": N_("Voice channels"),
+    "data_quality": N_("Data quality"),
+    "notes": N_("Notes"),
+}
+# Column headers, as message ids. A column not listed here keeps its machine name.
+COLUMN_HEADERS: dict[str, str] = {
+    "cell_id": N_("Cell"),
+    "measure": N_("Measure"),
+    "timestamp": N_("Hour (ISO 8601)"),
+    "p10": N_("Forecast p10"),
+    "p50": N_("Forecast p50"),
+    "p90": N_("Forecast p90"),
+    "baseline": N_("Baseline (no event)"),
+    "actual": N_("Actual value"),
+    "event_id": N_("Event id"),
+    "name": N_("Event"),
+    "kind": N_("Kind"),
+    "venue_id": N_("Venue id"),
+    "venue_name": N_("Venue"),
+    "start": N_("Start"),
+    "end": N_("End"),
+    "expected_attendance": N_("Expected attendance"),
+    "attendance_low": N_("Low attendance"),
+    "attendance_high": N_("High attendance"),
+    "peak_uplift_ratio": N_("Peak uplift ratio"),
+    "uplift_ratio_p10": N_("Uplift ratio p10"),
+    "uplift_ratio_p90": N_("Uplift ratio p90"),
+    "cells_affected": N_("Cells affected"),
+    "pooling": N_("Past events used"),
+    "learned_from": N_("Learned from"),
+    "peak_time": N_("Peak time"),
+    "peak_cell_id": N_("Peak cell"),
+    "forecast_p90": N_("Forecast p90"),
+    "capacity": N_("Capacity"),
+    "utilisation_p90": N_("P90 utilisation"),
+    "action": N_("Action"),
+    "extra_units": N_("Extra units"),
+    "threshold": N_("Threshold"),
+    "extra_unit_name": N_("Extra unit"),
+    "date": N_("Day"),
+    "shift": N_("Shift"),
+    "role": N_("Role"),
+    "expected_load": N_("Expected load (Erlangs)"),
+    "required_staff": N_("Staff"),
+    "service_level_target": N_("Service level target"),
+    "expected_service_level": N_("Expected service level"),
+    "required_staff_fractional": N_("Fractional need"),
+    "table": N_("Table"),
+    "file": N_("File"),
+    "rows_read": N_("Rows read"),
+    "rows_accepted": N_("Rows accepted"),
+    "rows_repaired": N_("Rows repaired"),
+    "rows_rejected": N_("Rows rejected"),
+    "missing_values": N_("Missing values"),
+    "imputed_hours": N_("Imputed hours"),
+    "missing_hours": N_("Missing hours"),
+    "notes": N_("Notes"),
+    "note": N_("Note"),
+    # Staffing model
+    "model": N_("Queue model"),
+    "driver_measure": N_("Driver measure"),
+    "base_arrivals_per_hour": N_("Arrivals per hour"),
+    "arrivals_per_overloaded_cell_hour": N_("Arrivals per overloaded cell-hour"),
+    "handle_time_seconds": N_("Handle time (s)"),
+    "patience_seconds": N_("Mean patience (s)"),
+    "answer_time_seconds": N_("Answer time (s)"),
+    "max_occupancy": N_("Maximum occupancy"),
+    "service_level_probability": N_("Probability of meeting the target"),
+    "arrival_dispersion": N_("Arrival dispersion"),
+    "calibration_log": N_("Calibration log"),
+    "calibration_arrivals": N_("Arrivals in the calibration log"),
+    # Staffing intervals
+    "interval_start": N_("Interval start"),
+    "arrivals_per_hour": N_("Expected arrivals per hour"),
+    "sized_arrivals_per_hour": N_("Sized arrivals per hour"),
+    "offered_load_erlangs": N_("Offered load (Erlangs)"),
+    "agents_fractional": N_("Agents needed (fractional)"),
+    "staff_on_shift": N_("Staff on shift"),
+    "service_level": N_("Expected service level"),
+    # Event actions
+    "peak_hour": N_("Peak hour"),
+    "utilisation_after_action": N_("Utilisation after the action"),
+    "margin_after_action": N_("Margin to the threshold"),
+    # Voice channels
+    "busy_hour": N_("Busy hour"),
+    "busy_hour_erlangs_p90": N_("Busy-hour load p90 (Erlangs)"),
+    "grade_of_service": N_("Grade of service"),
+    "channels_needed": N_("Channels needed"),
+    "channels_installed": N_("Channels installed"),
+    "blocking_at_installed": N_("Blocking with the installed channels"),
+    "extra_channels": N_("Extra channels"),
+}
+# Columns of machine values shown by their label, with their category in ``i18n.VALUE_NAMES``.
+_VALUE_COLUMNS: dict[str, str] = {
+    "kind": "event_kind",
+    "pooling": "pooling",
+    "action": "action",
+    "shift": "shift",
+    "role": "role",
+    "table": "table",
+}
+
 
 def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE) -> None:
-    """Write the plan's tables, one sheet each, to one workbook (see ``SHEET_TABLES``).
+    """Write the plan's tables, one sheet each (see ``SHEET_TABLES``), to one workbook in ``lang``.
 
-    Each sheet has a bold header row with the column names, frozen panes
+    The sheet names, headers and text values are in ``lang`` (see
+    :func:`localized_sheet`); the rows and numbers are those of the CSV
+    files. Each sheet has a bold header row with the column names, frozen panes
     below it and an auto-filter. Missing values are empty cells. A table of
     more than ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells
     at risk for the forecast, the highest utilisation for capacity), and a
@@ -44,6 +173,9 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     workbook = Workbook(write_only=True)
     notes = []
     for sheet_name, build_table in SHEET_TABLES.items():
+        if sheet_name == "data_quality":
+            # The notes are joined into one text per table, so they are rendered before the join.
+            build_table = partial(quality_table, render_note=message_renderer(lang))
         if sheet_name == "forecast" and len(plan.forecast) > MAX_SHEET_ROWS:
             # Only the rows kept are formatted: the whole forecast of a large network takes a minute.
             kept_rows = _most_at_risk(plan, sheet_name, plan.forecast)
@@ -57,18 +189,64 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
         if len(frame) < total:
             kept_rows = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
             if f"{sheet_name}.csv" in CSV_TABLES:
-                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                           "{sheet}: {count} of {total} rows, {kept}; {sheet}.csv holds every row",
-                                           len(frame), sheet=sheet_name, total=total, kept=kept_rows)
+                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
+                                           "{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
+                                           len(frame), sheet=sheet_title(sheet_name, lang), total=total,
+                                           kept=kept_rows, file=f"{sheet_name}.csv")
             else:
                 note = translatable_plural("{sheet}: {count} of {total} rows, {kept}",
                                            "{sheet}: {count} of {total} rows, {kept}",
-                                           len(frame), sheet=sheet_name, total=total, kept=kept_rows)
+                                           len(frame), sheet=sheet_title(sheet_name, lang), total=total,
+                                           kept=kept_rows)
             notes.append(render_message(note, lang))
-        _write_sheet(workbook, sheet_name, frame)
+        _write_sheet(workbook, sheet_title(sheet_name, lang), localized_sheet(plan, frame, lang))
     if notes:
-        _write_sheet(workbook, "notes", pd.DataFrame({"note": notes}))
+        _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, pd.DataFrame({"note": notes}), lang))
     workbook.save(path)
+
+
+def sheet_title(sheet_name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the name of a sheet of ``report.xlsx`` in ``lang``, such as ``Effectifs`` for ``staffing``."""
+    return translations(lang).gettext(SHEET_NAMES[sheet_name])
+
+
+def localized_sheet(plan: WeeklyPlan, frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return a table of the CSV files with its headers and text values in ``lang``, for the workbook.
+
+    The rows, their order and the numbers are unchanged. The plan's
+    categories, measure names, extra unit names and ``learned_from`` texts
+    are translated; a value without a translation is kept.
+    """
+    settings = plan.dataset.settings
+    gettext = translations(lang).gettext
+    localized = frame.copy()
+    for column in localized.columns:
+        if column in _VALUE_COLUMNS:
+            category = _VALUE_COLUMNS[column]
+            localized[column] = _map_texts(localized[column], lambda value: translate_value(category, value, lang))
+        elif column == "measure":
+            localized[column] = _map_texts(localized[column], lambda name: _measure_label(settings, name, lang))
+        elif column == "extra_unit_name":
+            localized[column] = _map_texts(localized[column], lambda name: settings_text(settings, name, lang))
+        elif column == "learned_from":
+            localized[column] = _map_texts(localized[column], lambda text: translate_sources(text, lang))
+    localized.columns = [gettext(COLUMN_HEADERS[column]) if column in COLUMN_HEADERS else str(column)
+                         for column in localized.columns]
+    return localized
+
+
+def _measure_label(settings, name: str, lang: str) -> str:
+    """Return a measure's label in ``lang``, or ``name`` itself for a measure that the settings do not declare."""
+    if name not in {measure.name for measure in settings.measures}:
+        return name
+    return localized_measure(settings, name, lang).label
+
+
+def _map_texts(series: pd.Series, translate) -> pd.Series:
+    """Return the column with each distinct text translated once; missing values stay missing."""
+    texts = {value: translate(value) for value in series.dropna().unique() if isinstance(value, str)}
+    return pd.Series([texts.get(value, value) if isinstance(value, str) else value for value in series],
+                     index=series.index, dtype=object)
 
 
 def _most_at_risk(plan: WeeklyPlan, sheet_name: str, frame: pd.DataFrame) -> pd.DataFrame:

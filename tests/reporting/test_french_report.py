@@ -70,21 +70,6 @@ def test_english_report_keeps_english_texts(dodgers_plan):
     assert "staffing workload is scaled by the network&#39;s cars against its mean of 247.3 per hour" in page
 
 
-def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
-    from openpyxl import load_workbook
-
-    from planner.reporting import xlsx
-
-    # The week has 168 forecast rows; a lower limit makes the workbook keep some and say so.
-    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 100)
-    xlsx.write_xlsx(dodgers_plan, tmp_path / "report.xlsx", lang="fr")
-    notes = [row[0] for row in load_workbook(tmp_path / "report.xlsx")["notes"].iter_rows(min_row=2, values_only=True)]
-
-    assert notes == ["forecast : 0 ligne sur 168, les cellules à risque, les plus exposées d’abord ; "
-                     "forecast.csv contient toutes les lignes",
-                     "staffing_intervals : 100 lignes sur 672, les premières"]
-
-
 @pytest.mark.parametrize("name", ["milan", "san-siro", "dodgers", "paris-2023"])
 def test_bundled_settings_texts_translated(name):
     from planner.inputs.settings import load_settings

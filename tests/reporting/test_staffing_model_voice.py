@@ -23,7 +23,8 @@ from planner.decisions.plan import plan_week
 from planner.inputs import load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.weeks import resolve_week
-from planner.reporting import write_report
+from planner.reporting import write_report, xlsx
+from planner.reporting.i18n import translations
 from planner.reporting.tables import staffing_model_table
 from tests.decisions.test_calibration import LOG
 
@@ -95,10 +96,26 @@ def test_report_html_shows_voice_channels(voice_report):
     assert "au plus 1,0\xa0% de blocage" in section
 
 
+def _machine_rows(path: Path, sheet_name: str) -> list[tuple]:
+    """Read a sheet of the French report.xlsx with its headers mapped back to the machine column names."""
+    french = translations("fr").gettext
+    machine_names = {french(header): column for column, header in xlsx.COLUMN_HEADERS.items()}
+    sheet = openpyxl.load_workbook(path, read_only=True)[french(xlsx.SHEET_NAMES[sheet_name])]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [tuple(machine_names.get(header, header) for header in rows[0]), *rows[1:]]
+
+
+def test_report_xlsx_sheet_names_in_french(voice_report):
+    _, report = voice_report
+    names = openpyxl.load_workbook(report / "report.xlsx", read_only=True).sheetnames
+
+    assert names == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
+                     "Effectifs par intervalle", "Actions par événement", "Canaux voix", "Qualité des données"]
+
+
 def test_report_xlsx_voice_channels_sheet(voice_report):
     plan, report = voice_report
-    sheet = openpyxl.load_workbook(report / "report.xlsx", read_only=True)["voice_channels"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _machine_rows(report / "report.xlsx", "voice_channels")
 
     assert rows[0][:5] == ("cell_id", "measure", "busy_hour", "busy_hour_erlangs_p90", "grade_of_service")
     assert len(rows) == 2
@@ -111,11 +128,10 @@ def test_report_xlsx_voice_channels_sheet(voice_report):
 
 def test_report_states_staffing_model(voice_report):
     _, report = voice_report
-    sheet = openpyxl.load_workbook(report / "report.xlsx", read_only=True)["staffing_model"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _machine_rows(report / "report.xlsx", "staffing_model")
 
     models = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
-    care = models["customer_care_agent"]
+    care = models["conseiller clientèle"]
     assert care["model"] == "erlang_a"
     assert care["calibration_log"] == "calls.csv"
     assert care["calibration_arrivals"] == 6
@@ -123,7 +139,7 @@ def test_report_states_staffing_model(voice_report):
     assert care["handle_time_seconds"] == 250.0
     assert care["patience_seconds"] == 60.0
     assert care["service_level_probability"] == 0.9
-    engineer = models["supervision_engineer"]
+    engineer = models["ingénieur de supervision"]
     assert engineer["model"] == "erlang_c"
     assert engineer["calibration_log"] is None
     assert engineer["base_arrivals_per_hour"] == 0.5
@@ -145,8 +161,7 @@ def test_report_html_states_staffing_model(voice_report):
 
 def test_report_xlsx_every_interval_service_level(voice_report):
     plan, report = voice_report
-    sheet = openpyxl.load_workbook(report / "report.xlsx", read_only=True)["staffing_intervals"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _machine_rows(report / "report.xlsx", "staffing_intervals")
 
     header, values = rows[0], rows[1:]
     assert "sized_arrivals_per_hour" in header

