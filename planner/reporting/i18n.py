@@ -38,6 +38,8 @@ DEFAULT_LANGUAGE = "fr"
 DOMAIN = "planner"
 LOCALES_DIR = Path(__file__).parent / "locales"
 MISSING = "–"
+# Magnitude from which numbers are written in scientific notation, such as ``1,5E20``.
+_SCIENTIFIC_FROM = 1e15
 _SOURCES_PATTERN = re.compile(r"^(?P<count>\d+) events: (?P<first>.*) \.\.\. (?P<last>.*)$")
 
 
@@ -223,6 +225,9 @@ def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: i
     """
     if _is_missing(value):
         return MISSING
+    if math.isfinite(value) and abs(value) >= _SCIENTIFIC_FROM:
+        # Babel's decimal context overflows near 1e300, and 16 grouped digits are unreadable anyway.
+        return babel_numbers.format_scientific(value, format="0.###E0", locale=check_language(lang))
     if decimals is None:
         return babel_numbers.format_decimal(value, locale=check_language(lang))
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
@@ -233,11 +238,18 @@ def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: 
     """Format a fraction as a percentage in the locale's style (``0.85`` gives ``85 %`` in French)."""
     if _is_missing(value):
         return MISSING
+    if math.isfinite(value) and abs(value) * 100 >= _SCIENTIFIC_FROM:
+        return format_number(value * 100, lang) + _percent_sign(lang)
     locale = Locale.parse(check_language(lang))
     pattern = locale.percent_formats[None].pattern
     if decimals > 0:
         pattern = pattern.replace("0", "0." + "0" * decimals, 1)
     return babel_numbers.format_percent(value, format=pattern, locale=locale)
+
+
+def _percent_sign(lang: str) -> str:
+    """Return what follows the number in the locale's percentages, such as a narrow no-break space and ``%``."""
+    return babel_numbers.format_percent(0, locale=check_language(lang)).removeprefix("0")
 
 
 def format_date(value: date | datetime | pd.Timestamp | None, lang: str = DEFAULT_LANGUAGE,

@@ -224,3 +224,18 @@ def test_key_figures_agree_in_number(make_plan):
     assert "<strong>1</strong>cellule à renforcer" in page
     assert "<strong>0</strong>cellule à surveiller" in page
     assert "sur le poste « " in page
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (1e300, "fr", "1E300"),
+    (-1.5e20, "en", "-1.5E20"),
+    (1e15, "en", "1E15"),
+    (999_999_999_999_999.0, "en", "999,999,999,999,999"),
+    (123_456_789.0, "fr", "123\u202f456\u202f789"),
+])
+def test_format_number_huge_values_scientific(value, lang, expected):
+    assert format_number(value, lang) == expected
+
+
+def test_format_percent_huge_value_no_error():
+    assert format_percent(1e300, "fr", decimals=1) == "1E302\u00a0%"
