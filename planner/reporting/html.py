@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
                      for measure in settings.measures},
         "week_label": plan.week.label,
         "week_first_day": plan.week.start,
-        "week_last_day": plan.week.end - pd.Timedelta(days=1),
+        "week_last_day": plan.week.end.date() - timedelta(days=1),
         "timezone": str(plan.dataset.timezone),
         "generated_at": generated_at,
         "version": planner.__version__,

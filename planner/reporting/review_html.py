@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -48,7 +48,7 @@ def render_review_html(events: pd.DataFrame, dataset: Dataset, week: Week, lang:
         "dataset_name": dataset.name,
         "week_label": week.label,
         "week_first_day": week.start,
-        "week_last_day": week.end - pd.Timedelta(days=1),
+        "week_last_day": week.end.date() - timedelta(days=1),
         "timezone": str(dataset.timezone),
         "generated_at": generated_at,
         "version": planner.__version__,

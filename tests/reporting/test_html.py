@@ -166,3 +166,13 @@ def test_render_html_map_per_event(make_plan):
     page = render_html(make_plan(), lang="en", generated_at=GENERATED_AT)
     assert page.count('alt="Map of Milan v Inter"') == 1
     assert "the cells the event puts at risk are labelled" in page
+
+
+@pytest.mark.parametrize(("number", "last_day"), [(13, "dimanche 31 mars 2013"), (43, "dimanche 27 octobre 2013")])
+def test_render_html_week_range_across_dst(make_plan, number, last_day):
+    # The weeks of the spring (167 hours) and autumn (169 hours) changes in Europe/Paris still end on Sunday.
+    from planner.inputs.weeks import Week
+
+    page = render_html(make_plan(week=Week(2013, number, "Europe/Paris")))
+
+    assert f"au {last_day}" in page
