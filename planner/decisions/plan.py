@@ -17,6 +17,9 @@ from planner.inputs.weeks import Week
 from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
+# Weeks after the last traffic that a plan may start: the forecast repeats the weeks before the data
+# end, and two months on a fast-growing network's trend and season have moved too far to trust it.
+MAX_WEEKS_AHEAD = 8
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
     scenario_events : DataFrame, optional
         Events to plan for in place of the dataset's calendar for this week.
     """
+    check_history_recent(dataset, week)
     # Forecast from the history strictly before the week.
     forecaster = EventForecaster().fit(dataset, week.start)
     result = forecaster.predict(week.start, week.end, scenario_events)
@@ -137,9 +141,13 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
         Mean hourly network total of each measure over the four weeks before
         the week; computed from ``dataset.traffic`` when omitted.
     """
+    check_history_recent(dataset, week)
     forecast = _with_actuals(result.table, dataset, week)
     events = _describe_events(result.events, scenario_events if scenario_events is not None else dataset.events,
                               dataset.venues)
+    # The forecast also models events just outside the week, whose lead-in or aftermath reaches into it; the
+    # plan's events are those that take place during the week.
+    events = events[(events["start"] < week.end) & (events["end"] > week.start)].reset_index(drop=True)
 
     # Decisions: capacity actions per cell-hour, then staffing per interval and shift.
     capacity = plan_capacity(forecast, dataset.cells, dataset.settings)
@@ -194,6 +202,21 @@ def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str,
     before = dataset.traffic[dataset.traffic["timestamp"] < week.start]
     totals = before.groupby("timestamp")[measures].sum(min_count=1)
     return reference_from_totals(totals, measures, f"{dataset.name!r} before {week.label}", weeks)
+
+
+def check_history_recent(dataset: Dataset, week: Week) -> None:
+    """Raise ValueError when the week starts more than ``MAX_WEEKS_AHEAD`` weeks after the last traffic before it."""
+    before = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"]
+    if before.empty:
+        return  # The forecaster raises its own error on a week with no history.
+    last_data = before.max()
+    if week.start - last_data > pd.Timedelta(weeks=MAX_WEEKS_AHEAD):
+        raise ValueError(translatable(
+            "{week} starts {days:.0f} days after the last traffic of dataset {dataset!r} ({last:%Y-%m-%d %H:%M}), "
+            "and a plan repeats the weeks before that date for at most {weeks} weeks; add recent traffic to the "
+            "dataset or plan an earlier week, such as --week next",
+            week=week.label, days=(week.start - last_data) / pd.Timedelta(days=1), dataset=dataset.name,
+            last=last_data, weeks=MAX_WEEKS_AHEAD))
 
 
 def reference_from_totals(totals: pd.DataFrame, measures: list[str], where: str, weeks: int = 4) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from planner.decisions.plan import WeeklyPlan, plan_from_forecast, reference_traffic
+from planner.decisions.plan import WeeklyPlan, check_history_recent, plan_from_forecast, reference_traffic
 from planner.forecasting.model import EventForecaster
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
@@ -25,6 +25,7 @@ def plan_with_usual_week(dataset: Dataset, week: Week) -> tuple[WeeklyPlan, Week
     plan, usual : WeeklyPlan
         The week as planned, and the same week with no event.
     """
+    check_history_recent(dataset, week)
     forecaster = EventForecaster().fit(dataset, week.start)
     reference = reference_traffic(dataset, week)
     no_events = dataset.events.iloc[0:0]
