@@ -69,12 +69,23 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
     else:
         frame, positions = _read_cells(path, list(required), cell_ids)
     for name in text_columns:
-        values = frame[name]
-        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-        frame[name] = text
+        frame[name] = _stripped_text(frame[name])
     lines = pd.Series(positions + 2, index=frame.index)
     logger.info("%s: read %d rows from Parquet", file, len(frame))
     return RawTable(file=file, frame=frame, lines=lines, columns_found=header, rows_read=len(frame))
+
+
+def _stripped_text(values: pd.Series) -> pd.Series:
+    """Return a column as stripped text, empty where null, converting each distinct value once.
+
+    A long traffic table repeats each ``cell_id`` over thousands of rows, so
+    the per-value Python work runs on the distinct values only.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # A null value (code -1) becomes the empty string, appended as the last distinct value.
+    distinct = pd.Series([*(str(value).strip() for value in uniques), ""]).astype(str)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(distinct.array.take(codes), index=values.index)
 
 
 def _read_cells(path: Path, columns: list[str], cell_ids: Collection[str]) -> tuple[pd.DataFrame, np.ndarray]:
