@@ -90,8 +90,8 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     try:
         page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
         _write_text(staging / REPORT_FILE, page)
-        # The PDF renders in a child process while this one writes the tables: on a large network
-        # both take several seconds.
+        # The PDF renders in a child process while this one writes the tables, because on a large
+        # network each takes several seconds.
         pdf_job = _PdfJob(page) if with_pdf else None
         for file_name, build_table in tables.CSV_TABLES.items():
             tables.write_csv(build_table(plan), staging / file_name)
