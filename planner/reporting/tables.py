@@ -120,8 +120,52 @@ SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table prepared by one of the ``*_table`` functions: UTF-8, comma, no index."""
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+    """Write a table prepared by one of the ``*_table`` functions: UTF-8, comma, no index.
+
+    The bytes are those of ``DataFrame.to_csv``: a float as Python's
+    ``repr`` (the shortest text that reads back as the same number), an
+    empty field where a value is missing, and a field quoted only when it
+    contains a comma, a quote or a line break. Tables of floats, integers,
+    booleans and text are formatted column by column, several times faster
+    than ``to_csv`` on a forecast of millions of rows; any other table, or
+    text that needs quoting, goes through ``to_csv``.
+    """
+    columns = [_csv_texts(frame[name]) for name in frame.columns]
+    if any(texts is None for texts in columns) or any(_needs_quotes(str(name)) for name in frame.columns):
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(",".join(str(name) for name in frame.columns) + "\n")
+        # Rows are joined in slices, so that the text of only one slice is held at a time.
+        for first in range(0, len(frame), _CSV_ROWS_PER_SLICE):
+            rows = zip(*(texts[first:first + _CSV_ROWS_PER_SLICE] for texts in columns))
+            handle.write("".join(",".join(row) + "\n" for row in rows))
+
+
+_CSV_ROWS_PER_SLICE = 100_000
+_QUOTED_CHARACTERS = (",", '"', "\n", "\r")
+
+
+def _csv_texts(series: pd.Series) -> list[str] | None:
+    """Return a column's CSV fields as ``to_csv`` writes them, or None for a column it must write itself."""
+    if pd.api.types.is_bool_dtype(series) and not series.isna().any():
+        return ["True" if value else "False" for value in series.to_numpy(dtype=bool)]
+    if pd.api.types.is_float_dtype(series) and series.dtype == np.float64:
+        return ["" if value != value else repr(value) for value in series.to_numpy().tolist()]
+    if pd.api.types.is_integer_dtype(series):
+        return ["" if value is None else str(value) for value in series.astype(object).where(series.notna(), None)]
+    if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        values = series.astype(object).where(series.notna(), "").tolist()
+        if not all(type(value) is str for value in values):
+            return None
+        if any(_needs_quotes(value) for value in set(values)):
+            return None
+        return values
+    return None
+
+
+def _needs_quotes(text: str) -> bool:
+    return any(character in text for character in _QUOTED_CHARACTERS)
 
 
 def round_for_csv(value: float) -> float:
