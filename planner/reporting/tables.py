@@ -130,38 +130,56 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     than ``to_csv`` on a forecast of millions of rows; any other table, or
     text that needs quoting, goes through ``to_csv``.
     """
-    columns = [_csv_texts(frame[name]) for name in frame.columns]
-    if any(texts is None for texts in columns) or any(_needs_quotes(str(name)) for name in frame.columns):
+    formats = [_csv_format(frame[name]) for name in frame.columns]
+    if any(format_ is None for format_ in formats) or any(_needs_quotes(str(name)) for name in frame.columns):
         frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
         return
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(",".join(str(name) for name in frame.columns) + "\n")
-        # Rows are joined in slices, so that the text of only one slice is held at a time.
+        # Slice by slice, so that the text of only one slice of rows is held at a time.
         for first in range(0, len(frame), _CSV_ROWS_PER_SLICE):
-            rows = zip(*(texts[first:first + _CSV_ROWS_PER_SLICE] for texts in columns))
-            handle.write("".join(",".join(row) + "\n" for row in rows))
+            rows = frame.iloc[first:first + _CSV_ROWS_PER_SLICE]
+            texts = [format_(rows.iloc[:, position]) for position, format_ in enumerate(formats)]
+            handle.write("".join(",".join(row) + "\n" for row in zip(*texts)))
 
 
 _CSV_ROWS_PER_SLICE = 100_000
 _QUOTED_CHARACTERS = (",", '"', "\n", "\r")
 
 
-def _csv_texts(series: pd.Series) -> list[str] | None:
-    """Return a column's CSV fields as ``to_csv`` writes them, or None for a column it must write itself."""
+def _csv_format(series: pd.Series) -> Callable[[pd.Series], list[str]] | None:
+    """Return the function that turns part of a column into its CSV fields as ``to_csv`` writes them.
+
+    None for a column that ``to_csv`` must write itself: another type, or
+    text that needs quoting.
+    """
     if pd.api.types.is_bool_dtype(series) and not series.isna().any():
-        return ["True" if value else "False" for value in series.to_numpy(dtype=bool)]
-    if pd.api.types.is_float_dtype(series) and series.dtype == np.float64:
-        return ["" if value != value else repr(value) for value in series.to_numpy().tolist()]
+        return _boolean_texts
+    if series.dtype == np.float64:
+        return _float_texts
     if pd.api.types.is_integer_dtype(series):
-        return ["" if value is None else str(value) for value in series.astype(object).where(series.notna(), None)]
+        return _integer_texts
     if pd.api.types.is_string_dtype(series) or series.dtype == object:
-        values = series.astype(object).where(series.notna(), "").tolist()
-        if not all(type(value) is str for value in values):
-            return None
-        if any(_needs_quotes(value) for value in set(values)):
-            return None
-        return values
+        distinct = series.dropna().unique()
+        if all(type(value) is str and not _needs_quotes(value) for value in distinct):
+            return _plain_texts
     return None
+
+
+def _boolean_texts(series: pd.Series) -> list[str]:
+    return ["True" if value else "False" for value in series.to_numpy(dtype=bool)]
+
+
+def _float_texts(series: pd.Series) -> list[str]:
+    return ["" if value != value else repr(value) for value in series.to_numpy().tolist()]
+
+
+def _integer_texts(series: pd.Series) -> list[str]:
+    return ["" if value is None else str(value) for value in series.astype(object).where(series.notna(), None)]
+
+
+def _plain_texts(series: pd.Series) -> list[str]:
+    return series.astype(object).where(series.notna(), "").tolist()
 
 
 def _needs_quotes(text: str) -> bool:
