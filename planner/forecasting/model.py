@@ -110,10 +110,13 @@ class EventForecaster:
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
         origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
-        history = dataset.traffic[dataset.traffic["timestamp"] < origin]
-        measured_hours = history.set_index("timestamp")[list(dataset.settings.measure_names)].notna().any(axis=1)
-        if measured_hours.sum() < MIN_HISTORY_HOURS:
-            raise ValueError(f"only {int(measured_hours.sum())} hours of traffic before {origin.isoformat()} in "
+        # Masks rather than a copy of the history: the long table of a national network has tens of millions of rows.
+        traffic = dataset.traffic
+        before_origin = (traffic["timestamp"] < origin).to_numpy()
+        measured = traffic[list(dataset.settings.measure_names)].notna().any(axis=1).to_numpy()
+        measured_hours = np.count_nonzero(before_origin & measured)
+        if measured_hours < MIN_HISTORY_HOURS:
+            raise ValueError(f"only {int(measured_hours)} hours of traffic before {origin.isoformat()} in "
                              f"dataset {dataset.name!r}, and planning needs at least {MIN_HISTORY_HOURS}; "
                              f"the data runs from {dataset.first_hour.isoformat()} to "
                              f"{dataset.last_hour.isoformat()}: plan a later week")
@@ -135,7 +138,7 @@ class EventForecaster:
                         stored["event_id"].nunique(), int(known.sum()))
         self.measures_ = {}
         for measure in dataset.settings.measure_names:
-            self.measures_[measure] = self._fit_measure(dataset, history, measure, origin)
+            self.measures_[measure] = self._fit_measure(dataset, measure, origin)
         return self
 
     def predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None = None,
@@ -181,10 +184,11 @@ class EventForecaster:
 
     # -- fitting ---------------------------------------------------------------------------------
 
-    def _fit_measure(self, dataset: Dataset, history: pd.DataFrame, measure: str, origin: pd.Timestamp) -> _MeasureFit:
+    def _fit_measure(self, dataset: Dataset, measure: str, origin: pd.Timestamp) -> _MeasureFit:
         cells = list(dataset.cells["cell_id"])
-        index = pd.date_range(history["timestamp"].min(), origin, freq="h", inclusive="left")
-        observed = _hours_by_cells(history, measure, index, cells)
+        # The hours from the first one of the data to the origin; the rows from the origin on are left out.
+        index = pd.date_range(dataset.first_hour, origin, freq="h", inclusive="left")
+        observed = _hours_by_cells(dataset.traffic, measure, index, cells)
 
         # Learn at the scheduled times, then again with the timing offsets, if past events show any.
         # The second round measures the offsets against a baseline that no longer holds the moved responses.
