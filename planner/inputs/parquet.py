@@ -64,7 +64,8 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
     check_header(file, header, required, column_reasons)
 
     if cell_ids is None:
-        frame = pq.read_table(path, columns=list(required)).to_pandas().reset_index(drop=True)
+        # self_destruct frees each Arrow column once converted, so the file is not held twice in memory.
+        frame = pq.read_table(path, columns=list(required)).to_pandas(self_destruct=True).reset_index(drop=True)
         positions = np.arange(len(frame), dtype=np.int64)
     else:
         frame, positions = _read_cells(path, list(required), cell_ids)
