@@ -184,6 +184,11 @@ class _PdfJob:
     ``pdf.render_pdf`` is at that moment, and sends back the bytes or the
     error through a pipe. Where ``fork`` is not available (Windows), the
     page is rendered in this process when :meth:`write` is called.
+
+    NOTE: Python 3.12 and later emit a DeprecationWarning when a process
+    with several threads forks (pyarrow starts a thread pool). The child
+    only runs WeasyPrint on the page text and exits, but the proper fix is
+    a small worker process started before any threads.
     """
 
     def __init__(self, page: str) -> None:
