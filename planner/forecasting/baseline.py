@@ -190,11 +190,11 @@ def _weighted_lag_mean(clean: np.ndarray, index: pd.DatetimeIndex, target_rows: 
             np.take(padded, rows, axis=0, out=taken)
             np.isnan(taken, out=known)
             np.logical_not(known, out=known)
-            taken[~known] = 0.0
-            taken *= weight
-            block_numerator += taken
-            block_denominator += known * weight
-            block_lag += known * (weight * abs(days) / 7.0)
+            # Masked in-place sums: where a twin is unknown nothing is added, the same bits as adding 0.0.
+            np.multiply(taken, weight, out=taken)
+            np.add(block_numerator, taken, out=block_numerator, where=known)
+            np.add(block_denominator, weight, out=block_denominator, where=known)
+            np.add(block_lag, weight * abs(days) / 7.0, out=block_lag, where=known)
         numerator[:, block] = block_numerator
         denominator[:, block] = block_denominator
         lag_sum[:, block] = block_lag

@@ -131,12 +131,15 @@ class EventForecaster:
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
         origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
-        history = dataset.traffic[dataset.traffic["timestamp"] < origin]
-        measured_hours = history.set_index("timestamp")[list(dataset.settings.measure_names)].notna().any(axis=1)
-        if measured_hours.sum() < MIN_HISTORY_HOURS:
+        # Masks rather than a copy of the history: the long table of a national network has tens of millions of rows.
+        traffic = dataset.traffic
+        before_origin = (traffic["timestamp"] < origin).to_numpy()
+        measured = traffic[list(dataset.settings.measure_names)].notna().any(axis=1).to_numpy()
+        measured_hours = np.count_nonzero(before_origin & measured)
+        if measured_hours < MIN_HISTORY_HOURS:
             raise ValueError(translatable("only {count} hours of traffic before {origin} in dataset {dataset!r}, and "
                                           "planning needs at least {minimum}; the data runs from {first} to {last}: "
-                                          "plan a later week", count=int(measured_hours.sum()),
+                                          "plan a later week", count=int(measured_hours),
                                           origin=origin.isoformat(), dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
                                           first=dataset.first_hour.isoformat(), last=dataset.last_hour.isoformat()))
         self.dataset_ = dataset
@@ -146,6 +149,7 @@ class EventForecaster:
                                     else self.level_window_hours)
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
+        self._reach_columns_cache: dict[str, np.ndarray | None] = {}
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
         stored = load_event_history(dataset.path) if dataset.path is not None else None
@@ -160,7 +164,7 @@ class EventForecaster:
                         stored["event_id"].nunique(), int(known.sum()))
         self.measures_ = {}
         for measure in dataset.settings.measure_names:
-            self.measures_[measure] = self._fit_measure(dataset, history, measure, origin)
+            self.measures_[measure] = self._fit_measure(dataset, measure, origin)
         return self
 
     def predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None = None,
@@ -206,12 +210,11 @@ class EventForecaster:
 
     # -- fitting ---------------------------------------------------------------------------------
 
-    def _fit_measure(self, dataset: Dataset, history: pd.DataFrame, measure: str, origin: pd.Timestamp) -> _MeasureFit:
+    def _fit_measure(self, dataset: Dataset, measure: str, origin: pd.Timestamp) -> _MeasureFit:
         cells = list(dataset.cells["cell_id"])
-        matrix = history.pivot_table(index="timestamp", columns="cell_id", values=measure, aggfunc="first",
-                                     dropna=False).reindex(columns=cells)
-        index = pd.date_range(matrix.index.min(), origin, freq="h", inclusive="left")
-        observed = matrix.reindex(index).to_numpy(dtype=float)
+        # The hours from the first one of the data to the origin; the rows from the origin on are left out.
+        index = pd.date_range(dataset.first_hour, origin, freq="h", inclusive="left")
+        observed = _hours_by_cells(dataset.traffic, measure, index, cells)
 
         # Learn at the scheduled times, then again with the timing offsets, if past events show any.
         # The second round measures the offsets against a baseline that no longer holds the moved responses.
@@ -299,7 +302,7 @@ class EventForecaster:
                 window = event_window(event["start"], event["end"], index,
                                       hours_before=self.hours_before_event + int(MAX_OFFSET_HOURS),
                                       hours_after=self.hours_after_event + int(MAX_OFFSET_HOURS))
-                excess = self._excess(window.rows, observed, fit.in_sample)[:, main_cell]
+                excess = self._excess(window.rows, observed, fit.in_sample, np.array([main_cell]))[:, 0]
                 series.append(excess)
                 positions.append(window.positions)
                 starts.append(event["start"])
@@ -329,20 +332,31 @@ class EventForecaster:
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
-        """Return each past event's excess, with its placebos: the same window moved by whole weeks."""
+        """Return each past event's excess, with its placebos: the same window moved by whole weeks.
+
+        The excess of an event at a venue spans only the cells within the
+        venue's reach (see :meth:`_reach_columns`), so that the work and the
+        memory grow with the cells around each venue, not with the network.
+        """
         event_free = ~np.isnan(clean) | np.isnan(observed)
         event_free_row = event_free.all(axis=1)
         events = list(self.past_events_.itertuples(index=False))
         # A multi-day event is learned day by day, as it is forecast.
         windows = [occurrence_window(*_moved(event, offsets), index, hours_before=self.hours_before_event,
                                      hours_after=self.hours_after_event) for event in events]
+        # Hours where some cell has an excess, so that a window whose excess is all NaN at every cell is skipped
+        # whatever cells it spans (the local level is always finite).
+        measured_row = (~np.isnan(observed) & ~np.isnan(in_sample)).any(axis=1)
         past = []
         for number, (event, window) in enumerate(zip(events, windows)):
             start, end = _moved(event, offsets)
+            columns = self._reach_columns(event.venue_id or "")
             if len(window.rows) == 0 or start.floor("h") < index[0]:
                 continue
-            excess = self._excess(window.rows, observed, in_sample)
-            self._leave_out_shorter_events(excess, number, events, windows)
+            if not measured_row[window.rows].any():
+                continue
+            excess = self._excess(window.rows, observed, in_sample, columns)
+            self._leave_out_shorter_events(excess, columns, number, events, windows)
             if np.isnan(excess).all():
                 continue
             attendance = _attendance(event)
@@ -352,8 +366,8 @@ class EventForecaster:
                 rows = window.rows + 168 * shift
                 if rows.min() < 0 or rows.max() >= len(index) or not event_free_row[rows].all():
                     continue
-                placebo_excess = self._excess(rows, observed, in_sample)
-                if not np.isnan(placebo_excess).all():
+                if measured_row[rows].any():
+                    placebo_excess = self._excess(rows, observed, in_sample, columns)
                     placebos[shift] = PastEvent(event.event_id, event.kind, event.venue_id or "", attendance,
                                                 window.positions, placebo_excess, start_hour)
             past.append((PastEvent(event_id=event.event_id, kind=event.kind, venue_id=event.venue_id or "",
@@ -362,7 +376,8 @@ class EventForecaster:
                          placebos))
         return past
 
-    def _leave_out_shorter_events(self, excess: np.ndarray, number: int, events: list, windows: list) -> None:
+    def _leave_out_shorter_events(self, excess: np.ndarray, columns: np.ndarray | None, number: int, events: list,
+                                  windows: list) -> None:
         """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
 
         A match on a public holiday would otherwise be learned twice, as the
@@ -370,7 +385,8 @@ class EventForecaster:
         match on a holiday. The shorter event keeps those hours; the longer
         one is learned from its other hours (the same hours of its other
         occurrences). The cells left out are those within reach of the
-        shorter event's venue, or all cells when it has none.
+        shorter event's venue, or all cells when it has none. ``columns``
+        are the cells that ``excess`` spans (None: every cell).
         """
         event, window = events[number], windows[number]
         duration = event.end - event.start
@@ -383,8 +399,10 @@ class EventForecaster:
             if not overlap.any():
                 continue
             if other.venue_id:
-                reach = self._distance_to_venue(other.venue_id, list(self.dataset_.cells["cell_id"]))
-                excess[np.ix_(overlap, reach <= self.venue_reach_m)] = np.nan
+                within = self._distance_to_venue(other.venue_id, list(self.dataset_.cells["cell_id"])) <= self.venue_reach_m
+                if columns is not None:
+                    within = within[columns]
+                excess[np.ix_(overlap, within)] = np.nan
             else:
                 excess[overlap] = np.nan
 
@@ -395,14 +413,37 @@ class EventForecaster:
         rows = self.stored_events_[(self.stored_events_["measure"] == measure)
                                    & ~self.stored_events_["event_id"].isin(seen)]
         events = history_to_past_events(rows, cells, measure, self.dataset_.timezone)
-        return [(event, {}) for event in events]
+        narrowed = []
+        for event in events:
+            columns = self._reach_columns(event.venue_id)
+            narrowed.append((event if columns is None else _select_cells(event, list(columns)), {}))
+        return narrowed
 
     @staticmethod
-    def _excess(rows: np.ndarray, observed: np.ndarray, in_sample: np.ndarray) -> np.ndarray:
+    def _excess(rows: np.ndarray, observed: np.ndarray, in_sample: np.ndarray,
+                columns: np.ndarray | None = None) -> np.ndarray:
+        """Return (traffic - baseline) / local level at ``rows``, for the cell ``columns`` (None: every cell)."""
         centre = rows[len(rows) // 2]
         nearby = slice(max(0, centre - 84), min(len(observed), centre + 84))
-        local_level = _positive(np.nanmean(in_sample[nearby], axis=0))
-        return (observed[rows] - in_sample[rows]) / local_level[None, :]
+        if columns is None or len(columns) == observed.shape[1]:
+            local_level = _positive(np.nanmean(in_sample[nearby], axis=0))
+            return (observed[rows] - in_sample[rows]) / local_level[None, :]
+        local_level = _positive(_nanmean_rows(in_sample[nearby][:, columns]))
+        return (observed[np.ix_(rows, columns)] - in_sample[np.ix_(rows, columns)]) / local_level[None, :]
+
+    def _reach_columns(self, venue_id: str) -> np.ndarray | None:
+        """Return the columns of the cells within reach of a venue, which its past events are learned on.
+
+        None for an event without a venue, learned on every cell. A venue
+        with no cell within reach (or no known location) gets column 0, whose
+        learned effect :func:`_limit_to` then removes.
+        """
+        if not venue_id:
+            return None
+        if venue_id not in self._reach_columns_cache:
+            reachable = self._distance_to_venue(venue_id, list(self.dataset_.cells["cell_id"])) <= self.venue_reach_m
+            self._reach_columns_cache[venue_id] = np.flatnonzero(reachable) if reachable.any() else np.array([0])
+        return self._reach_columns_cache[venue_id]
 
     def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
                         cells: list[str]) -> tuple[dict, dict]:
@@ -417,8 +458,8 @@ class EventForecaster:
                 # Only cells within reach of the venue can be affected, so only they are learned: the cost
                 # then grows with the cells around each venue, not with the whole network.
                 reachable = self._distance_to_venue(key[1], cells) <= self.venue_reach_m
-                columns = np.flatnonzero(reachable) if reachable.any() else np.array([0])
-                profile = _limit_to(_learn_on(members, columns, len(cells)), reachable)
+                columns = self._reach_columns(key[1])
+                profile = _limit_to(_learn_on(members, columns, len(cells), spanned=columns), reachable)
             else:
                 profile = learn_profile(*_split(members))
             profiles[key] = profile
@@ -432,7 +473,9 @@ class EventForecaster:
             if not venue_profile.affected.any():
                 continue
             strength = np.where(venue_profile.affected, np.abs(venue_profile.beta).sum(axis=0), -np.inf)
-            main_cell = [int(np.argmax(strength))]
+            main_cell = int(np.argmax(strength))
+            # The event's excess spans the venue's reach only: find the main cell's position in it.
+            main_cell = [int(np.searchsorted(self._reach_columns(event.venue_id), main_cell))]
             single = _select_cells(event, main_cell)
             single_placebos = {shift: _select_cells(placebo, main_cell) for shift, placebo in placebos.items()}
             travelling.setdefault(("kind", event.kind), []).append((single, single_placebos))
@@ -643,7 +686,9 @@ class EventForecaster:
         time_of_day = np.minimum(time_of_day, 24 - time_of_day)
         duration = past_durations - _hours(event.end - event.start)
         weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
-        weighted = _learn_on(members, np.flatnonzero(profile.affected), len(profile.affected), weights=weights)
+        weighted = _learn_on(members, np.flatnonzero(profile.affected), len(profile.affected),
+                             spanned=self._reach_columns(event.venue_id or ""),
+                             weights=weights)
         return replace(weighted, affected=profile.affected,
                        beta=np.where(profile.affected[None, :], weighted.beta, 0.0),
                        sigma=np.where(profile.affected[None, :], weighted.sigma, 0.0))
@@ -685,6 +730,24 @@ class _MeasureFit:
     error_spread: np.ndarray | None = None
 
 
+def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex, cells: list[str]) -> np.ndarray:
+    """Return one measure of long hourly traffic as an (hours of ``index``, ``cells``) matrix, NaN where absent.
+
+    ``traffic`` has one row per cell and hour, as loaded. The rows are
+    placed by a numpy scatter, each distinct cell and hour looked up once,
+    because a pivot of millions of rows sorts them all.
+    """
+    cell_codes, cell_ids = pd.factorize(traffic["cell_id"])
+    time_codes, times = pd.factorize(traffic["timestamp"])
+    columns = pd.Index(cells).get_indexer(cell_ids)[cell_codes]
+    rows = index.get_indexer(times)[time_codes]
+    # Filled as (cells, hours), the row order of traffic sorted by cell, then transposed in one copy.
+    transposed = np.full((len(cells), len(index)), np.nan)
+    placed = (rows >= 0) & (columns >= 0)
+    transposed[columns[placed], rows[placed]] = traffic[measure].to_numpy(dtype=float)[placed]
+    return np.ascontiguousarray(transposed.T)
+
+
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
     """Return the profile with every cell outside ``reachable`` set to no effect."""
     affected = profile.affected & reachable
@@ -693,15 +756,21 @@ def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
 
 
 def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray, width: int,
-              **options) -> EffectProfile:
+              spanned: np.ndarray | None = None, **options) -> EffectProfile:
     """Learn a profile from the given cell columns only, and widen it back to ``width`` cells with no effect elsewhere.
 
-    Every quantity of ``learn_profile`` is computed cell by cell, so the
-    learned columns are the same as from the whole matrix.
+    ``spanned`` lists the network columns that the members' excess spans
+    (None: all ``width`` of them); ``columns`` must be among them. Every
+    quantity of ``learn_profile`` is computed cell by cell, so the learned
+    columns are the same as from the whole matrix.
     """
-    selected = [(_select_cells(event, list(columns)),
-                 {shift: _select_cells(placebo, list(columns)) for shift, placebo in placebos.items()})
-                for event, placebos in members]
+    positions = columns if spanned is None else np.searchsorted(spanned, columns)
+    if spanned is not None and len(positions) == len(spanned):
+        selected = members
+    else:
+        selected = [(_select_cells(event, list(positions)),
+                     {shift: _select_cells(placebo, list(positions)) for shift, placebo in placebos.items()})
+                    for event, placebos in members]
     narrow = learn_profile(*_split(selected), **options)
     beta = np.zeros((len(narrow.positions), width))
     sigma = np.zeros_like(beta)
@@ -710,6 +779,20 @@ def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np
     sigma[:, columns] = narrow.sigma
     affected[columns] = narrow.affected
     return replace(narrow, beta=beta, sigma=sigma, affected=affected)
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Return the mean of each column over its non-NaN rows, as ``np.nanmean(values, axis=0)`` on the whole network.
+
+    numpy sums the columns of a row-major matrix of two or more columns row
+    by row, but a single column or a column-major matrix (such as a column
+    selection) pairwise, which rounds differently. So the columns are copied
+    row-major, and a lone column is averaged as two copies of itself: a
+    cell's mean is then the same bits as in the network-wide matrix.
+    """
+    if values.shape[1] == 1:
+        return np.nanmean(np.repeat(values, 2, axis=1), axis=0)[:1]
+    return np.nanmean(np.ascontiguousarray(values), axis=0)
 
 
 def _split(members: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[list[PastEvent], dict[int, list[PastEvent]]]:

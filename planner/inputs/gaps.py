@@ -56,6 +56,12 @@ def find_gaps(hourly: pd.DataFrame, measure: str) -> list[Gap]:
     cell has a value in the hours just before and just after it.
     """
     gaps: list[Gap] = []
+    missing_rows = hourly[measure].isna().to_numpy()
+    if not missing_rows.any():
+        return gaps
+    # Only the cells with a missing hour can have a gap; a national network has few of them.
+    cells_with_gaps = hourly["cell_id"][missing_rows].unique()
+    hourly = hourly[hourly["cell_id"].isin(cells_with_gaps).to_numpy()]
     for cell_id, rows in hourly.groupby("cell_id", sort=True):
         missing = rows[measure].isna().to_numpy()
         if not missing.any():

@@ -61,6 +61,12 @@ def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, 
             quality.missing_hours[name] = 0
         return empty, quality
 
+    if steps_per_hour == 1:
+        hourly = _hourly_steps(traffic, measures)
+        if hourly is not None:
+            _count_hours(hourly, dict.fromkeys(measures, 0), settings, quality)
+            return hourly, quality
+
     timestamps = traffic["timestamp"]
     # Subtract the local minutes in absolute time: flooring the wall clock would be ambiguous
     # in the repeated autumn hour, and UTC flooring would be wrong where the offset has minutes.
@@ -88,8 +94,46 @@ def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, 
 
     hourly = values.reset_index()
     hourly.insert(0, "cell_id", pd.Series(cells.categories[hourly.pop("cell_code")], dtype=str))
+    _count_hours(hourly, {name: int(partial[name].sum()) for name in measures}, settings, quality)
+    return hourly, quality
+
+
+def _hourly_steps(traffic: pd.DataFrame, measures: list[str]) -> pd.DataFrame | None:
+    """Lay out hourly steps on the full grid of cells and hours, as :func:`to_hourly` does for shorter steps.
+
+    A step of one hour is its own hourly value, because the sum or the mean
+    of one value is that value. So the rows only need placing, by a numpy
+    scatter into a cells x hours matrix in place of a group-by. Returns
+    None when a timestamp is not a whole number of hours after the first one
+    (a time zone whose offset changes by less than an hour), for the general
+    path.
+    """
+    timestamps = traffic["timestamp"]
+    cell_codes, cell_ids = pd.factorize(traffic["cell_id"].astype(str), sort=True)
+    time_codes, times = pd.factorize(timestamps)
+    hours = pd.date_range(timestamps.min(), timestamps.max(), freq="h")
+    positions = hours.get_indexer(times)
+    if (positions < 0).any():
+        return None
+    rows = cell_codes * len(hours) + positions[time_codes]
+
+    hourly = pd.DataFrame({
+        "cell_id": pd.Series(pd.Index(cell_ids).repeat(len(hours)), dtype=str),
+        "timestamp": hours[np.tile(np.arange(len(hours)), len(cell_ids))],
+    })
     for name in measures:
-        imputed = int(partial[name].sum())
+        column = np.full(len(cell_ids) * len(hours), np.nan)
+        column[rows] = traffic[name].to_numpy(dtype="float64")
+        hourly[name] = column
+    return hourly
+
+
+def _count_hours(hourly: pd.DataFrame, imputed_hours: dict[str, int], settings: Settings,
+                 quality: HourlyQuality) -> None:
+    """Record the imputed and missing cell hours of each measure in ``quality``, with a note for each."""
+    steps_per_hour = 60 // settings.step_minutes
+    for name in imputed_hours:
+        imputed = imputed_hours[name]
         missing = int(hourly[name].isna().sum())
         quality.imputed_hours[name] = imputed
         quality.missing_hours[name] = missing
@@ -106,4 +150,3 @@ def to_hourly(traffic: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, 
             quality.notes.append(translatable(
                 "{measure}: {count} of {total} cell hours missing (fewer than half of their {steps} steps have "
                 "a value)", measure=name, count=missing, total=len(hourly), steps=steps_per_hour))
-    return hourly, quality

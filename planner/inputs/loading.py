@@ -110,7 +110,8 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
 
     quality = DataQuality(tables=[traffic_quality, *events_qualities, venues_quality, cells_quality])
     expected_cells = set(cells["cell_id"]) if cell_ids is None else set(cells["cell_id"]) & set(cell_ids)
-    silent_cells = sorted(expected_cells - set(hourly["cell_id"]))
+    # unique() first: a set built from the long column would visit every one of its rows in Python.
+    silent_cells = sorted(expected_cells - set(hourly["cell_id"].unique()))
     if silent_cells:
         listed = [", ".join(silent_cells[:20])]
         if len(silent_cells) > 20:

@@ -67,17 +67,29 @@ def read_parquet_table(path: str | Path, required: list[str], text_columns: list
     check_header(file, header, required, column_reasons)
 
     if cell_ids is None:
-        frame = pq.read_table(path, columns=list(required)).to_pandas().reset_index(drop=True)
+        # self_destruct frees each Arrow column once converted, so the file is not held twice in memory.
+        frame = pq.read_table(path, columns=list(required)).to_pandas(self_destruct=True).reset_index(drop=True)
         positions = np.arange(len(frame), dtype=np.int64)
     else:
         frame, positions = _read_cells(path, list(required), cell_ids)
     for name in text_columns:
-        values = frame[name]
-        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-        frame[name] = text
+        frame[name] = _stripped_text(frame[name])
     lines = pd.Series(positions + 2, index=frame.index)
     logger.info("%s: read %d rows from Parquet", file, len(frame))
     return RawTable(file=file, frame=frame, lines=lines, columns_found=header, rows_read=len(frame))
+
+
+def _stripped_text(values: pd.Series) -> pd.Series:
+    """Return a column as stripped text, empty where null, converting each distinct value once.
+
+    A long traffic table repeats each ``cell_id`` over thousands of rows, so
+    the per-value Python work runs on the distinct values only.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # A null value (code -1) becomes the empty string, appended as the last distinct value.
+    distinct = pd.Series([*(str(value).strip() for value in uniques), ""]).astype(str)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(distinct.array.take(codes), index=values.index)
 
 
 def _read_cells(path: Path, columns: list[str], cell_ids: Collection[str]) -> tuple[pd.DataFrame, np.ndarray]:

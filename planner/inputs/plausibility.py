@@ -28,9 +28,11 @@ def note_implausible_values(hourly: pd.DataFrame, cells: pd.DataFrame, settings:
     if hourly.empty:
         return 0
     capacities = cells.set_index("cell_id")
+    # Look up each distinct cell once, not each of the long table's rows.
+    cell_codes, cell_ids = pd.factorize(hourly["cell_id"])
     count = 0
     for measure in settings.measure_names:
-        capacity = hourly["cell_id"].map(capacities[f"capacity_{measure}"])
+        capacity = capacities[f"capacity_{measure}"].reindex(cell_ids).to_numpy()[cell_codes]
         implausible = hourly[measure] > IMPLAUSIBLE_CAPACITY_MULTIPLE * capacity
         if not implausible.any():
             continue

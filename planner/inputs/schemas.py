@@ -1,17 +1,19 @@
-"""Pandera schemas of the four dataset tables, after parsing.
+"""Pandera schemas of the cells, venues and events tables, after parsing.
 
 Every check has a name, and ``CHECK_MESSAGES`` gives for each name the rule
 and the fix in plain words, so that ``planner.inputs.validation`` can turn
 each pandera failure case into a ``Problem``. Columns whose names depend on
 the settings (the measures, ``capacity_<measure>``) or on another file (known
-cells and venues) are added by the ``*_schema`` functions.
+cells and venues) are added by the ``*_schema`` functions. The traffic table,
+with millions of rows, is checked by numpy operations in
+``planner.inputs.traffic`` instead, with the messages of the ``known_cell``,
+``non_empty``, ``not_nullable`` checks given here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -151,20 +153,6 @@ class EventModel(pa.DataFrameModel):
         strict = False
 
 
-class TrafficModel(pa.DataFrameModel):
-    """``traffic.csv``: one row per cell and time step, before the timestamp and measure columns."""
-
-    cell_id: Series[str]
-
-    @pa.check("cell_id", name="non_empty")
-    def _cell_id_non_empty(cls, series):
-        return _non_empty(series)
-
-    class Config:
-        strict = False
-        unique = ["cell_id", "timestamp"]
-
-
 def venues_schema() -> pa.DataFrameSchema:
     """Return the schema of the parsed venues table."""
     return VenueModel.to_schema()
@@ -191,31 +179,3 @@ def events_schema(venue_ids: Collection[str] | None) -> pa.DataFrameSchema:
     allowed = set(venue_ids) | {""}
     known_venue = pa.Check(lambda series: series.isin(allowed), name="known_venue")
     return schema.update_column("venue_id", checks=[known_venue])
-
-
-def traffic_schema(measure_names: Collection[str], step_minutes: int,
-                   known_cells: Collection[str] | None = None) -> pa.DataFrameSchema:
-    """Return the schema of the parsed traffic table.
-
-    ``timestamp`` must be on the local-clock grid of ``step_minutes``; every
-    measure is a float, NaN where missing, and must not be negative.
-    """
-    def on_grid(series: pd.Series) -> pd.Series:
-        # One conversion to the local wall clock, then integer arithmetic on its nanoseconds.
-        local = series.dt.tz_localize(None) if series.dt.tz is not None else series
-        nanoseconds = local.to_numpy(dtype="datetime64[ns]").view(np.int64)
-        minute = (nanoseconds // 60_000_000_000) % 60
-        below_minute = (nanoseconds % 60_000_000_000) // 1000
-        return pd.Series((minute % step_minutes == 0) & (below_minute == 0) & local.notna().to_numpy(),
-                         index=series.index)
-
-    non_negative = pa.Check(lambda series: series >= 0, name="traffic_non_negative")
-    columns = {"timestamp": pa.Column(checks=pa.Check(on_grid, name="on_step_grid"), nullable=False)}
-    columns.update({name: pa.Column(float, non_negative, nullable=True) for name in measure_names})
-    schema = TrafficModel.to_schema().add_columns(columns)
-    if known_cells is not None:
-        cells = pd.Index(list(known_cells)).unique()
-        # An empty cell_id fails non_empty only.
-        known_cell = pa.Check(lambda series: series.isin(cells) | (series == ""), name="known_cell")
-        schema = schema.update_column("cell_id", checks=[known_cell] + list(schema.columns["cell_id"].checks))
-    return schema

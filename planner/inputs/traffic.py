@@ -1,6 +1,7 @@
 """Read and validate the traffic table from CSV or Parquet, with the bad-row policy of the settings.
 
-Every bad row is found in one pass and classified by its fault:
+Every bad row is found in one pass, by numpy checks on whole columns, and
+classified by its fault:
 
 - a value that is not a number, or a negative value, can be repaired: the
   field becomes missing and the row is counted in ``rows_repaired``;
@@ -28,6 +29,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.inputs.accounting import index_of_line, note_extra_columns, quote_values, table_quality
@@ -35,10 +37,9 @@ from planner.inputs.dataset import TableQuality
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.parquet import read_parquet_table
 from planner.inputs.reading import RawTable, describe_lines, parse_numbers, read_csv_table
-from planner.inputs.schemas import traffic_schema
+from planner.inputs.schemas import CHECK_MESSAGES
 from planner.inputs.settings import Settings
 from planner.inputs.timestamps import parse_timestamp_column
-from planner.inputs.validation import table_failures
 from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
@@ -124,8 +125,13 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         for problem in number_problems:
             faults[index_of_line(table, problem.row)].append(("not_a_number", problem))
 
-    _check_rows(frame, table, settings, known_cells, faults, file_problems)
-    _check_duplicates(frame, table, faults)
+    # Codes of the sorted distinct cell ids, shared by the checks: factorizing millions of strings is costly.
+    cell_codes, cell_ids = pd.factorize(frame["cell_id"], sort=True)
+    ordered = _sorted_by_cell_and_time(frame, cell_codes)
+    _check_rows(frame, table, settings, known_cells, cell_codes, cell_ids, faults, file_problems)
+    if not ordered:
+        # Rows sorted with strictly increasing times within each cell cannot repeat a pair.
+        _check_duplicates(frame, table, cell_codes, faults)
 
     row_problems = [problem for row in faults.values() for _, problem in row]
     if file_problems or (row_problems and inputs.on_bad_rows == "reject_file"):
@@ -152,16 +158,34 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         logger.warning("%s: %d rows repaired and %d rejected under [inputs] on_bad_rows = %r", table.file,
                        len(repaired), len(rejected), inputs.on_bad_rows)
 
-    frame = frame.drop(index=sorted(rejected))
+    if rejected:
+        frame = frame.drop(index=sorted(rejected))
     for name in measures:
         missing = int(frame[name].isna().sum())
         quality.missing_values[name] = missing
         if missing:
             quality.notes.append(translatable("{measure}: {count} of {total} values missing (empty fields)",
                                               measure=name, count=missing, total=len(frame)))
-    frame = frame.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
+    if not ordered:
+        frame = frame.sort_values(["cell_id", "timestamp"], kind="stable")
+    frame = frame.reset_index(drop=True)
     frame["cell_id"] = frame["cell_id"].astype(str)
     return frame, quality
+
+
+def _sorted_by_cell_and_time(frame: pd.DataFrame, cell_codes: np.ndarray) -> bool:
+    """Return whether the rows run by cell_id, then by strictly increasing timestamp within a cell.
+
+    ``cell_codes`` are the ranks of the rows' cell ids among the sorted
+    distinct ones. A file written cell by cell (the usual Parquet export)
+    then skips a sort and a duplicate search of millions of rows. A missing
+    timestamp makes the result False.
+    """
+    cell_steps = np.diff(cell_codes)
+    if (cell_steps < 0).any():
+        return False
+    times = frame["timestamp"].to_numpy(dtype="datetime64[us]").view(np.int64)
+    return bool((np.diff(times)[cell_steps == 0] > 0).all())
 
 
 def _only_cells(table: RawTable, cell_ids: Collection[str]) -> RawTable:
@@ -173,14 +197,21 @@ def _only_cells(table: RawTable, cell_ids: Collection[str]) -> RawTable:
 
 
 def _check_rows(frame: pd.DataFrame, table: RawTable, settings: Settings, known_cells: Collection[str] | None,
-                faults: dict[int, list[tuple[str, Problem]]], file_problems: list[Problem]) -> None:
-    """Add the faults that the pandera schema finds: empty or unknown cells, off-grid times, negatives.
+                cell_codes: np.ndarray, cell_ids: pd.Index, faults: dict[int, list[tuple[str, Problem]]],
+                file_problems: list[Problem]) -> None:
+    """Add the faults of single fields: empty or unknown cells, off-grid times, negative values.
 
-    Fields that already have a problem in ``faults`` or ``file_problems`` are not reported again.
+    The checks run as numpy operations on whole columns, because the long
+    table has millions of rows. ``cell_codes`` index ``cell_ids``, the
+    distinct cell ids. Faults are added column by column (``cell_id``,
+    ``timestamp``, then the measures), each in row order. Fields that already
+    have a problem in ``faults`` or ``file_problems`` are not reported again.
+
+    Raises
+    ------
+    InputError
+        For a missing timestamp that has no problem of its own.
     """
-    schema = traffic_schema(settings.measure_names, settings.step_minutes, known_cells)
-    # Repeated (cell_id, timestamp) pairs are found by _check_duplicates, among the rows with a valid timestamp.
-    schema.unique = None
     reported = {(index, problem.column) for index, row in faults.items() for _, problem in row}
     reported |= {(index_of_line(table, problem.row), problem.column) for problem in file_problems}
     grid_message = translatable("timestamp is not on the {minutes}-minute grid of [traffic] step_minutes; write the "
@@ -188,20 +219,65 @@ def _check_rows(frame: pd.DataFrame, table: RawTable, settings: Settings, known_
                                 minutes=settings.step_minutes)
     negative_message = translatable("negative traffic value; write the measured value, or leave the field empty when "
                                     "it is missing (a missing-value code such as -1 must be an empty field)")
-    for failure in table_failures(frame, schema, table, reported,
-                                  messages={"on_step_grid": grid_message, "traffic_non_negative": negative_message}):
-        if failure.index is None or failure.check not in _CHECK_FAULTS:
-            raise InputError([failure.problem])
-        faults[failure.index].append((_CHECK_FAULTS[failure.check], failure.problem))
+
+    empty = (frame["cell_id"] == "").to_numpy()
+    checks: list[tuple[str, str, np.ndarray, str]] = []
+    if known_cells is not None:
+        known = pd.Index(cell_ids).isin(pd.Index(list(known_cells)))
+        unknown = ~known[cell_codes] & ~empty
+        checks.append(("known_cell", "cell_id", unknown, CHECK_MESSAGES["known_cell"]))
+    checks.append(("non_empty", "cell_id", empty, CHECK_MESSAGES["non_empty"]))
+    timestamps = frame["timestamp"]
+    missing_time = timestamps.isna().to_numpy()
+    checks.append(("not_nullable", "timestamp", missing_time, CHECK_MESSAGES["not_nullable"]))
+    checks.append(("on_step_grid", "timestamp", ~_on_step_grid(timestamps, settings.step_minutes) & ~missing_time,
+                   grid_message))
+    for name in settings.measure_names:
+        checks.append(("traffic_non_negative", name, (frame[name] < 0).to_numpy(), negative_message))
+
+    for check, column, failing, message in checks:
+        for index in frame.index[failing]:
+            index = int(index)
+            if (index, column) in reported:
+                continue
+            problem = Problem(table.file, int(table.lines[index]), column, _original(table, frame, index, column),
+                              message)
+            if check not in _CHECK_FAULTS:
+                raise InputError([problem])
+            faults[index].append((_CHECK_FAULTS[check], problem))
 
 
-def _check_duplicates(frame: pd.DataFrame, table: RawTable, faults: dict[int, list[tuple[str, Problem]]]) -> None:
+def _on_step_grid(timestamps: pd.Series, step_minutes: int) -> np.ndarray:
+    """Return whether each local wall-clock time is a whole multiple of the step within its hour."""
+    # Each distinct time once: every cell repeats the same timestamps. A missing time (code -1) is off the grid.
+    codes, distinct = pd.factorize(timestamps)
+    distinct = pd.DatetimeIndex(distinct)
+    local = distinct.tz_localize(None) if distinct.tz is not None else distinct
+    nanoseconds = local.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    minute = (nanoseconds // 60_000_000_000) % 60
+    below_minute = nanoseconds % 60_000_000_000
+    on_grid = np.append((minute % step_minutes == 0) & (below_minute == 0), False)
+    return on_grid[codes]
+
+
+def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):
+    """Return a measure as parsed, and any other field as written in the file."""
+    if column not in ("cell_id", "timestamp") and pd.notna(frame.at[index, column]):
+        return float(frame.at[index, column])
+    return _text(table.frame.at[index, column])
+
+
+def _check_duplicates(frame: pd.DataFrame, table: RawTable, cell_codes: np.ndarray,
+                      faults: dict[int, list[tuple[str, Problem]]]) -> None:
     """Add a fault for every row after the first with the same cell_id and timestamp."""
-    valid = frame["timestamp"].notna()
-    keyed = frame.loc[valid, ["cell_id", "timestamp"]]
-    repeated = keyed.duplicated(keep="first")
+    valid = frame["timestamp"].notna().to_numpy()
+    # One integer key per (cell_id, timestamp) pair: hashing two int64 codes is much cheaper than hashing text.
+    time_codes, times = pd.factorize(frame["timestamp"])
+    keys = pd.Series(cell_codes.astype(np.int64) * (len(times) + 1) + time_codes, index=frame.index)[valid]
+    repeated = keys.duplicated(keep="first")
     if not repeated.any():
         return
+    keyed = frame.loc[valid, ["cell_id", "timestamp"]]
     first_index = keyed.reset_index().groupby(["cell_id", "timestamp"], sort=False)["index"].transform("first")
     first_index.index = keyed.index
     measures = [column for column in frame.columns if column not in ("cell_id", "timestamp")]

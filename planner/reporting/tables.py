@@ -163,8 +163,70 @@ SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table prepared by one of the ``*_table`` functions: UTF-8, comma, no index."""
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+    """Write a table prepared by one of the ``*_table`` functions: UTF-8, comma, no index.
+
+    The bytes are those of ``DataFrame.to_csv``: a float as Python's
+    ``repr`` (the shortest text that reads back as the same number), an
+    empty field where a value is missing, and a field quoted only when it
+    contains a comma, a quote or a line break. Tables of floats, integers,
+    booleans and text are formatted column by column, several times faster
+    than ``to_csv`` on a forecast of millions of rows; any other table, or
+    text that needs quoting, goes through ``to_csv``.
+    """
+    formats = [_csv_format(frame[name]) for name in frame.columns]
+    if any(format_ is None for format_ in formats) or any(_needs_quotes(str(name)) for name in frame.columns):
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(",".join(str(name) for name in frame.columns) + "\n")
+        # Slice by slice, so that the text of only one slice of rows is held at a time.
+        for first in range(0, len(frame), _CSV_ROWS_PER_SLICE):
+            rows = frame.iloc[first:first + _CSV_ROWS_PER_SLICE]
+            texts = [format_(rows.iloc[:, position]) for position, format_ in enumerate(formats)]
+            handle.write("".join(",".join(row) + "\n" for row in zip(*texts)))
+
+
+_CSV_ROWS_PER_SLICE = 100_000
+_QUOTED_CHARACTERS = (",", '"', "\n", "\r")
+
+
+def _csv_format(series: pd.Series) -> Callable[[pd.Series], list[str]] | None:
+    """Return the function that turns part of a column into its CSV fields as ``to_csv`` writes them.
+
+    None for a column that ``to_csv`` must write itself: another type, or
+    text that needs quoting.
+    """
+    if pd.api.types.is_bool_dtype(series) and not series.isna().any():
+        return _boolean_texts
+    if series.dtype == np.float64:
+        return _float_texts
+    if pd.api.types.is_integer_dtype(series):
+        return _integer_texts
+    if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        distinct = series.dropna().unique()
+        if all(type(value) is str and not _needs_quotes(value) for value in distinct):
+            return _plain_texts
+    return None
+
+
+def _boolean_texts(series: pd.Series) -> list[str]:
+    return ["True" if value else "False" for value in series.to_numpy(dtype=bool)]
+
+
+def _float_texts(series: pd.Series) -> list[str]:
+    return ["" if value != value else repr(value) for value in series.to_numpy().tolist()]
+
+
+def _integer_texts(series: pd.Series) -> list[str]:
+    return ["" if value is None else str(value) for value in series.astype(object).where(series.notna(), None)]
+
+
+def _plain_texts(series: pd.Series) -> list[str]:
+    return series.astype(object).where(series.notna(), "").tolist()
+
+
+def _needs_quotes(text: str) -> bool:
+    return any(character in text for character in _QUOTED_CHARACTERS)
 
 
 def round_for_csv(value: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -85,19 +86,25 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     # NOTE: a process killed with SIGKILL cannot remove its staging folder, so a hidden
     # ".<week>.*" folder may remain beside the report; it is never read and is safe to delete.
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{week_name}."))
+    pdf_job = None
     try:
-        for file_name, build_table in tables.CSV_TABLES.items():
-            tables.write_csv(build_table(plan), staging / file_name)
         page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
         _write_text(staging / REPORT_FILE, page)
+        # The PDF renders in a child process while this one writes the tables, because on a large
+        # network each takes several seconds.
+        pdf_job = _PdfJob(page) if with_pdf else None
+        for file_name, build_table in tables.CSV_TABLES.items():
+            tables.write_csv(build_table(plan), staging / file_name)
         xlsx.write_xlsx(plan, staging / XLSX_FILE, lang)
-        if with_pdf:
-            _write_pdf(page, staging / PDF_FILE)
+        if pdf_job is not None:
+            pdf_job.write(staging / PDF_FILE)
         for path in staging.iterdir():
             _fsync(path)
         os.chmod(staging, 0o755)
         _swap_in(staging, target)
     except BaseException:
+        if pdf_job is not None:
+            pdf_job.cancel()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     logger.info("report of %s %s written to %s", plan.dataset.name, plan.week.label, target)
@@ -170,14 +177,80 @@ def _swap_in(staging: Path, target: Path) -> None:
                   "other runs kept replacing it")
 
 
-def _write_pdf(page: str, path: Path) -> None:
-    """Write the PDF copy of ``page``, or log why it failed and write nothing."""
+class _PdfJob:
+    """The PDF copy of a page, rendered in a forked child process from the moment the job is created.
+
+    The child inherits the parent's modules, so it renders with whatever
+    ``pdf.render_pdf`` is at that moment, and sends back the bytes or the
+    error through a pipe. Where ``fork`` is not available (Windows), the
+    page is rendered in this process when :meth:`write` is called.
+
+    NOTE: Python 3.12 and later emit a DeprecationWarning when a process
+    with several threads forks (pyarrow starts a thread pool). The child
+    only runs WeasyPrint on the page text and exits, but the proper fix is
+    a small worker process started before any threads.
+    """
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.process = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self.connection, child_connection = context.Pipe(duplex=False)
+        self.process = context.Process(target=_render_pdf_into, args=(page, child_connection), daemon=True)
+        self.process.start()
+        child_connection.close()
+
+    def write(self, path: Path) -> None:
+        """Wait for the PDF and write it to ``path``, or log why it failed and write nothing."""
+        try:
+            if self.process is None:
+                data = pdf.render_pdf(self.page)
+            else:
+                data = self._receive()
+            path.write_bytes(data)
+        except Exception as error:  # noqa: BLE001 - any renderer failure must leave the HTML report intact
+            path.unlink(missing_ok=True)
+            logger.error("report.pdf not written, the HTML report and tables are kept: %s: %s",
+                         getattr(error, "type_name", type(error).__name__), error)
+
+    def cancel(self) -> None:
+        """Stop the child process, if any, without waiting for its PDF."""
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+        if self.process is not None:
+            self.process.join()
+
+    def _receive(self) -> bytes:
+        try:
+            outcome = self.connection.recv()
+        except EOFError:
+            outcome = ("error", "ChildProcessError", "the PDF process ended without a result")
+        finally:
+            self.connection.close()
+            self.process.join()
+        if outcome[0] == "error":
+            raise _PdfRenderError(outcome[1], outcome[2])
+        return outcome[1]
+
+
+class _PdfRenderError(RuntimeError):
+    """An error raised by the renderer in the child process, under its original type name."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+
+
+def _render_pdf_into(page: str, connection) -> None:
+    """Render ``page`` in the child process and send ``("pdf", bytes)`` or ``("error", type, message)``."""
     try:
-        path.write_bytes(pdf.render_pdf(page))
-    except Exception as error:  # noqa: BLE001 - any renderer failure must leave the HTML report intact
-        path.unlink(missing_ok=True)
-        logger.error("report.pdf not written, the HTML report and tables are kept: %s: %s",
-                     type(error).__name__, error)
+        outcome = ("pdf", pdf.render_pdf(page))
+    except Exception as error:  # noqa: BLE001 - the parent logs it and keeps the HTML report
+        outcome = ("error", type(error).__name__, str(error))
+    connection.send(outcome)
+    connection.close()
 
 
 def _restore(retired: Path, target: Path) -> None:
