@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.baseline import recent_level_shift, weekly_growth
+from planner.forecasting.baseline import hourly_level_shift, recent_level_shift, weekly_growth
 from planner.forecasting.model import EventForecaster
 from planner.inputs import InputError
 from planner.inputs.settings import ForecastSettings, load_settings
@@ -24,6 +24,31 @@ def test_level_shift_ratio_of_sums():
     actual[:15, 2] = np.nan
     shift = recent_level_shift(actual, estimate)
     assert shift == pytest.approx([np.log(2.0), np.log(0.5), 0.0, np.log(4.0)])
+
+
+def test_hourly_level_shift_shrinks_each_hour_towards_the_cell():
+    # Synthetic: three days of a flat estimate of 1; the actual is 2 at 18:00 and 1 elsewhere.
+    # Over all 72 hours the ratio is 75 / 72. Hours 17 to 19 each see, over themselves and
+    # their neighbours (9 hours), a ratio of 12 / 9, weighed 9 against the 3 hours of the prior.
+    hour_of_day = np.tile(np.arange(24), 3)
+    estimate = np.ones((72, 1))
+    actual = np.where(hour_of_day == 18, 2.0, 1.0)[:, None]
+    shifts = hourly_level_shift(actual, estimate, hour_of_day)
+    whole = np.log(75 / 72)
+    near = 0.75 * np.log(12 / 9) + 0.25 * whole
+    assert shifts[[17, 18, 19], 0] == pytest.approx([near] * 3)
+    far = 0.75 * np.log(9 / 9) + 0.25 * whole
+    assert shifts[[0, 12, 16, 20], 0] == pytest.approx([far] * 4)
+
+
+def test_hourly_level_shift_is_the_cell_shift_when_uniform_or_unusable():
+    # Synthetic: cell 0 doubles at every hour; cell 1 has too few known hours for any shift.
+    hour_of_day = np.tile(np.arange(24), 3)
+    estimate = np.ones((72, 2))
+    actual = np.column_stack([np.full(72, 2.0), np.where(np.arange(72) < 6, 5.0, np.nan)])
+    shifts = hourly_level_shift(actual, estimate, hour_of_day)
+    assert shifts[:, 0] == pytest.approx(np.full(24, np.log(2.0)))
+    assert shifts[:, 1] == pytest.approx(np.zeros(24))
 
 
 def doubled_last_days_dataset():
