@@ -263,19 +263,22 @@ def hourly_level_shift(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np
     -------
     ndarray, shape (24, cells)
     """
-    whole = recent_level_shift(actual, estimate, min_hours=min_hours, max_ratio=max_ratio)
+    whole, whole_usable, count = _log_ratio_of_sums(actual, estimate, max_ratio)
+    whole_usable &= count >= min_hours
+    whole = np.where(whole_usable, whole, 0.0)
     shifts = np.repeat(whole[None, :], 24, axis=0)
     for hour in range(24):
         rows = np.isin(hour_of_day, [(hour - 1) % 24, hour, (hour + 1) % 24])
         own, usable, known = _log_ratio_of_sums(actual[rows], estimate[rows], max_ratio)
         weight = known / (known + prior_hours)
-        shifts[hour] = np.where(usable & (whole != 0), weight * own + (1 - weight) * whole, whole)
+        shifts[hour] = np.where(whole_usable & usable, weight * own + (1 - weight) * whole, whole)
     return shifts
 
 
 def _log_ratio_of_sums(actual: np.ndarray, estimate: np.ndarray,
                        max_ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return per column the clipped log ratio of sums over the rows where both are known, its usability and the row count."""
+    """Return per column the clipped log ratio of sums where both are known, whether both sums are positive,
+    and the count of such rows."""
     known = ~np.isnan(actual) & ~np.isnan(estimate)
     observed_sum = np.where(known, actual, 0.0).sum(axis=0)
     estimate_sum = np.where(known, estimate, 0.0).sum(axis=0)

@@ -26,8 +26,8 @@ def test_level_shift_ratio_of_sums():
     assert shift == pytest.approx([np.log(2.0), np.log(0.5), 0.0, np.log(4.0)])
 
 
-def test_hourly_level_shift_shrinks_each_hour_towards_the_cell():
-    # Synthetic: three days of a flat estimate of 1; the actual is 2 at 18:00 and 1 elsewhere.
+def test_hourly_shift_shrunk_towards_cell():
+    # Synthetic: three days of a flat estimate of 1, and an actual of 2 at 18:00 and 1 elsewhere.
     # Over all 72 hours the ratio is 75 / 72. Hours 17 to 19 each see, over themselves and
     # their neighbours (9 hours), a ratio of 12 / 9, weighed 9 against the 3 hours of the prior.
     hour_of_day = np.tile(np.arange(24), 3)
@@ -41,7 +41,7 @@ def test_hourly_level_shift_shrinks_each_hour_towards_the_cell():
     assert shifts[[0, 12, 16, 20], 0] == pytest.approx([far] * 4)
 
 
-def test_hourly_level_shift_is_the_cell_shift_when_uniform_or_unusable():
+def test_hourly_shift_uniform_or_unusable():
     # Synthetic: cell 0 doubles at every hour; cell 1 has too few known hours for any shift.
     hour_of_day = np.tile(np.arange(24), 3)
     estimate = np.ones((72, 2))
