@@ -97,8 +97,10 @@ class EventForecaster:
     level_window_hours : int, optional
         The last hours before the origin that measure a recent shift of each
         cell's level: the ratio of their traffic to what the baseline, from
-        the weeks before, expected of them. Three days average out one odd
-        day and still see a shift within the week. 0 turns the correction off.
+        the weeks before, expected of them, at each hour of the day and
+        shrunk towards the ratio over all hours. Three days average out one
+        odd day and still see a shift within the week. 0 turns the correction
+        off.
         By default the dataset's ``[forecast]`` setting (72).
     level_decay_days : float, optional
         Time constant of the fading of that shift over the forecast horizon:
