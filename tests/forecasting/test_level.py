@@ -73,6 +73,30 @@ def test_level_shift_fades_over_the_horizon(decay_days):
     assert table.loc[monday, "p50"].to_numpy() == pytest.approx(expected, rel=1e-9)
 
 
+def test_evening_shift_reaches_evening_hours():
+    # Synthetic: the three days before 2024-W10 carry twice the daily pattern from 18:00 to 20:00.
+    # The span around 19:00 doubled whole, so its shift is 3/4 log 2 plus 1/4 of the cell's shift.
+    # The span around 03:00 did not move, so its shift is 1/4 of the cell's shift only.
+    dataset = synthetic_dataset(match_events([], []), {})
+    traffic = dataset.traffic.copy()
+    week = parse_week("2024-W10", TIMEZONE)
+    local_hour = traffic["timestamp"].dt.tz_convert(TIMEZONE).dt.hour
+    last_days = (traffic["timestamp"] >= week.start - pd.Timedelta(days=3)) & (traffic["timestamp"] < week.start)
+    traffic.loc[last_days & local_hour.between(18, 20), "load"] *= 2.0
+    dataset = replace(dataset, traffic=traffic)
+    forecaster = EventForecaster(trend_damping=0.0, level_decay_days=3.0).fit(dataset, week.start)
+    table = forecaster.predict(week.start, week.start + pd.Timedelta(days=1)).table.set_index("timestamp")
+
+    day = pd.date_range(week.start, periods=24, freq="h")
+    shape = daily_shape(day)
+    whole = np.log((shape.sum() + shape[18:21].sum()) / shape.sum())
+    fading = np.exp(-np.arange(24) / 24.0 / 3.0)
+    evening = shape[19] * np.exp(fading[19] * (0.75 * np.log(2.0) + 0.25 * whole))
+    night = shape[3] * np.exp(fading[3] * 0.25 * whole)
+    assert table.loc[day[19], "p50"] == pytest.approx(evening, rel=1e-9)
+    assert table.loc[day[3], "p50"] == pytest.approx(night, rel=1e-9)
+
+
 def test_level_correction_off():
     dataset = doubled_last_days_dataset()
     week = parse_week("2024-W10", TIMEZONE)
