@@ -235,13 +235,57 @@ def recent_level_shift(actual: np.ndarray, estimate: np.ndarray, *, min_hours: i
         The last hours before the origin, and the baseline's forecast of them
         made from the weeks before (so it has not seen them).
     """
+    shift, usable, count = _log_ratio_of_sums(actual, estimate, max_ratio)
+    return np.where(usable & (count >= min_hours), shift, 0.0)
+
+
+def hourly_level_shift(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np.ndarray, *,
+                       prior_hours: float = 3.0, min_hours: int = 12, max_ratio: float = 4.0) -> np.ndarray:
+    """Return the recent level shift of each cell at each local hour of the day, as a log ratio.
+
+    A change can reach some hours of the day more than others: a shop that
+    closes earlier, a daily pattern that moves with a clock. Each hour's own
+    shift is the ratio of sums over that hour and its two neighbours, so
+    that a shape that slides by an hour is seen on both of its edges. It is
+    shrunk towards the cell's shift over all hours (``recent_level_shift``)
+    with the weight of ``prior_hours`` hours: with three days before the
+    origin, nine hours against three. A cell without a usable shift over
+    all hours gets 0 at every hour.
+
+    Parameters
+    ----------
+    actual, estimate : ndarray, shape (hours, cells)
+        As for ``recent_level_shift``.
+    hour_of_day : ndarray of int, shape (hours,)
+        The local hour of the day of each row, 0 to 23.
+
+    Returns
+    -------
+    ndarray, shape (24, cells)
+    """
+    whole, whole_usable, count = _log_ratio_of_sums(actual, estimate, max_ratio)
+    whole_usable &= count >= min_hours
+    whole = np.where(whole_usable, whole, 0.0)
+    shifts = np.repeat(whole[None, :], 24, axis=0)
+    for hour in range(24):
+        rows = np.isin(hour_of_day, [(hour - 1) % 24, hour, (hour + 1) % 24])
+        own, usable, known = _log_ratio_of_sums(actual[rows], estimate[rows], max_ratio)
+        weight = known / (known + prior_hours)
+        shifts[hour] = np.where(whole_usable & usable, weight * own + (1 - weight) * whole, whole)
+    return shifts
+
+
+def _log_ratio_of_sums(actual: np.ndarray, estimate: np.ndarray,
+                       max_ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return per column the clipped log ratio of sums where both are known, whether both sums are positive,
+    and the count of such rows."""
     known = ~np.isnan(actual) & ~np.isnan(estimate)
     observed_sum = np.where(known, actual, 0.0).sum(axis=0)
     estimate_sum = np.where(known, estimate, 0.0).sum(axis=0)
-    usable = (known.sum(axis=0) >= min_hours) & (observed_sum > 0) & (estimate_sum > 0)
+    usable = (observed_sum > 0) & (estimate_sum > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(usable, observed_sum / np.where(usable, estimate_sum, 1.0), 1.0)
-    return np.log(np.clip(ratio, 1.0 / max_ratio, max_ratio))
+    return np.log(np.clip(ratio, 1.0 / max_ratio, max_ratio)), usable, known.sum(axis=0)
 
 
 def hour_of_day_spread(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np.ndarray, *,

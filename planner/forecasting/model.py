@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import (band_scale, hour_of_day_spread, recent_level_shift, relative_error_quantiles,
+from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
@@ -97,8 +97,10 @@ class EventForecaster:
     level_window_hours : int, optional
         The last hours before the origin that measure a recent shift of each
         cell's level: the ratio of their traffic to what the baseline, from
-        the weeks before, expected of them. Three days average out one odd
-        day and still see a shift within the week. 0 turns the correction off.
+        the weeks before, expected of them, at each hour of the day and
+        shrunk towards the ratio over all hours. Three days average out one
+        odd day and still see a shift within the week. 0 turns the correction
+        off.
         By default the dataset's ``[forecast]`` setting (72).
     level_decay_days : float, optional
         Time constant of the fading of that shift over the forecast horizon:
@@ -274,9 +276,10 @@ class EventForecaster:
         logger.debug("measure %s: error band scaled by %.3f (median over cells) after holding out each week",
                      measure, float(np.median(scale)) if scale.size else 1.0)
         error_spread = error_spread * scale[None, :]
-        # How far each cell's last days sit from what the baseline expected of them.
+        # How far each cell's last days sit, at each hour of the day, from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
-        level_shift = recent_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth))
+        level_shift = hourly_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth),
+                                         index.hour.to_numpy()[recent_rows])
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
         past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
@@ -320,15 +323,16 @@ class EventForecaster:
     def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
         """Return the factor, per hour and cell, that carries the recent level shift into the forecast.
 
-        The shift applies in full at the origin and fades exponentially with
-        the lead time, so a lasting change is followed at once while a few odd
-        days before the origin weigh little on the end of the week.
+        The shift of the hour's local hour of the day applies in full at the
+        origin and fades exponentially with the lead time, so a lasting change
+        is followed at once while a few odd days before the origin weigh
+        little on the end of the week.
         """
         if fit.level_shift is None or not self.level_window_hours_ or not self.level_decay_days_:
             return np.ones((len(hours), len(fit.cells)))
         lead_days = np.maximum((hours - self.origin_) / pd.Timedelta(days=1), 0.0)
         weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days_)
-        return np.exp(weight[:, None] * fit.level_shift[None, :])
+        return np.exp(weight[:, None] * fit.level_shift[hours.hour.to_numpy()])
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:

@@ -202,8 +202,9 @@ class ForecastSettings:
 
     The last ``level_window_hours`` hours before the forecast origin are
     compared with what the baseline, from the weeks before, expected of
-    them. Their ratio multiplies the baseline, in full at the origin and
-    fading as ``exp(-lead / level_decay_days)`` over the horizon.
+    them. Their ratio, taken at each hour of the day, multiplies the
+    baseline, in full at the origin and fading as
+    ``exp(-lead / level_decay_days)`` over the horizon.
     """
 
     level_window_hours: int = 72

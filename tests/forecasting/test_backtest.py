@@ -37,7 +37,7 @@ def test_backtest_dodgers_overall_beats_reference(dodgers_backtest):
     metrics = dodgers_backtest.metrics.set_index(["model", "scope"])
 
     assert metrics.loc[("planner", "overall"), "mae_relative_to_last_week"] < 1.0
-    assert metrics.loc[("planner", "overall"), "mae"] <= 26.7
+    assert metrics.loc[("planner", "overall"), "mae"] <= 26.9
     assert 0.75 <= metrics.loc[("planner", "overall"), "coverage_p10_p90"] <= 0.85
 
 
@@ -46,7 +46,7 @@ def test_backtest_milan_overall_beats_last_week():
     backtest = run_backtest(load_dataset(BUNDLED_DATA / "milan"), 3, progress_bar=False)
     metrics = backtest.metrics.set_index(["model", "scope"])
 
-    assert metrics.loc[("planner", "overall"), "mae_relative_to_last_week"] <= 0.97
+    assert metrics.loc[("planner", "overall"), "mae_relative_to_last_week"] <= 0.98
     assert 0.74 <= metrics.loc[("planner", "overall"), "coverage_p10_p90"] <= 0.85
 
 
@@ -80,10 +80,10 @@ def test_san_siro_match_peaks_and_band():
     internet = peaks[(peaks["model"] == "planner") & (peaks["measure"] == "internet")].set_index("event_id")
     metrics = backtest.metrics.set_index(["model", "scope"])
     # The first week has three days of history; its band comes from the day-to-day change.
-    assert metrics.loc[("planner", "overall"), "coverage_p10_p90"] >= 0.69
+    assert metrics.loc[("planner", "overall"), "coverage_p10_p90"] >= 0.73
     # The matches drift earlier day after day; from the second past match on, the drift is followed.
     windows = metrics.loc[("planner", "event_windows")]
-    assert windows["mae"] <= 42.5
+    assert windows["mae"] <= 42.0
     assert 0.75 <= windows["coverage_p10_p90"] <= 0.85
 
     assert sorted(internet.index) == ["san-siro-2013-11-09", "san-siro-2013-11-15", "san-siro-2013-11-23",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.baseline import recent_level_shift, weekly_growth
+from planner.forecasting.baseline import hourly_level_shift, recent_level_shift, weekly_growth
 from planner.forecasting.model import EventForecaster
 from planner.inputs import InputError
 from planner.inputs.settings import ForecastSettings, load_settings
@@ -24,6 +24,31 @@ def test_level_shift_ratio_of_sums():
     actual[:15, 2] = np.nan
     shift = recent_level_shift(actual, estimate)
     assert shift == pytest.approx([np.log(2.0), np.log(0.5), 0.0, np.log(4.0)])
+
+
+def test_hourly_shift_shrunk_towards_cell():
+    # Synthetic: three days of a flat estimate of 1, and an actual of 2 at 18:00 and 1 elsewhere.
+    # Over all 72 hours the ratio is 75 / 72. Hours 17 to 19 each see, over themselves and
+    # their neighbours (9 hours), a ratio of 12 / 9, weighed 9 against the 3 hours of the prior.
+    hour_of_day = np.tile(np.arange(24), 3)
+    estimate = np.ones((72, 1))
+    actual = np.where(hour_of_day == 18, 2.0, 1.0)[:, None]
+    shifts = hourly_level_shift(actual, estimate, hour_of_day)
+    whole = np.log(75 / 72)
+    near = 0.75 * np.log(12 / 9) + 0.25 * whole
+    assert shifts[[17, 18, 19], 0] == pytest.approx([near] * 3)
+    far = 0.75 * np.log(9 / 9) + 0.25 * whole
+    assert shifts[[0, 12, 16, 20], 0] == pytest.approx([far] * 4)
+
+
+def test_hourly_shift_uniform_or_unusable():
+    # Synthetic: cell 0 doubles at every hour; cell 1 has too few known hours for any shift.
+    hour_of_day = np.tile(np.arange(24), 3)
+    estimate = np.ones((72, 2))
+    actual = np.column_stack([np.full(72, 2.0), np.where(np.arange(72) < 6, 5.0, np.nan)])
+    shifts = hourly_level_shift(actual, estimate, hour_of_day)
+    assert shifts[:, 0] == pytest.approx(np.full(24, np.log(2.0)))
+    assert shifts[:, 1] == pytest.approx(np.zeros(24))
 
 
 def doubled_last_days_dataset():
@@ -46,6 +71,30 @@ def test_level_shift_fades_over_the_horizon(decay_days):
     lead_days = np.arange(24) / 24.0
     expected = daily_shape(monday) * 2.0 ** np.exp(-lead_days / decay_days)
     assert table.loc[monday, "p50"].to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_evening_shift_reaches_evening_hours():
+    # Synthetic: the three days before 2024-W10 carry twice the daily pattern from 18:00 to 20:00.
+    # The span around 19:00 doubled whole, so its shift is 3/4 log 2 plus 1/4 of the cell's shift.
+    # The span around 03:00 did not move, so its shift is 1/4 of the cell's shift only.
+    dataset = synthetic_dataset(match_events([], []), {})
+    traffic = dataset.traffic.copy()
+    week = parse_week("2024-W10", TIMEZONE)
+    local_hour = traffic["timestamp"].dt.tz_convert(TIMEZONE).dt.hour
+    last_days = (traffic["timestamp"] >= week.start - pd.Timedelta(days=3)) & (traffic["timestamp"] < week.start)
+    traffic.loc[last_days & local_hour.between(18, 20), "load"] *= 2.0
+    dataset = replace(dataset, traffic=traffic)
+    forecaster = EventForecaster(trend_damping=0.0, level_decay_days=3.0).fit(dataset, week.start)
+    table = forecaster.predict(week.start, week.start + pd.Timedelta(days=1)).table.set_index("timestamp")
+
+    day = pd.date_range(week.start, periods=24, freq="h")
+    shape = daily_shape(day)
+    whole = np.log((shape.sum() + shape[18:21].sum()) / shape.sum())
+    fading = np.exp(-np.arange(24) / 24.0 / 3.0)
+    evening = shape[19] * np.exp(fading[19] * (0.75 * np.log(2.0) + 0.25 * whole))
+    night = shape[3] * np.exp(fading[3] * 0.25 * whole)
+    assert table.loc[day[19], "p50"] == pytest.approx(evening, rel=1e-9)
+    assert table.loc[day[3], "p50"] == pytest.approx(night, rel=1e-9)
 
 
 def test_level_correction_off():
