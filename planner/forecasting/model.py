@@ -31,6 +31,9 @@ MIN_HISTORY_HOURS = 24
 """Fewest hours with traffic before the origin that a forecast is made from."""
 MIN_ERROR_SAMPLES = 48
 """Minimum number of a cell's event-free hours that measure the baseline's error; below it, day-to-day change does."""
+BAND_CEILING = 1.5
+"""Highest event-free hour of the error sample's weeks, times this, caps a cell's p90 outside events; 1.5 leaves
+room for months of fast growth while a single odd week cannot push the band to several times the cell's record."""
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
@@ -276,6 +279,9 @@ class EventForecaster:
         logger.debug("measure %s: error band scaled by %.3f (median over cells) after holding out each week",
                      measure, float(np.median(scale)) if scale.size else 1.0)
         error_spread = error_spread * scale[None, :]
+        with np.errstate(all="ignore"):
+            ceiling = BAND_CEILING * np.nanmax(np.where(np.isnan(clean[error_rows]), -np.inf, clean[error_rows]), axis=0)
+        ceiling = np.where(np.isfinite(ceiling) & (ceiling > 0), ceiling, np.inf)
         # How far each cell's last days sit, at each hour of the day, from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
         level_shift = hourly_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth),
@@ -287,7 +293,7 @@ class EventForecaster:
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
                            past_event_count=len(past_events), level_shift=level_shift,
-                           error_spread=error_spread)
+                           error_spread=error_spread, band_ceiling=ceiling)
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -556,6 +562,10 @@ class EventForecaster:
         spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
         low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
         high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour
+        if fit.band_ceiling is not None:
+            # A level shift in the error sample can make the measured errors huge; the baseline's own p90 stays
+            # below the ceiling, and only an event's spread widens the band beyond it.
+            high_error = np.minimum(high_error, np.maximum(fit.band_ceiling[None, :] - baseline, 0.0))
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
 
@@ -732,6 +742,9 @@ class _MeasureFit:
     timings: dict = field(default_factory=dict)
     level_shift: np.ndarray | None = None
     error_spread: np.ndarray | None = None
+    # Per cell, the highest value the baseline's p90 may reach: BAND_CEILING times the highest event-free hour of
+    # the error sample.
+    band_ceiling: np.ndarray | None = None
 
 
 def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex, cells: list[str]) -> np.ndarray:

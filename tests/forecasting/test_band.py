@@ -70,3 +70,21 @@ def test_event_spread_scaled_to_cover_its_residuals():
 def test_predictive_factor_follows_student_t(events, t_90):
     # Student's t quantiles at 0.9 from printed tables, for 1, 3 and 9 degrees of freedom.
     assert predictive_factor(events) == pytest.approx(t_90 * np.sqrt(1 + 1 / events) / Z_90, rel=1e-4)
+
+
+def test_band_ceiling_after_one_odd_week():
+    # Synthetic: six weeks of a daily pattern, the fourth at three times its level. The error sample (the last
+    # four weeks) then holds errors of +200 %, which would put p90 far above anything the cell ever carried.
+    events = match_events([], [])
+    dataset = synthetic_dataset(events, {}, weeks=6)
+    traffic = dataset.traffic
+    odd_week = (traffic["timestamp"] >= pd.Timestamp("2024-01-22", tz=TIMEZONE)) & (
+        traffic["timestamp"] < pd.Timestamp("2024-01-29", tz=TIMEZONE))
+    traffic.loc[odd_week, "load"] *= 3
+    origin = pd.Timestamp("2024-02-12 00:00", tz=TIMEZONE)
+
+    table = EventForecaster().fit(dataset, origin).predict(origin, origin + pd.Timedelta(days=7)).table
+
+    record = traffic.loc[traffic["timestamp"] >= origin - pd.Timedelta(weeks=4), "load"].max()
+    assert table["p90"].max() == pytest.approx(1.5 * record)
+    assert (table["p90"] >= table["p50"]).all()
