@@ -110,6 +110,11 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         if cell_ids is not None:
             table = _only_cells(table, cell_ids)
 
+    if table.frame.empty and cell_ids is None and not table.problems:
+        # Without this, the dataset would fail later with "0 hours of traffic" and a range from NaT to NaT.
+        raise InputError([Problem(table.file, None, None, None,
+                                  translatable("the file has a header but no data row; add one row per cell and "
+                                               "time step"))])
     file_problems: list[Problem] = list(table.problems)
     faults: dict[int, list[tuple[str, Problem]]] = defaultdict(list)
     frame = pd.DataFrame({"cell_id": table.frame["cell_id"].astype(str)})

@@ -264,7 +264,11 @@ def format_date(value: date | datetime | pd.Timestamp | None, lang: str = DEFAUL
         return MISSING
     if isinstance(value, datetime):
         value = value.date()
-    return babel_dates.format_date(value, format=format, locale=check_language(lang))
+    text = babel_dates.format_date(value, format=format, locale=check_language(lang))
+    if lang == "fr" and value.day == 1 and format in ("long", "full"):
+        # French writes the first of the month as an ordinal: « dimanche 1er décembre 2013 ».
+        text = re.sub(r"\b1 ", "1er ", text, count=1)
+    return text
 
 
 def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_LANGUAGE,

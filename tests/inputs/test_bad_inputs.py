@@ -66,6 +66,7 @@ REJECTED_FILES = [
      "the line has 4 fields but the header has 3"),
     ("traffic_repeated_column.csv", [(1, "calls", None)], "appears more than once"),
     ("traffic_empty.csv", [(1, None, None)], "the file is empty"),
+    ("traffic_header_only.csv", [(None, None, None)], "header but no data row"),
     ("traffic_missing_column.csv", [(1, "calls", None)], "missing column"),
     ("traffic_missing_column.parquet", [(1, "calls", None)], "missing column"),
     ("traffic_not_parquet.parquet", [(None, None, None)], "not a readable Parquet file"),

@@ -239,3 +239,9 @@ def test_format_number_huge_values_scientific(value, lang, expected):
 
 def test_format_percent_huge_value_no_error():
     assert format_percent(1e300, "fr", decimals=1) == "1E302\u00a0%"
+
+
+def test_format_date_first_of_month_ordinal_in_french():
+    assert format_date(date(2013, 12, 1), "fr") == "dimanche 1er décembre 2013"
+    assert format_date(date(2013, 12, 11), "fr") == "mercredi 11 décembre 2013"
+    assert format_date(date(2013, 12, 1), "en") == "Sunday, December 1, 2013"
