@@ -217,11 +217,17 @@ def _staffing_check(plan: WeeklyPlan, event) -> dict:
     during = (starts + HOUR > event.start) & (starts < event.end)
     if not during.any():
         return {}
-    actual_load = intervals.loc[during, "offered_load_erlangs"] * starts[during].dt.floor("h").map(scale)
+    actual_load = (intervals.loc[during, "offered_load_erlangs"] * starts[during].dt.floor("h").map(scale)).dropna()
+    if actual_load.empty:
+        return {}
+    # The figures shown are those of the interval whose actual load exceeds its staffed load the most, so that
+    # the verdict and the two loads beside it agree.
+    shortfall = actual_load - staffed_load[actual_load.index]
+    worst = shortfall.idxmax()
     return {
-        "staffed_load_erlangs": float(staffed_load[during].max()),
-        "actual_load_erlangs": float(actual_load.max()),
-        "staffing_enough": bool((actual_load <= staffed_load[during] + 1e-9).all()),
+        "staffed_load_erlangs": float(staffed_load[worst]),
+        "actual_load_erlangs": float(actual_load[worst]),
+        "staffing_enough": bool(shortfall.max() <= 1e-9),
     }
 
 

@@ -158,3 +158,18 @@ def test_review_changes_next_forecast(match_review, dataset_copy):
     uplift_before = (merged["p50_before"] - merged["baseline_before"]).sum()
     uplift_after = (merged["p50_after"] - merged["baseline_after"]).sum()
     assert uplift_after < uplift_before
+
+
+def test_review_staffing_verdict_matches_loads():
+    # Dodgers 2005-W32 has six games; the loads shown beside each verdict are those of the interval that
+    # decided it, so "not enough" always comes with an actual load above the staffed one.
+    dodgers = Path(__file__).resolve().parents[2] / "data" / "dodgers"
+    if not (dodgers / "settings.toml").is_file():
+        pytest.skip("bundled dataset data/dodgers is not there")
+    dataset = load_dataset(dodgers)
+    review = review_week(dataset, resolve_week("2005-W32", dataset))
+
+    rows = review.events.dropna(subset=["staffing_enough"])
+    assert len(rows) >= 6
+    for row in rows.itertuples(index=False):
+        assert bool(row.staffing_enough) == (row.actual_load_erlangs <= row.staffed_load_erlangs + 1e-9)
