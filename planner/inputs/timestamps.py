@@ -199,8 +199,11 @@ def _parse_iso(text: pd.Series, timezone, file: str, column: str, lines: pd.Seri
     result = exact.dt.tz_convert(timezone).where(has_offset, local)
 
     odd = pd.Series(False, index=text.index)
-    if has_offset.any() and without_offset.any():
-        odd, mixed_problems = _mixed_offset_problems(text, has_offset, without_offset, file, column, lines)
+    # Only values that parse take part: "09/11/2013 20h45" is an invalid timestamp, not one without an offset.
+    parsed_with_offset, parsed_without_offset = has_offset & exact.notna(), without_offset & naive.notna()
+    if parsed_with_offset.any() and parsed_without_offset.any():
+        odd, mixed_problems = _mixed_offset_problems(text, parsed_with_offset, parsed_without_offset, file, column,
+                                                     lines)
         mixed.extend(mixed_problems)
         result = result.where(~odd)
 

@@ -75,6 +75,7 @@ REJECTED_FILES = [
     ("events_unknown_kind.csv", [(3, "kind", "parade")], "unknown event kind"),
     ("events_unknown_venue.csv", [(2, "venue_id", "stade-de-france")], "unknown venue_id"),
     ("events_end_before_start.csv", [(2, "end", "2024-03-30 19:00:00")], "ends before"),
+    ("events_unknown_time_format.csv", [(3, "start", "06/04/2024 21h00")], "invalid timestamp"),
     ("events_attendance_order.csv", [(2, "expected_attendance", 47000.0)], "attendance figures out of order"),
     ("events_negative_attendance.csv", [(2, "expected_attendance", -5.0)], "attendance cannot be negative"),
     ("events_ics_unknown_tzid.ics", [(4, "DTSTART", "Paris Time"), (4, "DTEND", "Paris Time")],
