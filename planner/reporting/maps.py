@@ -118,7 +118,7 @@ def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
     axes.set_ylabel(_("Latitude"))
     axes.set_title(f"{event['name']}", fontsize=10)
     colour_bar = figure.colorbar(ScalarMappable(norm=norm, cmap=colour_map), ax=axes, shrink=0.8)
-    colour_bar.set_label(_("Peak p90 utilisation during the event"))
+    colour_bar.set_label(_("Peak p90 utilisation, 1 h before to 2 h after the event"))
     figure.tight_layout()
     buffer = BytesIO()
     figure.savefig(buffer, format="png")
