@@ -35,8 +35,8 @@ def holiday_events(country: str, subdivision: str, start: date | datetime | pd.T
     -------
     DataFrame
         The columns of ``Dataset.events``: ``event_id`` = ``holiday-YYYY-MM-DD``,
-        the holiday's name from the package (names joined by ``"; "`` when two
-        holidays fall on one day), ``kind`` = ``"holiday"``, ``venue_id`` = ``""``,
+        the holiday's name from the package in the country's own language
+        (names joined by ``"; "`` when two holidays fall on one day), ``kind`` = ``"holiday"``, ``venue_id`` = ``""``,
         ``start`` = local midnight, ``end`` = the next local midnight (23 or 25
         hours later on a daylight-saving day), NaN attendance and ``source`` =
         ``"holidays"``.
@@ -50,8 +50,11 @@ def holiday_events(country: str, subdivision: str, start: date | datetime | pd.T
     if not country or last < first:
         return _frame([], timezone)
     try:
+        # Without a language the package names holidays after the machine's locale (LANG), so the same data gave
+        # "New Year's Day" on one machine and "Jour de l'an" on another; the country's own language is stable.
+        language = holidays_package.country_holidays(country, subdiv=subdivision or None).default_language
         calendar = holidays_package.country_holidays(country, subdiv=subdivision or None,
-                                                     years=range(first.year, last.year + 1))
+                                                     years=range(first.year, last.year + 1), language=language)
     except NotImplementedError as error:
         raise ValueError(translatable("the holidays package has no calendar for country {country!r}, subdivision "
                                       "{subdivision!r} ({error}); use an ISO 3166-1 alpha-2 country code such as "

@@ -66,3 +66,13 @@ def test_holidays_empty_country_none():
 def test_holidays_unknown_country_raises():
     with pytest.raises(ValueError, match="no calendar for country 'ZZ'"):
         holiday_events("ZZ", "", date(2024, 1, 1), date(2024, 12, 31), PARIS)
+
+
+@pytest.mark.parametrize("lang_variable", ["C.UTF-8", "en_US.UTF-8", "fr_FR.UTF-8"])
+def test_holiday_names_ignore_machine_locale(monkeypatch, lang_variable):
+    monkeypatch.setenv("LANG", lang_variable)
+    timezone = ZoneInfo("Europe/Paris")
+
+    events = holiday_events("FR", "", date(2024, 7, 1), date(2024, 8, 31), timezone)
+
+    assert list(events["name"]) == ["Fête nationale", "Assomption"]
