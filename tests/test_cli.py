@@ -79,7 +79,7 @@ def test_report_english_on_request(tmp_path):
 
     assert code == 0
     assert 'lang="en"' in html
-    assert "November 2013" in html
+    assert "from Monday, November 18, 2013 to Sunday, November 24, 2013" in html
 
 
 def test_report_bad_week_fails_cleanly(tmp_path, capsys):
