@@ -87,7 +87,12 @@ TABLE_NAMES: dict[str, str] = {
     "cells": N_("cells"),
     "routes": N_("routes"),
 }
+QUEUE_MODEL_NAMES: dict[str, str] = {
+    "erlang_c": N_("Erlang C (callers wait)"),
+    "erlang_a": N_("Erlang A (callers abandon)"),
+}
 VALUE_NAMES: dict[str, dict[str, str]] = {
+    "queue_model": QUEUE_MODEL_NAMES,
     "role": ROLE_NAMES,
     "action": ACTION_NAMES,
     "shift": SHIFT_NAMES,
@@ -206,7 +211,7 @@ def translate_value(category: str, value: str, lang: str = DEFAULT_LANGUAGE) -> 
     """Translate a machine value of the plan, such as a role or an action, for display.
 
     ``category`` is one of ``role``, ``action``, ``shift``, ``event_kind``,
-    ``pooling`` and ``table``. A value without a known label, such as a shift name chosen in
+    ``pooling``, ``queue_model`` and ``table``. A value without a known label, such as a shift name chosen in
     a dataset's settings, is shown as it is, with underscores as spaces.
     """
     names = VALUE_NAMES[category]

@@ -150,6 +150,7 @@ COLUMN_HEADERS: dict[str, str] = {
 }
 # Columns of machine values shown by their label, with their category in ``i18n.VALUE_NAMES``.
 _VALUE_COLUMNS: dict[str, str] = {
+    "model": "queue_model",
     "kind": "event_kind",
     "pooling": "pooling",
     "action": "action",

@@ -132,7 +132,7 @@ def test_report_states_staffing_model(voice_report):
 
     models = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     care = models["conseiller clientèle"]
-    assert care["model"] == "erlang_a"
+    assert care["model"] == "Erlang A (les appelants abandonnent)"
     assert care["calibration_log"] == "calls.csv"
     assert care["calibration_arrivals"] == 6
     assert care["base_arrivals_per_hour"] == 3.0
@@ -140,7 +140,7 @@ def test_report_states_staffing_model(voice_report):
     assert care["patience_seconds"] == 60.0
     assert care["service_level_probability"] == 0.9
     engineer = models["ingénieur de supervision"]
-    assert engineer["model"] == "erlang_c"
+    assert engineer["model"] == "Erlang C (les appelants attendent)"
     assert engineer["calibration_log"] is None
     assert engineer["base_arrivals_per_hour"] == 0.5
     assert engineer["service_level_probability"] == 0.8
