@@ -357,6 +357,7 @@ class EventForecaster:
         # Hours where some cell has an excess, so that a window whose excess is all NaN at every cell is skipped
         # whatever cells it spans (the local level is always finite).
         measured_row = (~np.isnan(observed) & ~np.isnan(in_sample)).any(axis=1)
+        spans = _WindowSpans.of(self.past_events_, windows)
         past = []
         for number, (event, window) in enumerate(zip(events, windows)):
             start, end = _moved(event, offsets)
@@ -366,7 +367,7 @@ class EventForecaster:
             if not measured_row[window.rows].any():
                 continue
             excess = self._excess(window.rows, observed, in_sample, columns)
-            self._leave_out_shorter_events(excess, columns, number, events, windows)
+            self._leave_out_shorter_events(excess, columns, number, events, windows, spans)
             if np.isnan(excess).all():
                 continue
             attendance = _attendance(event)
@@ -387,7 +388,7 @@ class EventForecaster:
         return past
 
     def _leave_out_shorter_events(self, excess: np.ndarray, columns: np.ndarray | None, number: int, events: list,
-                                  windows: list) -> None:
+                                  windows: list, spans: _WindowSpans) -> None:
         """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
 
         A match on a public holiday would otherwise be learned twice, as the
@@ -398,13 +399,11 @@ class EventForecaster:
         shorter event's venue, or all cells when it has none. ``columns``
         are the cells that ``excess`` spans (None: every cell).
         """
-        event, window = events[number], windows[number]
-        duration = event.end - event.start
-        for other, other_window in zip(events, windows):
-            if (other is event or not other.end - other.start < duration or len(other_window.rows) == 0
-                    or len(window.rows) == 0 or other_window.rows[-1] < window.rows[0]
-                    or other_window.rows[0] > window.rows[-1]):
-                continue
+        window = windows[number]
+        if len(window.rows) == 0:
+            return
+        for other_number in spans.shorter_overlapping(number, window):
+            other, other_window = events[other_number], windows[other_number]
             overlap = np.isin(window.rows, other_window.rows)
             if not overlap.any():
                 continue
@@ -733,6 +732,29 @@ class EventForecaster:
             "cells_affected": int(affected.sum()), "pooling": pooling,
             "learned_from": _describe_sources(profile.event_ids),
         }
+
+
+@dataclass(frozen=True)
+class _WindowSpans:
+    """Durations and first and last rows of the past events' windows, to find the overlaps of each one at once."""
+
+    durations: np.ndarray
+    first_rows: np.ndarray
+    last_rows: np.ndarray
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, windows: list[EventWindow]) -> _WindowSpans:
+        """Return the spans of ``events`` (rows in the order of ``windows``); an empty window overlaps nothing."""
+        empty = np.array([len(window.rows) == 0 for window in windows], dtype=bool)
+        first = np.array([window.rows[0] if len(window.rows) else 0 for window in windows], dtype=np.int64)
+        last = np.array([window.rows[-1] if len(window.rows) else 0 for window in windows], dtype=np.int64)
+        return cls(durations=(events["end"] - events["start"]).to_numpy(),
+                   first_rows=np.where(empty, np.iinfo(np.int64).max, first), last_rows=np.where(empty, -1, last))
+
+    def shorter_overlapping(self, number: int, window: EventWindow) -> np.ndarray:
+        """Return the events shorter than event ``number`` whose window rows reach into ``window``'s span."""
+        return np.flatnonzero((self.durations < self.durations[number]) & (self.last_rows >= window.rows[0])
+                              & (self.first_rows <= window.rows[-1]))
 
 
 @dataclass
