@@ -455,8 +455,9 @@ class EventForecaster:
     def _within_reach(self, venue_id: str) -> np.ndarray:
         """Return, per cell of the dataset, whether its centre lies within ``venue_reach_m`` of the venue.
 
-        Kept per venue: every past event at the venue and every event that
-        overlaps one asks for it, and each answer measures the whole network.
+        The mask is cached per venue, because every past event at the venue
+        and every event that overlaps one needs it, and computing it measures
+        the distance to every cell of the network.
         """
         if venue_id not in self._within_reach_cache:
             distance = self._distance_to_venue(venue_id, list(self.dataset_.cells["cell_id"]))
@@ -744,7 +745,7 @@ class _WindowSpans:
 
     @classmethod
     def of(cls, events: pd.DataFrame, windows: list[EventWindow]) -> _WindowSpans:
-        """Return the spans of ``events`` (rows in the order of ``windows``); an empty window overlaps nothing."""
+        """Return the spans of ``events`` (rows in the order of ``windows``). An empty window overlaps nothing."""
         empty = np.array([len(window.rows) == 0 for window in windows], dtype=bool)
         first = np.array([window.rows[0] if len(window.rows) else 0 for window in windows], dtype=np.int64)
         last = np.array([window.rows[-1] if len(window.rows) else 0 for window in windows], dtype=np.int64)

@@ -84,9 +84,9 @@ class EffectProfile:
         False when no placebo window existed, so the effect could not be
         compared with noise and every cell kept its raw estimate.
     columns : ndarray of int, shape (cells,), optional
-        The network column of each of the profile's cells, increasing; None
-        when the profile's cells are those of the whole matrix its events
-        were measured on.
+        The network column of each of the profile's cells, in increasing
+        order. None when the profile spans every cell of the matrix that its
+        events were measured on.
     """
 
     positions: np.ndarray
