@@ -298,12 +298,12 @@ class EventForecaster:
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
         timings = {}
+        calendar = self.past_events_.set_index("event_id")
         for key, profile in fit.profiles.items():
             if key[0] != "venue" or key[2] != "*" or not key[1] or not profile.affected.any():
                 continue
             main_cell = int(_network_columns(profile, len(fit.cells))[_strongest_cell(profile)])
             series, positions, starts, event_ids = [], [], [], []
-            calendar = self.past_events_.set_index("event_id")
             for past, _ in fit.groups[key]:
                 if past.event_id not in calendar.index:
                     continue
