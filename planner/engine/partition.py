@@ -159,13 +159,14 @@ class _OwnCellsForecaster(EventForecaster):
         self.own = own
         self.strengths: dict[tuple[str, str], float] = {}
 
-    def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected):
-        owned = np.fromiter((cell in self.own for cell in fit.cells), dtype=bool, count=len(fit.cells))
+    def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
+                   columns):
+        owned = np.fromiter((fit.cells[column] in self.own for column in columns), dtype=bool, count=len(columns))
         affected = affected & owned
         strength = np.abs(mean).sum(axis=0)
         self.strengths[(event_id, measure)] = float(strength[affected].max()) if affected.any() else -math.inf
         return super()._summarise(event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd,
-                                  affected)
+                                  affected, columns)
 
 
 def _read_partition_traffic(folder: Path, settings: Settings, known_cells: pd.Series,

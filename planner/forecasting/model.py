@@ -154,7 +154,7 @@ class EventForecaster:
                                     else self.level_window_hours)
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
-        self._reach_columns_cache: dict[str, np.ndarray | None] = {}
+        self._within_reach_cache: dict[str, np.ndarray] = {}
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
         stored = load_event_history(dataset.path) if dataset.path is not None else None
@@ -289,7 +289,7 @@ class EventForecaster:
 
         past_events = self._past_events(index, observed, in_sample, clean, offsets)
         past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
-        profiles, groups = self._learn_profiles(past_events, cells)
+        profiles, groups = self._learn_profiles(past_events)
         return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
                            profiles=profiles, groups=groups, level=level, in_sample=in_sample,
                            past_event_count=len(past_events), level_shift=level_shift,
@@ -298,12 +298,12 @@ class EventForecaster:
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
         timings = {}
+        calendar = self.past_events_.set_index("event_id")
         for key, profile in fit.profiles.items():
             if key[0] != "venue" or key[2] != "*" or not key[1] or not profile.affected.any():
                 continue
-            main_cell = int(np.argmax(np.where(profile.affected, np.abs(profile.beta).sum(axis=0), -np.inf)))
+            main_cell = int(_network_columns(profile, len(fit.cells))[_strongest_cell(profile)])
             series, positions, starts, event_ids = [], [], [], []
-            calendar = self.past_events_.set_index("event_id")
             for past, _ in fit.groups[key]:
                 if past.event_id not in calendar.index:
                     continue
@@ -357,6 +357,7 @@ class EventForecaster:
         # Hours where some cell has an excess, so that a window whose excess is all NaN at every cell is skipped
         # whatever cells it spans (the local level is always finite).
         measured_row = (~np.isnan(observed) & ~np.isnan(in_sample)).any(axis=1)
+        spans = _WindowSpans.of(self.past_events_, windows)
         past = []
         for number, (event, window) in enumerate(zip(events, windows)):
             start, end = _moved(event, offsets)
@@ -366,7 +367,7 @@ class EventForecaster:
             if not measured_row[window.rows].any():
                 continue
             excess = self._excess(window.rows, observed, in_sample, columns)
-            self._leave_out_shorter_events(excess, columns, number, events, windows)
+            self._leave_out_shorter_events(excess, columns, number, events, windows, spans)
             if np.isnan(excess).all():
                 continue
             attendance = _attendance(event)
@@ -387,7 +388,7 @@ class EventForecaster:
         return past
 
     def _leave_out_shorter_events(self, excess: np.ndarray, columns: np.ndarray | None, number: int, events: list,
-                                  windows: list) -> None:
+                                  windows: list, spans: _WindowSpans) -> None:
         """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
 
         A match on a public holiday would otherwise be learned twice, as the
@@ -398,18 +399,16 @@ class EventForecaster:
         shorter event's venue, or all cells when it has none. ``columns``
         are the cells that ``excess`` spans (None: every cell).
         """
-        event, window = events[number], windows[number]
-        duration = event.end - event.start
-        for other, other_window in zip(events, windows):
-            if (other is event or not other.end - other.start < duration or len(other_window.rows) == 0
-                    or len(window.rows) == 0 or other_window.rows[-1] < window.rows[0]
-                    or other_window.rows[0] > window.rows[-1]):
-                continue
+        window = windows[number]
+        if len(window.rows) == 0:
+            return
+        for other_number in spans.shorter_overlapping(number, window):
+            other, other_window = events[other_number], windows[other_number]
             overlap = np.isin(window.rows, other_window.rows)
             if not overlap.any():
                 continue
             if other.venue_id:
-                within = self._distance_to_venue(other.venue_id, list(self.dataset_.cells["cell_id"])) <= self.venue_reach_m
+                within = self._within_reach(other.venue_id)
                 if columns is not None:
                     within = within[columns]
                 excess[np.ix_(overlap, within)] = np.nan
@@ -450,13 +449,22 @@ class EventForecaster:
         """
         if not venue_id:
             return None
-        if venue_id not in self._reach_columns_cache:
-            reachable = self._distance_to_venue(venue_id, list(self.dataset_.cells["cell_id"])) <= self.venue_reach_m
-            self._reach_columns_cache[venue_id] = np.flatnonzero(reachable) if reachable.any() else np.array([0])
-        return self._reach_columns_cache[venue_id]
+        reachable = self._within_reach(venue_id)
+        return np.flatnonzero(reachable) if reachable.any() else np.array([0])
 
-    def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
-                        cells: list[str]) -> tuple[dict, dict]:
+    def _within_reach(self, venue_id: str) -> np.ndarray:
+        """Return, per cell of the dataset, whether its centre lies within ``venue_reach_m`` of the venue.
+
+        The mask is cached per venue, because every past event at the venue
+        and every event that overlaps one needs it, and computing it measures
+        the distance to every cell of the network.
+        """
+        if venue_id not in self._within_reach_cache:
+            distance = self._distance_to_venue(venue_id, list(self.dataset_.cells["cell_id"]))
+            self._within_reach_cache[venue_id] = distance <= self.venue_reach_m
+        return self._within_reach_cache[venue_id]
+
+    def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[dict, dict]:
         """Learn one profile per group of past events; return the profiles and each venue group's members."""
         profiles: dict[tuple, EffectProfile] = {}
         groups: dict[tuple, list] = {}
@@ -467,9 +475,8 @@ class EventForecaster:
             if key[1]:
                 # Only cells within reach of the venue can be affected, so only they are learned: the cost
                 # then grows with the cells around each venue, not with the whole network.
-                reachable = self._distance_to_venue(key[1], cells) <= self.venue_reach_m
                 columns = self._reach_columns(key[1])
-                profile = _limit_to(_learn_on(members, columns, len(cells), spanned=columns), reachable)
+                profile = _limit_to(_learn_on(members, columns, spanned=columns), self._within_reach(key[1])[columns])
             else:
                 profile = learn_profile(*_split(members))
             profiles[key] = profile
@@ -482,10 +489,8 @@ class EventForecaster:
             venue_profile = profiles[("venue", event.venue_id, "*")]
             if not venue_profile.affected.any():
                 continue
-            strength = np.where(venue_profile.affected, np.abs(venue_profile.beta).sum(axis=0), -np.inf)
-            main_cell = int(np.argmax(strength))
-            # The event's excess spans the venue's reach only: find the main cell's position in it.
-            main_cell = [int(np.searchsorted(self._reach_columns(event.venue_id), main_cell))]
+            # The venue's profile spans the same cells as the event's excess: the venue's reach.
+            main_cell = [_strongest_cell(venue_profile)]
             single = _select_cells(event, main_cell)
             single_placebos = {shift: _select_cells(placebo, main_cell) for shift, placebo in placebos.items()}
             travelling.setdefault(("kind", event.kind), []).append((single, single_placebos))
@@ -532,14 +537,17 @@ class EventForecaster:
             if profile is None or len(window.rows) == 0:
                 summaries.append(_summary_row(event.event_id, measure, pooling, (), 0))
                 continue
+            # The uplift is computed on the event's cells only (those of a venue's reach, or of a borrowed
+            # footprint) and added at their columns, so an event costs the same in any size of network.
             travelling = cell_weights is not None
-            mean, sd = uplift_for_event(profile, window.positions, np.ones(1) if travelling else level,
+            columns = np.flatnonzero(cell_weights > 0) if travelling else _network_columns(profile, len(fit.cells))
+            mean, sd = uplift_for_event(profile, window.positions, np.ones(1) if travelling else level[columns],
                                         float(event.expected_attendance), float(_get(event, "attendance_low")),
                                         float(_get(event, "attendance_high")))
             if travelling:
-                mean = mean * (cell_weights * level)[None, :]
-                sd = sd * (cell_weights * level)[None, :]
-                affected = cell_weights > 0
+                mean = mean * (cell_weights[columns] * level[columns])[None, :]
+                sd = sd * (cell_weights[columns] * level[columns])[None, :]
+                affected = np.ones(len(columns), dtype=bool)
             else:
                 affected = profile.affected
                 if not affected.any():
@@ -547,15 +555,16 @@ class EventForecaster:
                                               "event-free weeks did at any cell within {reach:,.0f} m, so no uplift "
                                               "is forecast for it", event=event.event_id, measure=measure,
                                               reach=self.venue_reach_m))
-            uplift[window.rows] += mean
-            variance[window.rows] += sd**2
+            block = np.ix_(window.rows, columns)
+            uplift[block] += mean
+            variance[block] += sd**2
 
             scoring = metric_window_mask(pd.DataFrame(occurrences(start, end), columns=["start", "end"]), hours)
-            marked = scoring[:, None] & affected[None, :]
+            marked = np.ix_(np.flatnonzero(scoring), columns[affected])
             event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
                                          event_ids[marked] + ";" + event.event_id)
             summaries.append(self._summarise(event.event_id, measure, pooling, profile, fit, hours, window,
-                                             baseline, mean, sd, affected))
+                                             baseline, mean, sd, affected, columns))
 
         spread = Z_90 * np.sqrt(variance)
         p50 = baseline + uplift
@@ -683,7 +692,7 @@ class EventForecaster:
             return _summary_row(event.event_id, measure, pooling, profile.event_ids, 0)
         window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
         return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline,
-                               cell_mean, cell_sd, weights.max(axis=0) > 0)
+                               cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(fit.cells)))
 
     def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
         """Re-learn a group's profile for one event, weighting the past events that resemble it.
@@ -700,16 +709,15 @@ class EventForecaster:
         time_of_day = np.minimum(time_of_day, 24 - time_of_day)
         duration = past_durations - _hours(event.end - event.start)
         weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
-        weighted = _learn_on(members, np.flatnonzero(profile.affected), len(profile.affected),
-                             spanned=self._reach_columns(event.venue_id or ""),
-                             weights=weights)
-        return replace(weighted, affected=profile.affected,
-                       beta=np.where(profile.affected[None, :], weighted.beta, 0.0),
-                       sigma=np.where(profile.affected[None, :], weighted.sigma, 0.0))
+        columns = _network_columns(profile, len(profile.affected))[profile.affected]
+        weighted = _learn_on(members, columns, spanned=self._reach_columns(event.venue_id or ""), weights=weights)
+        return replace(weighted, affected=np.ones(len(columns), dtype=bool))
 
-    def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected):
+    def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
+                   columns):
         # The event's peak: at the cell with the largest total uplift, the hour with the largest uplift.
-        base = baseline[window.rows]
+        # ``mean``, ``sd`` and ``affected`` span the network columns ``columns``.
+        base = baseline[np.ix_(window.rows, columns)]
         if not affected.any() or not (base > 0).any():
             return _summary_row(event_id, measure, pooling, profile.event_ids, 0)
         column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
@@ -721,10 +729,33 @@ class EventForecaster:
         return {
             "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio),
             "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
-            "peak_time": hours[window.rows[row]], "peak_cell_id": fit.cells[column],
+            "peak_time": hours[window.rows[row]], "peak_cell_id": fit.cells[columns[column]],
             "cells_affected": int(affected.sum()), "pooling": pooling,
             "learned_from": _describe_sources(profile.event_ids),
         }
+
+
+@dataclass(frozen=True)
+class _WindowSpans:
+    """Durations and first and last rows of the past events' windows, to find the overlaps of each one at once."""
+
+    durations: np.ndarray
+    first_rows: np.ndarray
+    last_rows: np.ndarray
+
+    @classmethod
+    def of(cls, events: pd.DataFrame, windows: list[EventWindow]) -> _WindowSpans:
+        """Return the spans of ``events`` (rows in the order of ``windows``). An empty window overlaps nothing."""
+        empty = np.array([len(window.rows) == 0 for window in windows], dtype=bool)
+        first = np.array([window.rows[0] if len(window.rows) else 0 for window in windows], dtype=np.int64)
+        last = np.array([window.rows[-1] if len(window.rows) else 0 for window in windows], dtype=np.int64)
+        return cls(durations=(events["end"] - events["start"]).to_numpy(),
+                   first_rows=np.where(empty, np.iinfo(np.int64).max, first), last_rows=np.where(empty, -1, last))
+
+    def shorter_overlapping(self, number: int, window: EventWindow) -> np.ndarray:
+        """Return the events shorter than event ``number`` whose window rows reach into ``window``'s span."""
+        return np.flatnonzero((self.durations < self.durations[number]) & (self.last_rows >= window.rows[0])
+                              & (self.first_rows <= window.rows[-1]))
 
 
 @dataclass
@@ -766,20 +797,20 @@ def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex
 
 
 def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
-    """Return the profile with every cell outside ``reachable`` set to no effect."""
+    """Return the profile with every cell outside ``reachable`` (one flag per cell of the profile) set to no effect."""
     affected = profile.affected & reachable
     return replace(profile, affected=affected, beta=np.where(affected[None, :], profile.beta, 0.0),
                    sigma=np.where(affected[None, :], profile.sigma, 0.0))
 
 
-def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray, width: int,
+def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray,
               spanned: np.ndarray | None = None, **options) -> EffectProfile:
-    """Learn a profile from the given cell columns only, and widen it back to ``width`` cells with no effect elsewhere.
+    """Learn a profile from the given network columns only; the profile spans just them.
 
     ``spanned`` lists the network columns that the members' excess spans
-    (None: all ``width`` of them); ``columns`` must be among them. Every
-    quantity of ``learn_profile`` is computed cell by cell, so the learned
-    columns are the same as from the whole matrix.
+    (None: every column of the network); ``columns`` must be among them.
+    Every quantity of ``learn_profile`` is computed cell by cell, so the
+    learned columns are the same as from the whole matrix.
     """
     positions = columns if spanned is None else np.searchsorted(spanned, columns)
     if spanned is not None and len(positions) == len(spanned):
@@ -788,14 +819,17 @@ def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np
         selected = [(_select_cells(event, list(positions)),
                      {shift: _select_cells(placebo, list(positions)) for shift, placebo in placebos.items()})
                     for event, placebos in members]
-    narrow = learn_profile(*_split(selected), **options)
-    beta = np.zeros((len(narrow.positions), width))
-    sigma = np.zeros_like(beta)
-    affected = np.zeros(width, dtype=bool)
-    beta[:, columns] = narrow.beta
-    sigma[:, columns] = narrow.sigma
-    affected[columns] = narrow.affected
-    return replace(narrow, beta=beta, sigma=sigma, affected=affected)
+    return replace(learn_profile(*_split(selected), **options), columns=np.asarray(columns))
+
+
+def _network_columns(profile: EffectProfile, width: int) -> np.ndarray:
+    """Return the network column of each of the profile's cells, the first ``width`` when it spans them all."""
+    return np.arange(width) if profile.columns is None else profile.columns
+
+
+def _strongest_cell(profile: EffectProfile) -> int:
+    """Return the position, among the profile's cells, of the affected cell with the largest total effect."""
+    return int(np.argmax(np.where(profile.affected, np.abs(profile.beta).sum(axis=0), -np.inf)))
 
 
 def _nanmean_rows(values: np.ndarray) -> np.ndarray:

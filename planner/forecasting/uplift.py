@@ -54,12 +54,16 @@ class PastEvent:
     excess: np.ndarray
     start_hour: float = np.nan
     duration_hours: float = np.nan
-    duration_hours: float = np.nan
 
 
 @dataclass(frozen=True)
 class EffectProfile:
     """The learned effect of a group of past events, by window position and cell.
+
+    The cells are those the group's excess spans: for the events of a
+    venue, the cells within its reach, whose columns in the network are
+    ``columns``. So a venue's profile stays as small as its neighbourhood,
+    whatever the size of the network.
 
     Attributes
     ----------
@@ -79,6 +83,10 @@ class EffectProfile:
     tested : bool
         False when no placebo window existed, so the effect could not be
         compared with noise and every cell kept its raw estimate.
+    columns : ndarray of int, shape (cells,), optional
+        The network column of each of the profile's cells, in increasing
+        order. None when the profile spans every cell of the matrix that its
+        events were measured on.
     """
 
     positions: np.ndarray
@@ -89,6 +97,7 @@ class EffectProfile:
     event_ids: tuple[str, ...]
     affected: np.ndarray
     tested: bool = True
+    columns: np.ndarray | None = None
 
     def scale_for(self, attendance: float) -> float:
         """Return the attendance of a new event relative to the group's reference (1 when unknown)."""
@@ -192,7 +201,8 @@ def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.nd
     positions : ndarray of int, shape (hours,)
         Window positions of the new event's hours.
     level : ndarray, shape (cells,)
-        Each cell's usual level in the forecast week, in the measure's unit.
+        The usual level in the forecast week, in the measure's unit, of
+        each of the profile's cells (at ``profile.columns`` when it has them).
     attendance, attendance_low, attendance_high : float
         NaN when unknown. An unknown attendance takes the group's reference,
         with the spread of the group's attendances as its uncertainty. A
@@ -201,7 +211,7 @@ def uplift_for_event(profile: EffectProfile, positions: np.ndarray, level: np.nd
     Returns
     -------
     mean, sd : ndarray, shape (hours, cells)
-        In the measure's unit.
+        In the measure's unit, for the profile's cells.
     """
     beta, sigma = profile.at(positions)
     if np.isnan(attendance) and not (np.isnan(attendance_low) or np.isnan(attendance_high)):
