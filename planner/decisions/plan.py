@@ -141,12 +141,12 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
         Mean hourly network total of each measure over the four weeks before
         the week; computed from ``dataset.traffic`` when omitted.
     """
-    check_history_recent(dataset, week)
+    last_data = check_history_recent(dataset, week)
     forecast = _with_actuals(result.table, dataset, week)
     events = _describe_events(result.events, scenario_events if scenario_events is not None else dataset.events,
                               dataset.venues)
-    # The forecast also models events just outside the week, whose lead-in or aftermath reaches into it; the
-    # plan's events are those that take place during the week.
+    # The forecast also models events just outside the week, because their lead-in or aftermath reaches into it.
+    # The plan's events are those that take place during the week.
     events = events[(events["start"] < week.end) & (events["end"] > week.start)].reset_index(drop=True)
 
     # Decisions: capacity actions per cell-hour, then staffing per interval and shift.
@@ -158,8 +158,7 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
     voice_channels = plan_voice_channels(forecast, dataset.cells, dataset.settings)
 
     notes = list(result.notes)
-    last_data = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"].max()
-    gap_days = (week.start - last_data) / pd.Timedelta(days=1)
+    gap_days = (week.start - last_data) / pd.Timedelta(days=1) if last_data is not None else 0.0
     if gap_days > 7:
         logger.warning("%s starts %.0f days after the last traffic before it (%s)", week.label, gap_days,
                        last_data.isoformat())
@@ -204,11 +203,17 @@ def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str,
     return reference_from_totals(totals, measures, f"{dataset.name!r} before {week.label}", weeks)
 
 
-def check_history_recent(dataset: Dataset, week: Week) -> None:
-    """Raise ValueError when the week starts more than ``MAX_WEEKS_AHEAD`` weeks after the last traffic before it."""
+def check_history_recent(dataset: Dataset, week: Week) -> pd.Timestamp | None:
+    """Return the last traffic timestamp before the week, None when there is none.
+
+    Raises
+    ------
+    ValueError
+        When the week starts more than ``MAX_WEEKS_AHEAD`` weeks after that timestamp.
+    """
     before = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"]
     if before.empty:
-        return  # The forecaster raises its own error on a week with no history.
+        return None  # The forecaster raises its own error on a week with no history.
     last_data = before.max()
     if week.start - last_data > pd.Timedelta(weeks=MAX_WEEKS_AHEAD):
         raise ValueError(translatable(
@@ -217,6 +222,7 @@ def check_history_recent(dataset: Dataset, week: Week) -> None:
             "dataset or plan an earlier week, such as --week next",
             week=week.label, days=(week.start - last_data) / pd.Timedelta(days=1), dataset=dataset.name,
             last=last_data, weeks=MAX_WEEKS_AHEAD))
+    return last_data
 
 
 def reference_from_totals(totals: pd.DataFrame, measures: list[str], where: str, weeks: int = 4) -> dict[str, float]:

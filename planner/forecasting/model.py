@@ -279,9 +279,10 @@ class EventForecaster:
         logger.debug("measure %s: error band scaled by %.3f (median over cells) after holding out each week",
                      measure, float(np.median(scale)) if scale.size else 1.0)
         error_spread = error_spread * scale[None, :]
-        with np.errstate(all="ignore"):
-            ceiling = BAND_CEILING * np.nanmax(np.where(np.isnan(clean[error_rows]), -np.inf, clean[error_rows]), axis=0)
-        ceiling = np.where(np.isfinite(ceiling) & (ceiling > 0), ceiling, np.inf)
+        event_free = clean[error_rows]
+        record = np.max(np.where(np.isnan(event_free), -np.inf, event_free), axis=0, initial=-np.inf)
+        # A cell with no event-free traffic in the sample has no record, so its band is not capped.
+        ceiling = np.where(np.isfinite(record) & (record > 0), BAND_CEILING * record, np.inf)
         # How far each cell's last days sit, at each hour of the day, from what the baseline expected of them.
         recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
         level_shift = hourly_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth),
@@ -329,10 +330,10 @@ class EventForecaster:
     def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
         """Return the factor, per hour and cell, that carries the recent level shift into the forecast.
 
-        The shift of the hour's local hour of the day applies in full at the
-        origin and fades exponentially with the lead time, so a lasting change
-        is followed at once while a few odd days before the origin weigh
-        little on the end of the week.
+        Each hour takes the shift measured at its local hour of the day. The
+        shift applies in full at the origin and fades exponentially with the
+        lead time. So a lasting change is followed at once, while a few odd
+        days before the origin weigh little on the end of the week.
         """
         if fit.level_shift is None or not self.level_window_hours_ or not self.level_decay_days_:
             return np.ones((len(hours), len(fit.cells)))
@@ -572,8 +573,8 @@ class EventForecaster:
         low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
         high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour
         if fit.band_ceiling is not None:
-            # A level shift in the error sample can make the measured errors huge; the baseline's own p90 stays
-            # below the ceiling, and only an event's spread widens the band beyond it.
+            # A level shift in the error sample can make the measured errors huge. So the baseline's own p90
+            # stays below the ceiling, and only an event's spread widens the band beyond it.
             high_error = np.minimum(high_error, np.maximum(fit.band_ceiling[None, :] - baseline, 0.0))
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
