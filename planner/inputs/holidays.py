@@ -51,7 +51,7 @@ def holiday_events(country: str, subdivision: str, start: date | datetime | pd.T
         return _frame([], timezone)
     try:
         # Without a language the package names holidays after the machine's locale (LANG), so the same data gave
-        # "New Year's Day" on one machine and "Jour de l'an" on another; the country's own language is stable.
+        # "New Year's Day" on one machine and "Jour de l'an" on another. The country's own language is stable.
         language = holidays_package.country_holidays(country, subdiv=subdivision or None).default_language
         calendar = holidays_package.country_holidays(country, subdiv=subdivision or None,
                                                      years=range(first.year, last.year + 1), language=language)

@@ -74,7 +74,7 @@ def test_predictive_factor_follows_student_t(events, t_90):
 
 def test_band_ceiling_after_one_odd_week():
     # Synthetic: six weeks of a daily pattern, the fourth at three times its level. The error sample (the last
-    # four weeks) then holds errors of +200 %, which would put p90 far above anything the cell ever carried.
+    # four weeks) then contains errors of +200 %, which would put p90 far above anything the cell ever carried.
     events = match_events([], [])
     dataset = synthetic_dataset(events, {}, weeks=6)
     traffic = dataset.traffic

@@ -161,7 +161,7 @@ def test_review_changes_next_forecast(match_review, dataset_copy):
 
 
 def test_review_staffing_verdict_matches_loads():
-    # Dodgers 2005-W32 has six games; the loads shown beside each verdict are those of the interval that
+    # Dodgers 2005-W32 has six games. The loads shown beside each verdict are those of the interval that
     # decided it, so "not enough" always comes with an actual load above the staffed one.
     dodgers = Path(__file__).resolve().parents[2] / "data" / "dodgers"
     if not (dodgers / "settings.toml").is_file():
