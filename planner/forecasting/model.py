@@ -7,20 +7,23 @@ origin; ``predict`` forecasts any hours after it, for the events given.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
-from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
-from planner.forecasting.history import history_to_past_events, load_event_history
+from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
+from planner.forecasting.past_events import (VenueReach, event_number, learn_profiles, network_columns,
+                                             past_events_with_placebos, stored_past_events, strongest_cell,
+                                             window_excess)
+from planner.forecasting.past_events import positive_levels as _positive
+from planner.forecasting.planned_events import PlannedEvents, empty_summary, summarise_event
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
-from planner.forecasting.uplift import Z_90, EffectProfile, PastEvent, learn_profile, uplift_for_event
-from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
-from planner.forecasting.windows import HOUR, EventWindow, event_window, metric_window_mask, occurrence_window, occurrences
+from planner.forecasting.uplift import Z_90, PastEvent, uplift_for_event
+from planner.forecasting.windows import HOUR, event_window, metric_window_mask, occurrence_window, occurrences
 from planner.inputs.dataset import Dataset
 from planner.messages import translatable
 
@@ -34,8 +37,6 @@ MIN_ERROR_SAMPLES = 48
 BAND_CEILING = 1.5
 """Highest event-free hour of the error sample's weeks, times this, caps a cell's p90 outside events; 1.5 leaves
 room for months of fast growth while a single odd week cannot push the band to several times the cell's record."""
-PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
-"""Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
 EVENT_COLUMNS = ["event_id", "measure", "peak_uplift_ratio", "uplift_ratio_p10", "uplift_ratio_p90",
                  "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from"]
@@ -154,7 +155,7 @@ class EventForecaster:
                                     else self.level_window_hours)
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
-        self._within_reach_cache: dict[str, np.ndarray] = {}
+        self.reach_ = VenueReach(dataset, self.venue_reach_m)
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
         stored = load_event_history(dataset.path) if dataset.path is not None else None
@@ -201,7 +202,10 @@ class EventForecaster:
         events = events[(events["end"] > start - self.hours_after_event * HOUR)
                         & (events["start"] < end + self.hours_before_event * HOUR)]
 
-        self.routes_ = self.dataset_.routes if routes is None else routes
+        self.planned_ = PlannedEvents(self.dataset_, self.dataset_.routes if routes is None else routes, self.reach_,
+                                      footprint_radius_m=self.footprint_radius_m,
+                                      time_of_day_bandwidth_hours=self.time_of_day_bandwidth_hours,
+                                      duration_bandwidth_hours=self.duration_bandwidth_hours)
 
         tables, summaries, notes = [], [], []
         for measure, fit in self.measures_.items():
@@ -303,7 +307,7 @@ class EventForecaster:
         for key, profile in fit.profiles.items():
             if key[0] != "venue" or key[2] != "*" or not key[1] or not profile.affected.any():
                 continue
-            main_cell = int(_network_columns(profile, len(fit.cells))[_strongest_cell(profile)])
+            main_cell = int(network_columns(profile, len(fit.cells))[strongest_cell(profile)])
             series, positions, starts, event_ids = [], [], [], []
             for past, _ in fit.groups[key]:
                 if past.event_id not in calendar.index:
@@ -312,7 +316,7 @@ class EventForecaster:
                 window = event_window(event["start"], event["end"], index,
                                       hours_before=self.hours_before_event + int(MAX_OFFSET_HOURS),
                                       hours_after=self.hours_after_event + int(MAX_OFFSET_HOURS))
-                excess = self._excess(window.rows, observed, fit.in_sample, np.array([main_cell]))[:, 0]
+                excess = window_excess(window.rows, observed, fit.in_sample, np.array([main_cell]))[:, 0]
                 series.append(excess)
                 positions.append(window.positions)
                 starts.append(event["start"])
@@ -343,162 +347,18 @@ class EventForecaster:
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
-        """Return each past event's excess, with its placebos: the same window moved by whole weeks.
-
-        The excess of an event at a venue spans only the cells within the
-        venue's reach (see :meth:`_reach_columns`), so that the work and the
-        memory grow with the cells around each venue, not with the network.
-        """
-        event_free = ~np.isnan(clean) | np.isnan(observed)
-        event_free_row = event_free.all(axis=1)
-        events = list(self.past_events_.itertuples(index=False))
-        # A multi-day event is learned day by day, as it is forecast.
-        windows = [occurrence_window(*_moved(event, offsets), index, hours_before=self.hours_before_event,
-                                     hours_after=self.hours_after_event) for event in events]
-        # Hours where some cell has an excess, so that a window whose excess is all NaN at every cell is skipped
-        # whatever cells it spans (the local level is always finite).
-        measured_row = (~np.isnan(observed) & ~np.isnan(in_sample)).any(axis=1)
-        spans = _WindowSpans.of(self.past_events_, windows)
-        past = []
-        for number, (event, window) in enumerate(zip(events, windows)):
-            start, end = _moved(event, offsets)
-            columns = self._reach_columns(event.venue_id or "")
-            if len(window.rows) == 0 or start.floor("h") < index[0]:
-                continue
-            if not measured_row[window.rows].any():
-                continue
-            excess = self._excess(window.rows, observed, in_sample, columns)
-            self._leave_out_shorter_events(excess, columns, number, events, windows, spans)
-            if np.isnan(excess).all():
-                continue
-            attendance = _attendance(event)
-            start_hour = _hour_of_day(event.start, index.tz)
-            placebos = {}
-            for shift in PLACEBO_SHIFTS_WEEKS:
-                rows = window.rows + 168 * shift
-                if rows.min() < 0 or rows.max() >= len(index) or not event_free_row[rows].all():
-                    continue
-                if measured_row[rows].any():
-                    placebo_excess = self._excess(rows, observed, in_sample, columns)
-                    placebos[shift] = PastEvent(event.event_id, event.kind, event.venue_id or "", attendance,
-                                                window.positions, placebo_excess, start_hour)
-            past.append((PastEvent(event_id=event.event_id, kind=event.kind, venue_id=event.venue_id or "",
-                                   attendance=attendance, positions=window.positions, excess=excess,
-                                   start_hour=start_hour, duration_hours=_hours(event.end - event.start)),
-                         placebos))
-        return past
-
-    def _leave_out_shorter_events(self, excess: np.ndarray, columns: np.ndarray | None, number: int, events: list,
-                                  windows: list, spans: _WindowSpans) -> None:
-        """Blank, in a past event's excess, the hours and cells of the shorter events that overlap it.
-
-        A match on a public holiday would otherwise be learned twice, as the
-        match and as part of the holiday, and both would be added to the next
-        match on a holiday. The shorter event keeps those hours; the longer
-        one is learned from its other hours (the same hours of its other
-        occurrences). The cells left out are those within reach of the
-        shorter event's venue, or all cells when it has none. ``columns``
-        are the cells that ``excess`` spans (None: every cell).
-        """
-        window = windows[number]
-        if len(window.rows) == 0:
-            return
-        for other_number in spans.shorter_overlapping(number, window):
-            other, other_window = events[other_number], windows[other_number]
-            overlap = np.isin(window.rows, other_window.rows)
-            if not overlap.any():
-                continue
-            if other.venue_id:
-                within = self._within_reach(other.venue_id)
-                if columns is not None:
-                    within = within[columns]
-                excess[np.ix_(overlap, within)] = np.nan
-            else:
-                excess[overlap] = np.nan
+        """Return each past event's excess and placebos (see :func:`past_events_with_placebos`)."""
+        times = [_moved(event, offsets) for event in self.past_events_.itertuples(index=False)]
+        return past_events_with_placebos(self.past_events_, times, index, observed, in_sample, clean, self.reach_,
+                                         hours_before=self.hours_before_event, hours_after=self.hours_after_event)
 
     def _stored_past_events(self, seen: set[str], cells: list[str], measure: str) -> list:
-        """Return reviewed events that the traffic no longer covers, as past events without placebos."""
-        if self.stored_events_.empty:
-            return []
-        rows = self.stored_events_[(self.stored_events_["measure"] == measure)
-                                   & ~self.stored_events_["event_id"].isin(seen)]
-        events = history_to_past_events(rows, cells, measure, self.dataset_.timezone)
-        narrowed = []
-        for event in events:
-            columns = self._reach_columns(event.venue_id)
-            narrowed.append((event if columns is None else _select_cells(event, list(columns)), {}))
-        return narrowed
-
-    @staticmethod
-    def _excess(rows: np.ndarray, observed: np.ndarray, in_sample: np.ndarray,
-                columns: np.ndarray | None = None) -> np.ndarray:
-        """Return (traffic - baseline) / local level at ``rows``, for the cell ``columns`` (None: every cell)."""
-        centre = rows[len(rows) // 2]
-        nearby = slice(max(0, centre - 84), min(len(observed), centre + 84))
-        if columns is None or len(columns) == observed.shape[1]:
-            local_level = _positive(np.nanmean(in_sample[nearby], axis=0))
-            return (observed[rows] - in_sample[rows]) / local_level[None, :]
-        local_level = _positive(_nanmean_rows(in_sample[nearby][:, columns]))
-        return (observed[np.ix_(rows, columns)] - in_sample[np.ix_(rows, columns)]) / local_level[None, :]
-
-    def _reach_columns(self, venue_id: str) -> np.ndarray | None:
-        """Return the columns of the cells within reach of a venue, which its past events are learned on.
-
-        None for an event without a venue, learned on every cell. A venue
-        with no cell within reach (or no known location) gets column 0, whose
-        learned effect :func:`_limit_to` then removes.
-        """
-        if not venue_id:
-            return None
-        reachable = self._within_reach(venue_id)
-        return np.flatnonzero(reachable) if reachable.any() else np.array([0])
-
-    def _within_reach(self, venue_id: str) -> np.ndarray:
-        """Return, per cell of the dataset, whether its centre lies within ``venue_reach_m`` of the venue.
-
-        The mask is cached per venue, because every past event at the venue
-        and every event that overlaps one needs it, and computing it measures
-        the distance to every cell of the network.
-        """
-        if venue_id not in self._within_reach_cache:
-            distance = self._distance_to_venue(venue_id, list(self.dataset_.cells["cell_id"]))
-            self._within_reach_cache[venue_id] = distance <= self.venue_reach_m
-        return self._within_reach_cache[venue_id]
+        """Return reviewed events that the traffic no longer covers (see :func:`stored_past_events`)."""
+        return stored_past_events(self.stored_events_, seen, cells, measure, self.dataset_.timezone, self.reach_)
 
     def _learn_profiles(self, past_events: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[dict, dict]:
-        """Learn one profile per group of past events; return the profiles and each venue group's members."""
-        profiles: dict[tuple, EffectProfile] = {}
-        groups: dict[tuple, list] = {}
-        for event, placebos in past_events:
-            groups.setdefault(("venue", event.venue_id, event.kind), []).append((event, placebos))
-            groups.setdefault(("venue", event.venue_id, "*"), []).append((event, placebos))
-        for key, members in groups.items():
-            if key[1]:
-                # Only cells within reach of the venue can be affected, so only they are learned: the cost
-                # then grows with the cells around each venue, not with the whole network.
-                columns = self._reach_columns(key[1])
-                profile = _limit_to(_learn_on(members, columns, spanned=columns), self._within_reach(key[1])[columns])
-            else:
-                profile = learn_profile(*_split(members))
-            profiles[key] = profile
-
-        # Effects that travel to a new venue: each past event seen at its venue's most responsive cell.
-        travelling: dict[tuple, list] = {}
-        for event, placebos in past_events:
-            if not event.venue_id:
-                continue
-            venue_profile = profiles[("venue", event.venue_id, "*")]
-            if not venue_profile.affected.any():
-                continue
-            # The venue's profile spans the same cells as the event's excess: the venue's reach.
-            main_cell = [_strongest_cell(venue_profile)]
-            single = _select_cells(event, main_cell)
-            single_placebos = {shift: _select_cells(placebo, main_cell) for shift, placebo in placebos.items()}
-            travelling.setdefault(("kind", event.kind), []).append((single, single_placebos))
-            travelling.setdefault(("all",), []).append((single, single_placebos))
-        for key, members in travelling.items():
-            profiles[key] = learn_profile(*_split(members))
-        return profiles, groups
+        """Learn one profile per group of past events (see :func:`learn_profiles`)."""
+        return learn_profiles(past_events, self.reach_)
 
     # -- forecasting -----------------------------------------------------------------------------
 
@@ -519,12 +379,13 @@ class EventForecaster:
         summaries, notes = [], []
 
         for event in events.itertuples(index=False):
-            route = self._route_of(event.event_id)
+            route = self.planned_.route_of(event.event_id)
             if route is not None:
                 summaries.append(self._predict_route_event(event, route, fit, measure, hours, baseline, level,
                                                            (uplift, variance, event_ids), notes))
                 continue
-            profile, pooling, cell_weights = self._profile_for(event, fit, measure, notes)
+            profile, pooling, cell_weights = self.planned_.profile_for(event, fit.profiles, fit.groups, fit.cells,
+                                                                       measure, notes)
             start, end = event.start, event.end
             timing = fit.timings.get(event.venue_id or "")
             if timing is not None and cell_weights is None:
@@ -536,15 +397,15 @@ class EventForecaster:
             window = occurrence_window(start, end, hours, hours_before=self.hours_before_event,
                                        hours_after=self.hours_after_event)
             if profile is None or len(window.rows) == 0:
-                summaries.append(_summary_row(event.event_id, measure, pooling, (), 0))
+                summaries.append(empty_summary(event.event_id, measure, pooling, (), 0))
                 continue
             # The uplift is computed on the event's cells only (those of a venue's reach, or of a borrowed
             # footprint) and added at their columns, so an event costs the same in any size of network.
             travelling = cell_weights is not None
-            columns = np.flatnonzero(cell_weights > 0) if travelling else _network_columns(profile, len(fit.cells))
+            columns = np.flatnonzero(cell_weights > 0) if travelling else network_columns(profile, len(fit.cells))
             mean, sd = uplift_for_event(profile, window.positions, np.ones(1) if travelling else level[columns],
-                                        float(event.expected_attendance), float(_get(event, "attendance_low")),
-                                        float(_get(event, "attendance_high")))
+                                        float(event.expected_attendance), float(event_number(event, "attendance_low")),
+                                        float(event_number(event, "attendance_high")))
             if travelling:
                 mean = mean * (cell_weights[columns] * level[columns])[None, :]
                 sd = sd * (cell_weights[columns] * level[columns])[None, :]
@@ -593,170 +454,23 @@ class EventForecaster:
         summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
         return table, summary, notes
 
-    def _profile_for(self, event, fit: _MeasureFit, measure: str,
-                     notes: list[str]) -> tuple[EffectProfile | None, str, np.ndarray | None]:
-        venue = event.venue_id or ""
-        for key, pooling in ((("venue", venue, event.kind), "venue"), (("venue", venue, "*"), "venue")):
-            profile = fit.profiles.get(key)
-            if profile is not None:
-                if not profile.tested:
-                    notes.append(translatable("{event}: no event-free week lies around the past events it is "
-                                              "learned from, so its effect on {measure} could not be told apart "
-                                              "from noise and is used as measured", event=event.event_id,
-                                              measure=measure))
-                if profile.affected.any():
-                    profile = self._weighted_by_similarity(profile, fit.groups[key], event)
-                return profile, pooling, None
-        if not venue:
-            notes.append(translatable("{event}: no past {kind} event in the history of {measure}; no uplift is "
-                                      "forecast for it", event=event.event_id, kind=event.kind, measure=measure))
-            return None, "none", None
-        footprint = venue_footprint(self.dataset_, venue, event.kind, fit.cells, self.footprint_radius_m)
-        for key, pooling, text in ((("kind", event.kind), "kind",
-                                    translatable("past {kind} events at other venues", kind=event.kind)),
-                                   (("all",), "all", translatable("all past events at other venues"))):
-            profile = fit.profiles.get(key)
-            if profile is not None and footprint is not None:
-                weights, description = footprint
-                notes.append(translatable("{event}: no history at venue {venue!r}; its uplift on {measure} is "
-                                          "borrowed from {source} and {footprint} (an assumed footprint)",
-                                          event=event.event_id, venue=venue, measure=measure, source=text,
-                                          footprint=description))
-                return profile, pooling, weights
-        notes.append(translatable("{event}: no past event to learn from for {measure}; no uplift is forecast for it",
-                                  event=event.event_id, measure=measure))
-        return None, "none", None
-
-    def _distance_to_venue(self, venue_id: str, cells: list[str]) -> np.ndarray:
-        """Return each cell centre's distance to the venue in metres, NaN when the venue is unknown.
-
-        The reach of learned effects is measured to cell centres, polygons or not, so that adding
-        ``cells.geojson`` leaves the per-cell profiles learned from history unchanged.
-        """
-        return distance_to_venue_m(self.dataset_, venue_id, cells, to_polygons=False)
-
-    def _route_of(self, event_id: str) -> pd.DataFrame | None:
-        routes = getattr(self, "routes_", None)
-        if routes is None or routes.empty:
-            return None
-        route = routes[routes["event_id"] == event_id]
-        return route if len(route) >= 2 else None
-
     def _predict_route_event(self, event, route: pd.DataFrame, fit: _MeasureFit, measure: str,
                              hours: pd.DatetimeIndex, baseline: np.ndarray, level: np.ndarray,
                              totals: tuple[np.ndarray, np.ndarray, np.ndarray], notes: list[str]) -> dict:
-        """Add a moving event's uplift to ``totals`` (uplift, variance, event ids) and return its summary row.
+        """Add a moving event's uplift to ``totals`` and return its summary row (:meth:`PlannedEvents.route_uplift`)."""
+        def summarise(pooling, profile, window, mean, sd, affected, columns):
+            return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd,
+                                   affected, columns)
 
-        The size of the effect is the peak of the travelling profile of the
-        event's kind (else of all kinds): the relative uplift at a cell with
-        the whole crowd of the reference attendance present. The route sets
-        where and when it applies.
-        """
-        uplift, variance, event_ids = totals
-        for key, pooling in ((("kind", event.kind), "kind"), (("all",), "all")):
-            profile = fit.profiles.get(key)
-            if profile is not None and profile.affected.any():
-                break
-        else:
-            notes.append(translatable("{event}: no past event moved {measure} measurably at any venue; no uplift "
-                                      "is forecast along its route", event=event.event_id, measure=measure))
-            return _summary_row(event.event_id, measure, "none", (), 0)
-
-        settings = self.dataset_.settings
-        attendance = float(_get(event, "expected_attendance"))
-        low, high = float(_get(event, "attendance_low")), float(_get(event, "attendance_high"))
-        crowd = _attendance(event)
-        schedule = route_schedule(route, event.start, settings.routes)
-        march_m = march_length_m(crowd, settings.routes)
-        radius = settings.footprint.radius_for(event.kind) if self.footprint_radius_m is None else self.footprint_radius_m
-        cells = self.dataset_.cells.set_index("cell_id").reindex(fit.cells).reset_index()
-        weights = route_cell_weights(schedule, event.start, event.end, march_m, hours, cells,
-                                     self.dataset_.cell_shapes, radius)
-
-        peak = int(np.argmax(np.abs(profile.beta).sum(axis=1)))
-        mean, sd = uplift_for_event(profile, profile.positions[[peak]], np.ones(1), attendance, low, high)
-        rows = np.flatnonzero(weights.any(axis=1))
-        cell_mean = float(mean[0, 0]) * weights[rows] * level[None, :]
-        cell_sd = float(sd[0, 0]) * weights[rows] * level[None, :]
-        uplift[rows] += cell_mean
-        variance[rows] += cell_sd**2
-        marked = np.zeros(weights.shape, dtype=bool)
-        marked[rows] = weights[rows] > 0
-        event_ids[marked] = np.where(event_ids[marked] == "", event.event_id, event_ids[marked] + ";" + event.event_id)
-        notes.append(translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
-                                  "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
-                                  "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
-                                  "{pooling} past events", event=event.event_id, length_km=schedule.length_m / 1000,
-                                  march_m=march_m, density=settings.routes.density_people_per_m2,
-                                  width_m=settings.routes.street_width_m, radius=radius, pooling=pooling))
-        if len(rows) == 0:
-            return _summary_row(event.event_id, measure, pooling, profile.event_ids, 0)
-        window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
-        return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline,
-                               cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(fit.cells)))
-
-    def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
-        """Re-learn a group's profile for one event, weighting the past events that resemble it.
-
-        Past events weigh by how close their duration and their start time of
-        day are to the new event's (Gaussian kernels). Events of the same
-        duration line up at their end as well as at their start, and a crowd
-        leaving at 16:00 meets other background traffic than one leaving at
-        23:00. The cells stay those the whole group showed as affected.
-        """
-        past_hours = np.array([past.start_hour for past, _ in members])
-        past_durations = np.array([past.duration_hours for past, _ in members])
-        time_of_day = np.abs(past_hours - _hour_of_day(event.start, self.dataset_.timezone))
-        time_of_day = np.minimum(time_of_day, 24 - time_of_day)
-        duration = past_durations - _hours(event.end - event.start)
-        weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
-        columns = _network_columns(profile, len(profile.affected))[profile.affected]
-        weighted = _learn_on(members, columns, spanned=self._reach_columns(event.venue_id or ""), weights=weights)
-        return replace(weighted, affected=np.ones(len(columns), dtype=bool))
+        return self.planned_.route_uplift(event, route, fit.profiles, fit.cells, measure, hours, level, totals, notes,
+                                          summarise)
 
     def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
                    columns):
-        # The event's peak: at the cell with the largest total uplift, the hour with the largest uplift.
-        # ``mean``, ``sd`` and ``affected`` span the network columns ``columns``.
-        base = baseline[np.ix_(window.rows, columns)]
-        if not affected.any() or not (base > 0).any():
-            return _summary_row(event_id, measure, pooling, profile.event_ids, 0)
-        column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
-        row = int(np.argmax(np.where(base[:, column] > 0, np.abs(mean[:, column]), -np.inf)))
-        peak = base[:, column] + mean[:, column]
-        ratio = peak[row] / base[row, column]
-        low = (peak[row] - Z_90 * sd[row, column]) / base[row, column]
-        high = (peak[row] + Z_90 * sd[row, column]) / base[row, column]
-        return {
-            "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio),
-            "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
-            "peak_time": hours[window.rows[row]], "peak_cell_id": fit.cells[columns[column]],
-            "cells_affected": int(affected.sum()), "pooling": pooling,
-            "learned_from": _describe_sources(profile.event_ids),
-        }
-
-
-@dataclass(frozen=True)
-class _WindowSpans:
-    """Durations and first and last rows of the past events' windows, to find the overlaps of each one at once."""
-
-    durations: np.ndarray
-    first_rows: np.ndarray
-    last_rows: np.ndarray
-
-    @classmethod
-    def of(cls, events: pd.DataFrame, windows: list[EventWindow]) -> _WindowSpans:
-        """Return the spans of ``events`` (rows in the order of ``windows``). An empty window overlaps nothing."""
-        empty = np.array([len(window.rows) == 0 for window in windows], dtype=bool)
-        first = np.array([window.rows[0] if len(window.rows) else 0 for window in windows], dtype=np.int64)
-        last = np.array([window.rows[-1] if len(window.rows) else 0 for window in windows], dtype=np.int64)
-        return cls(durations=(events["end"] - events["start"]).to_numpy(),
-                   first_rows=np.where(empty, np.iinfo(np.int64).max, first), last_rows=np.where(empty, -1, last))
-
-    def shorter_overlapping(self, number: int, window: EventWindow) -> np.ndarray:
-        """Return the events shorter than event ``number`` whose window rows reach into ``window``'s span."""
-        return np.flatnonzero((self.durations < self.durations[number]) & (self.last_rows >= window.rows[0])
-                              & (self.first_rows <= window.rows[-1]))
+        # A method, not a call of summarise_event in place, so that a subclass can narrow the cells summarised
+        # (see planner.engine.partition).
+        return summarise_event(event_id, measure, pooling, profile, fit.cells, hours, window, baseline, mean, sd,
+                               affected, columns)
 
 
 @dataclass
@@ -797,123 +511,10 @@ def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex
     return np.ascontiguousarray(transposed.T)
 
 
-def _limit_to(profile: EffectProfile, reachable: np.ndarray) -> EffectProfile:
-    """Return the profile with every cell outside ``reachable`` (one flag per cell of the profile) set to no effect."""
-    affected = profile.affected & reachable
-    return replace(profile, affected=affected, beta=np.where(affected[None, :], profile.beta, 0.0),
-                   sigma=np.where(affected[None, :], profile.sigma, 0.0))
-
-
-def _learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray,
-              spanned: np.ndarray | None = None, **options) -> EffectProfile:
-    """Learn a profile from the given network columns only; the profile spans just them.
-
-    ``spanned`` lists the network columns that the members' excess spans
-    (None: every column of the network); ``columns`` must be among them.
-    Every quantity of ``learn_profile`` is computed cell by cell, so the
-    learned columns are the same as from the whole matrix.
-    """
-    positions = columns if spanned is None else np.searchsorted(spanned, columns)
-    if spanned is not None and len(positions) == len(spanned):
-        selected = members
-    else:
-        selected = [(_select_cells(event, list(positions)),
-                     {shift: _select_cells(placebo, list(positions)) for shift, placebo in placebos.items()})
-                    for event, placebos in members]
-    return replace(learn_profile(*_split(selected), **options), columns=np.asarray(columns))
-
-
-def _network_columns(profile: EffectProfile, width: int) -> np.ndarray:
-    """Return the network column of each of the profile's cells, the first ``width`` when it spans them all."""
-    return np.arange(width) if profile.columns is None else profile.columns
-
-
-def _strongest_cell(profile: EffectProfile) -> int:
-    """Return the position, among the profile's cells, of the affected cell with the largest total effect."""
-    return int(np.argmax(np.where(profile.affected, np.abs(profile.beta).sum(axis=0), -np.inf)))
-
-
-def _nanmean_rows(values: np.ndarray) -> np.ndarray:
-    """Return the mean of each column over its non-NaN rows, as ``np.nanmean(values, axis=0)`` on the whole network.
-
-    numpy sums the columns of a row-major matrix of two or more columns row
-    by row, but a single column or a column-major matrix (such as a column
-    selection) pairwise, which rounds differently. So the columns are copied
-    row-major, and a lone column is averaged as two copies of itself: a
-    cell's mean is then the same bits as in the network-wide matrix.
-    """
-    if values.shape[1] == 1:
-        return np.nanmean(np.repeat(values, 2, axis=1), axis=0)[:1]
-    return np.nanmean(np.ascontiguousarray(values), axis=0)
-
-
-def _split(members: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[list[PastEvent], dict[int, list[PastEvent]]]:
-    events = [event for event, _ in members]
-    placebos: dict[int, list[PastEvent]] = {}
-    for _, event_placebos in members:
-        for shift, placebo in event_placebos.items():
-            placebos.setdefault(shift, []).append(placebo)
-    return events, placebos
-
-
-def _select_cells(event: PastEvent, cells: list[int]) -> PastEvent:
-    return PastEvent(event.event_id, event.kind, event.venue_id, event.attendance, event.positions,
-                     event.excess[:, cells])
-
-
-def _summary_row(event_id: str, measure: str, pooling: str, sources: tuple[str, ...], cells: int) -> dict:
-    return {"event_id": event_id, "measure": measure, "peak_uplift_ratio": 1.0, "uplift_ratio_p10": 1.0,
-            "uplift_ratio_p90": 1.0, "peak_time": pd.NaT, "peak_cell_id": "", "cells_affected": cells,
-            "pooling": pooling, "learned_from": _describe_sources(sources)}
-
-
-def _describe_sources(event_ids: tuple[str, ...]) -> str:
-    if not event_ids:
-        return ""
-    if len(event_ids) <= 4:
-        return ", ".join(event_ids)
-    return f"{len(event_ids)} events: {event_ids[0]} ... {event_ids[-1]}"
-
-
-def _get(row, name: str) -> float:
-    value = getattr(row, name, np.nan)
-    return np.nan if value is None or pd.isna(value) else value
-
-
-def _attendance(event) -> float:
-    """Return an event's expected attendance, else the middle of its low-high range, else NaN."""
-    attendance = float(_get(event, "expected_attendance"))
-    low, high = float(_get(event, "attendance_low")), float(_get(event, "attendance_high"))
-    if np.isnan(attendance) and not (np.isnan(low) or np.isnan(high)):
-        attendance = 0.5 * (low + high)
-    return attendance
-
-
 def _moved(event, offsets: dict[str, float]) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Return an event's start and end moved by its timing offset, if it has one."""
     shift = pd.Timedelta(hours=offsets.get(event.event_id, 0.0))
     return event.start + shift, event.end + shift
-
-
-def _kernel(distance: np.ndarray, bandwidth: float) -> np.ndarray:
-    """Return Gaussian kernel weights, all ones when ``bandwidth`` is 0."""
-    if not bandwidth:
-        return np.ones_like(distance, dtype=float)
-    return np.exp(-0.5 * (distance / bandwidth) ** 2)
-
-
-def _hours(duration: pd.Timedelta) -> float:
-    return duration / pd.Timedelta(hours=1)
-
-
-def _hour_of_day(timestamp: pd.Timestamp, timezone) -> float:
-    local = timestamp.tz_convert(timezone)
-    return local.hour + local.minute / 60.0
-
-
-def _positive(values: np.ndarray) -> np.ndarray:
-    """Replace non-positive or missing levels by 1 so that dividing by them is safe."""
-    return np.where(np.isfinite(values) & (values > 0), values, 1.0)
 
 
 def _positive_or_zero(values: np.ndarray) -> np.ndarray:

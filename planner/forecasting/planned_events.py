@@ -1,0 +1,224 @@
+"""Choose the effect profile of each planned event, and summarise its forecast peak.
+
+An event at a venue with history takes the profile learned there, for its
+kind if the venue has seen it, re-learned with more weight on the past
+events of a similar start time and duration. An event at a venue without
+history borrows the travelling profile of its kind (else of all kinds),
+spread over the cells near the venue by the footprint kernel
+(``planner.forecasting.footprint``). A moving event takes the peak of that
+travelling profile along its route (``planner.forecasting.routes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from planner.forecasting.footprint import venue_footprint
+from planner.forecasting.past_events import (VenueReach, duration_hours, event_attendance, event_number, hour_of_day,
+                                             learn_on, network_columns)
+from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
+from planner.forecasting.uplift import Z_90, EffectProfile, uplift_for_event
+from planner.forecasting.windows import EventWindow
+from planner.inputs.dataset import Dataset
+from planner.messages import translatable
+
+
+class PlannedEvents:
+    """The profiles, and the uplift of moving events, for the events planned in one forecast.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset the forecaster was fitted on, for its cells, venues and settings.
+    routes : DataFrame
+        Waypoints of moving events, with the columns of ``Dataset.routes``.
+    reach : VenueReach
+        The cells within reach of each venue, which the venue's profiles span.
+    footprint_radius_m, time_of_day_bandwidth_hours, duration_bandwidth_hours : float
+        As in ``planner.forecasting.model.EventForecaster``.
+    """
+
+    def __init__(self, dataset: Dataset, routes: pd.DataFrame | None, reach: VenueReach, *,
+                 footprint_radius_m: float | None, time_of_day_bandwidth_hours: float,
+                 duration_bandwidth_hours: float) -> None:
+        self.dataset = dataset
+        self.routes = routes
+        self.reach = reach
+        self.footprint_radius_m = footprint_radius_m
+        self.time_of_day_bandwidth_hours = time_of_day_bandwidth_hours
+        self.duration_bandwidth_hours = duration_bandwidth_hours
+
+    def route_of(self, event_id: str) -> pd.DataFrame | None:
+        """Return the waypoints of a moving event, or None when it has fewer than two."""
+        if self.routes is None or self.routes.empty:
+            return None
+        route = self.routes[self.routes["event_id"] == event_id]
+        return route if len(route) >= 2 else None
+
+    def profile_for(self, event, profiles: dict, groups: dict, cells: list[str], measure: str,
+                    notes: list[str]) -> tuple[EffectProfile | None, str, np.ndarray | None]:
+        """Return the profile of a planned event, its pooling and, for a borrowed profile, the weight of each cell.
+
+        ``profiles`` and ``groups`` are those of
+        :func:`planner.forecasting.past_events.learn_profiles`. The pooling is
+        ``venue``, ``kind``, ``all`` or ``none`` (no profile). The choices made
+        are appended to ``notes``.
+        """
+        venue = event.venue_id or ""
+        for key, pooling in ((("venue", venue, event.kind), "venue"), (("venue", venue, "*"), "venue")):
+            profile = profiles.get(key)
+            if profile is not None:
+                if not profile.tested:
+                    notes.append(translatable("{event}: no event-free week lies around the past events it is "
+                                              "learned from, so its effect on {measure} could not be told apart "
+                                              "from noise and is used as measured", event=event.event_id,
+                                              measure=measure))
+                if profile.affected.any():
+                    profile = self._weighted_by_similarity(profile, groups[key], event)
+                return profile, pooling, None
+        if not venue:
+            notes.append(translatable("{event}: no past {kind} event in the history of {measure}; no uplift is "
+                                      "forecast for it", event=event.event_id, kind=event.kind, measure=measure))
+            return None, "none", None
+        footprint = venue_footprint(self.dataset, venue, event.kind, cells, self.footprint_radius_m)
+        for key, pooling, text in ((("kind", event.kind), "kind",
+                                    translatable("past {kind} events at other venues", kind=event.kind)),
+                                   (("all",), "all", translatable("all past events at other venues"))):
+            profile = profiles.get(key)
+            if profile is not None and footprint is not None:
+                weights, description = footprint
+                notes.append(translatable("{event}: no history at venue {venue!r}; its uplift on {measure} is "
+                                          "borrowed from {source} and {footprint} (an assumed footprint)",
+                                          event=event.event_id, venue=venue, measure=measure, source=text,
+                                          footprint=description))
+                return profile, pooling, weights
+        notes.append(translatable("{event}: no past event to learn from for {measure}; no uplift is forecast for it",
+                                  event=event.event_id, measure=measure))
+        return None, "none", None
+
+    def route_uplift(self, event, route: pd.DataFrame, profiles: dict, cells: list[str], measure: str,
+                     hours: pd.DatetimeIndex, level: np.ndarray,
+                     totals: tuple[np.ndarray, np.ndarray, np.ndarray], notes: list[str],
+                     summarise: Callable[..., dict]) -> dict:
+        """Add a moving event's uplift to ``totals`` (uplift, variance, event ids) and return its summary row.
+
+        The size of the effect is the peak of the travelling profile of the
+        event's kind (else of all kinds): the relative uplift at a cell with
+        the whole crowd of the reference attendance present. The route sets
+        where and when it applies. ``summarise(pooling, profile, window,
+        mean, sd, affected, columns)`` returns the summary row of an event
+        that affects some cells.
+        """
+        uplift, variance, event_ids = totals
+        for key, pooling in ((("kind", event.kind), "kind"), (("all",), "all")):
+            profile = profiles.get(key)
+            if profile is not None and profile.affected.any():
+                break
+        else:
+            notes.append(translatable("{event}: no past event moved {measure} measurably at any venue; no uplift "
+                                      "is forecast along its route", event=event.event_id, measure=measure))
+            return empty_summary(event.event_id, measure, "none", (), 0)
+
+        settings = self.dataset.settings
+        attendance = float(event_number(event, "expected_attendance"))
+        low, high = float(event_number(event, "attendance_low")), float(event_number(event, "attendance_high"))
+        crowd = event_attendance(event)
+        schedule = route_schedule(route, event.start, settings.routes)
+        march_m = march_length_m(crowd, settings.routes)
+        radius = settings.footprint.radius_for(event.kind) if self.footprint_radius_m is None else self.footprint_radius_m
+        cell_table = self.dataset.cells.set_index("cell_id").reindex(cells).reset_index()
+        weights = route_cell_weights(schedule, event.start, event.end, march_m, hours, cell_table,
+                                     self.dataset.cell_shapes, radius)
+
+        peak = int(np.argmax(np.abs(profile.beta).sum(axis=1)))
+        mean, sd = uplift_for_event(profile, profile.positions[[peak]], np.ones(1), attendance, low, high)
+        rows = np.flatnonzero(weights.any(axis=1))
+        cell_mean = float(mean[0, 0]) * weights[rows] * level[None, :]
+        cell_sd = float(sd[0, 0]) * weights[rows] * level[None, :]
+        uplift[rows] += cell_mean
+        variance[rows] += cell_sd**2
+        marked = np.zeros(weights.shape, dtype=bool)
+        marked[rows] = weights[rows] > 0
+        event_ids[marked] = np.where(event_ids[marked] == "", event.event_id, event_ids[marked] + ";" + event.event_id)
+        notes.append(translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
+                                  "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
+                                  "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
+                                  "{pooling} past events", event=event.event_id, length_km=schedule.length_m / 1000,
+                                  march_m=march_m, density=settings.routes.density_people_per_m2,
+                                  width_m=settings.routes.street_width_m, radius=radius, pooling=pooling))
+        if len(rows) == 0:
+            return empty_summary(event.event_id, measure, pooling, profile.event_ids, 0)
+        window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
+        return summarise(pooling, profile, window, cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(cells)))
+
+    def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
+        """Re-learn a group's profile for one event, weighting the past events that resemble it.
+
+        Past events weigh by how close their duration and their start time of
+        day are to the new event's (Gaussian kernels). Events of the same
+        duration line up at their end as well as at their start, and a crowd
+        leaving at 16:00 meets other background traffic than one leaving at
+        23:00. The cells stay those the whole group showed as affected.
+        """
+        past_hours = np.array([past.start_hour for past, _ in members])
+        past_durations = np.array([past.duration_hours for past, _ in members])
+        time_of_day = np.abs(past_hours - hour_of_day(event.start, self.dataset.timezone))
+        time_of_day = np.minimum(time_of_day, 24 - time_of_day)
+        duration = past_durations - duration_hours(event.end - event.start)
+        weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
+        columns = network_columns(profile, len(profile.affected))[profile.affected]
+        weighted = learn_on(members, columns, spanned=self.reach.columns(event.venue_id or ""), weights=weights)
+        return replace(weighted, affected=np.ones(len(columns), dtype=bool))
+
+
+def summarise_event(event_id: str, measure: str, pooling: str, profile: EffectProfile, cells: list[str],
+                    hours: pd.DatetimeIndex, window: EventWindow, baseline: np.ndarray, mean: np.ndarray,
+                    sd: np.ndarray, affected: np.ndarray, columns: np.ndarray) -> dict:
+    """Return an event's summary row: its peak ratio to the baseline, with a p10-p90 range, and where and when.
+
+    The peak is at the cell with the largest total uplift, the hour with the
+    largest uplift. ``mean``, ``sd`` and ``affected`` span the network
+    columns ``columns``; ``baseline`` spans the whole network.
+    """
+    base = baseline[np.ix_(window.rows, columns)]
+    if not affected.any() or not (base > 0).any():
+        return empty_summary(event_id, measure, pooling, profile.event_ids, 0)
+    column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
+    row = int(np.argmax(np.where(base[:, column] > 0, np.abs(mean[:, column]), -np.inf)))
+    peak = base[:, column] + mean[:, column]
+    ratio = peak[row] / base[row, column]
+    low = (peak[row] - Z_90 * sd[row, column]) / base[row, column]
+    high = (peak[row] + Z_90 * sd[row, column]) / base[row, column]
+    return {
+        "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio),
+        "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
+        "peak_time": hours[window.rows[row]], "peak_cell_id": cells[columns[column]],
+        "cells_affected": int(affected.sum()), "pooling": pooling,
+        "learned_from": _describe_sources(profile.event_ids),
+    }
+
+
+def empty_summary(event_id: str, measure: str, pooling: str, sources: tuple[str, ...], cells: int) -> dict:
+    """Return the summary row of an event with no forecast uplift: ratios of 1 and no peak."""
+    return {"event_id": event_id, "measure": measure, "peak_uplift_ratio": 1.0, "uplift_ratio_p10": 1.0,
+            "uplift_ratio_p90": 1.0, "peak_time": pd.NaT, "peak_cell_id": "", "cells_affected": cells,
+            "pooling": pooling, "learned_from": _describe_sources(sources)}
+
+
+def _describe_sources(event_ids: tuple[str, ...]) -> str:
+    if not event_ids:
+        return ""
+    if len(event_ids) <= 4:
+        return ", ".join(event_ids)
+    return f"{len(event_ids)} events: {event_ids[0]} ... {event_ids[-1]}"
+
+
+def _kernel(distance: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Return Gaussian kernel weights, all ones when ``bandwidth`` is 0."""
+    if not bandwidth:
+        return np.ones_like(distance, dtype=float)
+    return np.exp(-0.5 * (distance / bandwidth) ** 2)
