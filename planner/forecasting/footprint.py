@@ -5,7 +5,7 @@ venue (``d = 0``, or the venue inside the cell's polygon) receives the full
 uplift, a cell at or beyond the radius ``r`` none, and the weight falls
 smoothly in between. The radius per event kind comes from ``[footprint]`` in
 the settings. Where a venue has history the per-cell effects are learned
-instead (see ``planner.forecasting.model``); the kernel is the assumption
+instead (see ``planner.forecasting.past_events``); the kernel is the assumption
 used for a venue or a route without history.
 """
 

@@ -28,7 +28,7 @@ PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 
 
 class VenueReach:
-    """The cells within ``reach_m`` of each venue: the only cells its events can affect.
+    """Cells within ``reach_m`` of each venue, the only cells on which the effect of its past events is learned.
 
     Cells farther than this from a venue are never counted as affected by
     its events, whatever their traffic did on event days.
@@ -73,7 +73,7 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
                               hours_after: int) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
     """Return each past event's excess, with its placebos: the same window moved by whole weeks.
 
-    ``calendar`` holds the past events, and ``times`` each one's start and
+    ``calendar`` contains the past events, and ``times`` each one's start and
     end, moved by its timing offset. ``observed`` is the traffic,
     ``in_sample`` the baseline fitted on it and ``clean`` the traffic with
     every event window blanked, all as (hours of ``index``, cells). The
@@ -144,9 +144,9 @@ def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
     """Learn one profile per group of past events; return the profiles and each venue group's members.
 
     The groups are ``("venue", venue_id, kind)`` and ``("venue", venue_id,
-    "*")`` for every venue, and, for effects that travel to a new venue,
-    ``("kind", kind)`` and ``("all",)``, learned at each venue's most
-    responsive cell.
+    "*")`` for every venue (``""`` for events without one). For effects
+    that travel to a new venue, ``("kind", kind)`` and ``("all",)`` are
+    learned at the most responsive cell of each event's venue.
     """
     profiles: dict[tuple, EffectProfile] = {}
     groups: dict[tuple, list] = {}

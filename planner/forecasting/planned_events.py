@@ -28,7 +28,7 @@ from planner.messages import translatable
 
 
 class PlannedEvents:
-    """The profiles, and the uplift of moving events, for the events planned in one forecast.
+    """Profile choice, and uplift of moving events, for the events planned in one forecast.
 
     Parameters
     ----------
