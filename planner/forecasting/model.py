@@ -2,6 +2,10 @@
 
 ``EventForecaster.fit`` learns from a dataset's history strictly before an
 origin; ``predict`` forecasts any hours after it, for the events given.
+This module fits the baseline, its error band and the timing offsets, and
+adds the planned events' uplift to the baseline. Event effects are learned
+in ``planner.forecasting.past_events``, and each planned event's profile is
+chosen in ``planner.forecasting.planned_events``.
 """
 
 from __future__ import annotations
