@@ -247,13 +247,17 @@ class EventForecaster:
     def _fit_with_offsets(self, observed: np.ndarray, index: pd.DatetimeIndex, cells: list[str],
                           offsets: dict[str, float], measure: str) -> _MeasureFit:
         """Fit the baseline and the event profiles, with each past event moved by its timing offset in hours."""
-        # Hours inside any event window are kept out of the baseline.
+        # Hours inside an event window are kept out of the baseline at the cells the event can reach.
         clean = observed.copy()
         for event in self.past_events_.itertuples(index=False):
             start, end = _moved(event, offsets)
             window = event_window(start, end, index, hours_before=self.hours_before_event,
                                   hours_after=self.hours_after_event)
-            clean[window.rows] = np.nan
+            columns = self.reach_.blanked_columns(event.venue_id or "")
+            if columns is None:
+                clean[window.rows] = np.nan
+            else:
+                clean[np.ix_(window.rows, columns)] = np.nan
 
         all_rows = np.arange(len(index))
         in_sample = seasonal_profile(clean, index, all_rows, max_weeks=4, halflife_weeks=self.halflife_weeks,

@@ -38,6 +38,7 @@ class VenueReach:
         self.dataset = dataset
         self.reach_m = reach_m
         self._masks: dict[str, np.ndarray] = {}
+        self._blanked: dict[str, np.ndarray | None] = {}
 
     def mask(self, venue_id: str) -> np.ndarray:
         """Return, per cell of the dataset, whether its centre lies within ``reach_m`` of the venue.
@@ -66,6 +67,23 @@ class VenueReach:
         reachable = self.mask(venue_id)
         return np.flatnonzero(reachable) if reachable.any() else np.array([0])
 
+    def blanked_columns(self, venue_id: str) -> np.ndarray | None:
+        """Return the columns where a past event's window is kept out of the baseline (None: every cell).
+
+        Those are the cells within reach of its venue, where its effect is
+        learned. The other cells keep those hours, because in a national
+        network the windows of all venues' events would otherwise cover most
+        of every cell's history. An event without a venue (a public holiday),
+        or at a venue without a location, is kept out at every cell.
+        """
+        if not venue_id:
+            return None
+        if venue_id not in self._blanked:
+            cells = list(self.dataset.cells["cell_id"])
+            distance = distance_to_venue_m(self.dataset, venue_id, cells, to_polygons=False)
+            self._blanked[venue_id] = None if np.isnan(distance).all() else np.flatnonzero(self.mask(venue_id))
+        return self._blanked[venue_id]
+
 
 def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Timestamp, pd.Timestamp]],
                               index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
@@ -76,7 +94,7 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
     ``calendar`` contains the past events, and ``times`` each one's start and
     end, moved by its timing offset. ``observed`` is the traffic,
     ``in_sample`` the baseline fitted on it and ``clean`` the traffic with
-    every event window blanked, all as (hours of ``index``, cells). The
+    each event window blanked where the event can reach, all as (hours of ``index``, cells). The
     excess of an event at a venue spans only the cells within the venue's
     reach (see :meth:`VenueReach.columns`).
     """
@@ -107,7 +125,10 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
         placebos = {}
         for shift in PLACEBO_SHIFTS_WEEKS:
             rows = window.rows + 168 * shift
-            if rows.min() < 0 or rows.max() >= len(index) or not event_free_row[rows].all():
+            if rows.min() < 0 or rows.max() >= len(index):
+                continue
+            # The placebo hours must be free of events at the cells the excess spans.
+            if not (event_free_row[rows].all() if columns is None else event_free[np.ix_(rows, columns)].all()):
                 continue
             if measured_row[rows].any():
                 placebo_excess = window_excess(rows, observed, in_sample, columns)
