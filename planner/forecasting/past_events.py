@@ -94,9 +94,9 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
     ``calendar`` contains the past events, and ``times`` each one's start and
     end, moved by its timing offset. ``observed`` is the traffic,
     ``in_sample`` the baseline fitted on it and ``clean`` the traffic with
-    each event window blanked where the event can reach, all as (hours of ``index``, cells). The
-    excess of an event at a venue spans only the cells within the venue's
-    reach (see :meth:`VenueReach.columns`).
+    each event window blanked at the cells the event can reach, all as
+    (hours of ``index``, cells). The excess of an event at a venue spans
+    only the cells within the venue's reach (see :meth:`VenueReach.columns`).
     """
     event_free = ~np.isnan(clean) | np.isnan(observed)
     event_free_row = event_free.all(axis=1)

@@ -4,9 +4,11 @@ Each past event leaves an excess over the baseline in the hours of its
 window. The excess is divided by the cell's usual level, so that events at
 busy and quiet cells, and before and after years of growth, can be compared.
 A group of past events shares one venue and kind, one kind, or nothing.
-The group's profile at each position of the window is the least-squares
-slope of the excess on the attendance relative to the group's mean
-attendance, so an event twice as large is expected to bring twice the excess.
+The group's profile at each position of the window is the slope of the
+excess on the attendance relative to the group's mean attendance, so an
+event twice as large is expected to bring twice the excess. The slope is a
+least-squares fit, made robust (Huber weights) where four or more events
+let one that lies far off the others be singled out.
 
 A cell is counted as affected by a group only when its excess clearly
 stands out from placebos: the same windows moved by whole weeks to hours
@@ -255,6 +257,7 @@ def _fit_slopes(events: list[PastEvent], knots: np.ndarray, reference: float,
         np.add.at(counts, rows, present * weight)
     with np.errstate(invalid="ignore", divide="ignore"):
         beta = np.where(scale_squares > 0, weighted_sum / scale_squares, 0.0)
+    beta = _downweight_outlying_events(events, knots, reference, weights, beta)
 
     squared_residuals = np.zeros_like(beta)
     squared_weights = np.zeros_like(beta)
@@ -269,6 +272,54 @@ def _fit_slopes(events: list[PastEvent], knots: np.ndarray, reference: float,
         corrected = counts - np.where(counts > 0, squared_weights / np.where(counts > 0, counts, 1), 0.0)
         sigma = np.where(corrected > 0, np.sqrt(squared_residuals / np.where(corrected > 0, corrected, 1)), 0.0)
     return beta, sigma, counts
+
+
+MIN_EVENTS_FOR_ROBUST_SLOPE = 4
+"""Minimum number of past events at a knot and cell whose residuals can single out an outlying one."""
+
+HUBER_THRESHOLD = 1.345
+"""Huber's tuning constant, in robust standard deviations: 95 % efficiency when the spread is normal."""
+
+ROBUST_ITERATIONS = 5
+
+
+def _downweight_outlying_events(events: list[PastEvent], knots: np.ndarray, reference: float,
+                                weights: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Refit the slopes with Huber weights, so that one event far off the others does not set the profile.
+
+    A final or a record crowd among ordinary matches would otherwise lift the
+    forecast of every next match by its share of the mean, while the median
+    next match looks like the others. The robust standard deviation is
+    1.4826 times the median absolute residual at each knot and cell, and
+    residuals beyond ``HUBER_THRESHOLD`` of it weigh less (iteratively
+    reweighted least squares). Knots and cells with fewer than
+    ``MIN_EVENTS_FOR_ROBUST_SLOPE`` events keep the least-squares slope. The
+    outlying events still count in full in the event-to-event spread, so the
+    band keeps room for them.
+    """
+    if len(events) < MIN_EVENTS_FOR_ROBUST_SLOPE:
+        return beta
+    excess = np.full((len(events),) + beta.shape, np.nan)
+    for number, event in enumerate(events):
+        excess[number, _knot_rows(knots, event.positions)] = event.excess
+    scales = np.array([_scale(event, reference) for event in events])[:, None, None]
+    prior = np.asarray(weights, dtype=float)[:, None, None] * ~np.isnan(excess)
+    robust = np.count_nonzero(prior > 0, axis=0) >= MIN_EVENTS_FOR_ROBUST_SLOPE
+    if not robust.any():
+        return beta
+    values = np.nan_to_num(excess)
+    fitted = beta
+    for _ in range(ROBUST_ITERATIONS):
+        residual = np.where(prior > 0, values - fitted[None] * scales, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spread = 1.4826 * np.nanmedian(np.abs(residual), axis=0)
+            huber = np.where(np.abs(residual) > HUBER_THRESHOLD * spread[None],
+                             HUBER_THRESHOLD * spread[None] / np.abs(residual), 1.0)
+            weight = prior * np.nan_to_num(huber, nan=0.0)
+            denominator = np.sum(weight * scales**2, axis=0)
+            refitted = np.where(denominator > 0, np.sum(weight * values * scales, axis=0) / denominator, 0.0)
+        fitted = np.where(robust & (spread > 0), refitted, beta)
+    return fitted
 
 
 MIN_EVENTS_FOR_TAILS = 10

@@ -84,3 +84,24 @@ def test_borrowed_uplift_lands_on_footprint(paris):
     assert uplifted_cells(result.table) == footprint
     assert set(result.table.loc[result.table["event_id"] == "march-at-nation", "cell_id"]) == footprint
     assert summary["cells_affected"] == len(footprint)
+
+
+def test_past_event_hours_leave_the_baseline_within_reach_only(paris):
+    dataset, week = paris
+    fit = EventForecaster().fit(dataset, week.start).measures_["internet"]
+    calendar = dataset.events
+    past = calendar[(calendar["venue_id"] == VENUE) & (calendar["start"] < week.start)]
+    assert len(past) >= 3
+    within = cells_within(dataset, 3000.0)
+    beyond = np.setdiff1d(np.arange(len(dataset.cells)), within)
+    assert list(fit.cells) == list(dataset.cells["cell_id"])
+    observed = dataset.traffic_matrix("internet").reindex(index=fit.index, columns=fit.cells).to_numpy(float)
+    for event in past.itertuples(index=False):
+        row = fit.index.get_loc(event.start.floor("h"))
+        others = calendar[(calendar["start"] <= event.start) & (calendar["end"] > event.start)
+                          & (calendar["event_id"] != event.event_id)]
+        assert others.empty, f"{event.event_id} overlaps {list(others['event_id'])}"
+        assert np.isnan(fit.clean[row, within]).all()
+        # Beyond the venue's reach the hour stays in the baseline wherever the cell had traffic.
+        assert (~np.isnan(observed[row, beyond])).any()
+        np.testing.assert_array_equal(np.isnan(fit.clean[row, beyond]), np.isnan(observed[row, beyond]))

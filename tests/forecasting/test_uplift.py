@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from planner.forecasting.model import EventForecaster
+from planner.forecasting.uplift import PastEvent, learn_profile
 from planner.inputs.weeks import parse_week
 from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
 
@@ -125,3 +126,20 @@ def test_holiday_excess_without_its_match():
     assert np.isfinite(holiday_event.excess[~in_match]).all()
     match = next(event for event, _ in fit.groups[("venue", "stadium", "match")] if event.event_id == "match-2024-01-27")
     assert np.isfinite(match.excess).all()
+
+
+def test_one_outlying_event_does_not_set_the_profile():
+    # Synthetic: five past events at one cell, equal crowds, two hours each. Four have an excess near
+    # 1.0 and 0.5, one (a final, say) ten times that. The least-squares slope would be their mean,
+    # 2.8 at the first hour; the Huber fit stays with the four, and the spread keeps room for the fifth.
+    excess = [(1.0, 0.5), (1.1, 0.45), (0.9, 0.55), (1.05, 0.5), (10.0, 5.0)]
+    events = [PastEvent(f"e{number}", "match", "stadium", 40000.0, np.array([0.5, 1.5]), np.array([[first], [second]]))
+              for number, (first, second) in enumerate(excess)]
+    profile = learn_profile(events, {})
+    # The outlier keeps a weight of 1.345 robust standard deviations over its residual, so the slope
+    # sits a little above the four's mean (1.0125 and 0.5), far below the mean of all five.
+    assert 1.0125 < profile.beta[0, 0] < 1.15
+    assert 0.5 < profile.beta[1, 0] < 0.55
+    assert profile.sigma[0, 0] > 3.0
+    # Three events are too few to single one out: the slope is their mean.
+    assert learn_profile(events[2:], {}).beta[0, 0] == pytest.approx((0.9 + 1.05 + 10.0) / 3)
