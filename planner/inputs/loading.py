@@ -102,7 +102,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     if traffic_path.suffix != ".csv" and (folder / "traffic.csv").is_file():
         note = translatable("traffic.csv ignored because the traffic table is {file}", file=traffic_path.name)
         traffic_quality.notes.append(note)
-        logger.warning("%s: %s", folder, note)
+        logger.warning(translatable("{place}: {problem}", place=str(folder), problem=note))
 
     hourly = hourly_traffic(steps, settings, traffic_quality)
     note_implausible_values(hourly, cells, settings, traffic_quality)
@@ -119,7 +119,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
         note = translatable("cells of cells.csv without traffic rows: {count} ({cells})", count=len(silent_cells),
                             cells=listed)
         quality.notes.append(note)
-        logger.warning("%s: %s", folder, note)
+        logger.warning(translatable("{place}: {problem}", place=str(folder), problem=note))
 
     events = _merge_holidays(calendar, settings, hourly if file_span is None else file_span, events_quality)
     for table in quality.tables:

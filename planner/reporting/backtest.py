@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from planner.forecasting.backtest import BacktestResult
+from planner.messages import translatable
 from planner.reporting.writer import replace_folder, safe_folder_name
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,9 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
     it replaces an earlier one only once every file is written.
     """
     root = Path(out_dir).resolve()
-    parent = root / safe_folder_name(dataset_name, "dataset name")
-    name = safe_folder_name(f"backtest-{result.weeks[0].label}-{result.weeks[-1].label}", "backtest name")
+    parent = root / safe_folder_name(dataset_name, translatable("dataset name"))
+    name = safe_folder_name(f"backtest-{result.weeks[0].label}-{result.weeks[-1].label}",
+                            translatable("backtest name"))
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}."))
     try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.decisions.plan import WeeklyPlan
+from planner.messages import translatable
 from planner.reporting import html, i18n, pdf, tables, xlsx
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,8 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     """
     i18n.check_language(lang)
     root = Path(out_dir).resolve()
-    parent = root / safe_folder_name(plan.dataset.name, "dataset name")
-    week_name = safe_folder_name(plan.week.label, "week label")
+    parent = root / safe_folder_name(plan.dataset.name, translatable("dataset name"))
+    week_name = safe_folder_name(plan.week.label, translatable("week label"))
     target = parent / week_name
     if not target.resolve().is_relative_to(root):
         raise ValueError(f"report folder {target} is outside the output folder {root}")
@@ -111,7 +112,7 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     return target
 
 
-def safe_folder_name(name: str, what: str = "name") -> str:
+def safe_folder_name(name: str, what: str = translatable("name")) -> str:
     """Return ``name`` reduced to a single safe path component.
 
     Characters other than ASCII letters, digits, ``.``, ``_`` and ``-`` become
@@ -125,9 +126,11 @@ def safe_folder_name(name: str, what: str = "name") -> str:
     """
     cleaned = _UNSAFE_CHARACTERS.sub("_", str(name)).lstrip(".")
     if not cleaned.strip("_"):
-        raise ValueError(f"invalid {what} {name!r} for a report folder; use letters, digits, '.', '_' or '-'")
+        raise ValueError(translatable("invalid {what} {name!r} for a report folder; use letters, digits, '.', '_' "
+                                      "or '-'", what=what, name=name))
     if cleaned != name:
-        logger.warning("%s %r is written as folder name %r", what, name, cleaned)
+        logger.warning(translatable("{what} {name!r} is written as folder name {folder!r}", what=what, name=name,
+                                    folder=cleaned))
     return cleaned
 
 

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from planner.messages import translatable
 from planner.reporting import i18n
 from planner.reporting.review_html import render_review_html
 from planner.reporting.tables import round_for_csv
@@ -30,8 +31,8 @@ def write_review(review: WeekReview, out_dir: str | Path = "reports", lang: str 
     """
     i18n.check_language(lang)
     plan = review.plan
-    parent = Path(out_dir).resolve() / safe_folder_name(plan.dataset.name, "dataset name")
-    target = parent / (safe_folder_name(plan.week.label, "week label") + "-review")
+    parent = Path(out_dir).resolve() / safe_folder_name(plan.dataset.name, translatable("dataset name"))
+    target = parent / (safe_folder_name(plan.week.label, translatable("week label")) + "-review")
     parent.mkdir(parents=True, exist_ok=True)
 
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}."))
