@@ -29,7 +29,7 @@ from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
 from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
-from planner.reporting.backtest import write_backtest
+from planner.reporting.backtest import format_backtest_table, write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
 from planner.translated_parser import TranslatedArgumentParser
@@ -148,7 +148,7 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
     result = run_backtest(dataset, arguments.weeks, models=arguments.models,
                           progress_bar=not arguments.no_progress)
     folder = write_backtest(result, dataset.name, arguments.out)
-    print(result.metrics.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    print(format_backtest_table(result.metrics, arguments.lang))
     print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
     return 0
 

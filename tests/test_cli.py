@@ -98,8 +98,20 @@ def test_backtest_prints_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     table = pd.read_csv(tmp_path / "dodgers" / "backtest-2005-W37-2005-W38" / "backtest.csv")
 
+    header = printed.splitlines()[0].split()
+    overall = table[(table["model"] == "planner") & (table["scope"] == "overall")].iloc[0]
+    planner_line = next(line for line in printed.splitlines() if line.split()[:4] == ["planner", "toutes", "les",
+                                                                                      "heures"])
+
     assert code == 0
-    assert "event_windows" in printed
+    assert header[:4] == ["modèle", "périmètre", "heures", "erreur"]
+    assert "fenêtres d’événement" in printed
+    assert "event_windows" not in printed
+    assert "mae_relative_to_last_week" not in printed
+    assert f"{overall['mae']:.3f}".replace(".", ",") in planner_line
+    assert f"{overall['coverage_p10_p90'] * 100:.1f}".replace(".", ",") + "\xa0%" in planner_line
+    assert list(table.columns) == ["model", "scope", "hours", "mae", "mae_relative_to_last_week", "peak_error_median",
+                                   "coverage_p10_p90", "pinball_loss"]
     assert set(table["model"]) == {"planner", "same_hour_last_week"}
     assert set(table["scope"]) == {"overall", "event_windows", "outside_events"}
 

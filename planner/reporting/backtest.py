@@ -8,11 +8,33 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from planner.forecasting.backtest import BacktestResult
 from planner.messages import translatable
+from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, format_number, format_percent, translations
 from planner.reporting.writer import replace_folder, safe_folder_name
 
 logger = logging.getLogger(__name__)
+
+# Headers of the printed backtest table, by column of ``BacktestResult.metrics``.
+BACKTEST_HEADERS: dict[str, str] = {
+    "model": N_("model"),
+    "scope": N_("scope"),
+    "hours": N_("hours"),
+    "mae": N_("mean abs. error"),
+    "mae_relative_to_last_week": N_("error vs last week"),
+    "peak_error_median": N_("median peak error"),
+    "coverage_p10_p90": N_("p10–p90 coverage"),
+    "pinball_loss": N_("pinball loss"),
+}
+SCOPE_NAMES: dict[str, str] = {
+    "overall": N_("all hours"),
+    "event_windows": N_("event windows"),
+    "outside_events": N_("outside events"),
+}
+# Columns that are fractions, printed as percentages. Model names stay as typed, because --models takes them.
+_PERCENT_COLUMNS = ("peak_error_median", "coverage_p10_p90")
 
 
 def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Path = "reports") -> Path:
@@ -41,3 +63,28 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
         raise
     logger.info("backtest of %s written to %s", dataset_name, target)
     return target
+
+
+def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Format the backtest metrics as a text table with translated headers and numbers formatted for ``lang``.
+
+    ``metrics`` has the columns of ``BacktestResult.metrics``. The CSV files
+    keep the machine column names, and this table is for reading on the console.
+    A missing score is shown as an en dash.
+    """
+    gettext = translations(lang).gettext
+    table = pd.DataFrame(index=metrics.index)
+    for column in metrics.columns:
+        values = metrics[column]
+        if column == "model":
+            cells = values.astype(str)
+        elif column == "scope":
+            cells = values.map(lambda scope: gettext(SCOPE_NAMES[scope]) if scope in SCOPE_NAMES else str(scope))
+        elif column == "hours":
+            cells = values.map(lambda hours: format_number(hours, lang, decimals=0))
+        elif column in _PERCENT_COLUMNS:
+            cells = values.map(lambda value: format_percent(value, lang, decimals=1))
+        else:
+            cells = values.map(lambda value: format_number(value, lang, decimals=3))
+        table[gettext(BACKTEST_HEADERS[column]) if column in BACKTEST_HEADERS else column] = cells
+    return table.to_string(index=False)
