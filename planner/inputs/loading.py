@@ -23,7 +23,7 @@ from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
 from planner.inputs.traffic import PARQUET_SUFFIXES, read_traffic
-from planner.messages import translatable
+from planner.messages import Region, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings,
         quality.notes.append(translatable("generated public holidays skipped because the calendar already has "
                                           "them: {count} ({events})", count=int(duplicate.sum()), events=skipped))
     generated = generated.loc[~duplicate]
-    region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")
+    region = Region(settings.country, settings.subdivision or "")
     quality.notes.append(translatable("added {count} public holidays of {region} from the holidays package, "
                                       "{first:%Y-%m-%d} to {last:%Y-%m-%d}", count=len(generated), region=region,
                                       first=first.date(), last=last.date()))
