@@ -251,6 +251,19 @@ def test_report_help_french_by_default(monkeypatch, capsys):
     assert "dossier de sortie (par défaut : reports)" in help_text
     assert "show this help message" not in help_text
     assert "usage:" not in help_text
+    assert "\noptions :\n" in help_text
+    assert "options:" not in help_text
+
+
+def test_command_help_french_headings(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    headings = [line for line in help_text.splitlines() if line.endswith(":")]
+
+    assert stop.value.code == 0
+    assert headings == ["arguments positionnels :", "options :"]
 
 
 @pytest.mark.parametrize("argv", [["report", "--help", "--lang", "en"], ["report", "--lang=en", "--help"],
