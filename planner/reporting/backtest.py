@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +10,7 @@ import pandas as pd
 from planner.forecasting.backtest import BacktestResult
 from planner.messages import translatable
 from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, format_number, format_percent, translations
-from planner.reporting.writer import replace_folder, safe_folder_name
+from planner.reporting.writer import safe_folder_name, staged_folder
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +44,13 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
     parent = root / safe_folder_name(dataset_name, translatable("dataset name"))
     name = safe_folder_name(f"backtest-{result.weeks[0].label}-{result.weeks[-1].label}",
                             translatable("backtest name"))
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}."))
-    try:
+    target = parent / name
+    with staged_folder(target) as staging:
         result.metrics.to_csv(staging / "backtest.csv", index=False, float_format="%.6g")
         result.peaks.to_csv(staging / "backtest_peaks.csv", index=False, float_format="%.6g")
         forecasts = result.forecasts.copy()
         forecasts["timestamp"] = forecasts["timestamp"].map(lambda stamp: stamp.isoformat())
         forecasts.to_csv(staging / "backtest_forecasts.csv", index=False, float_format="%.6g")
-        os.chmod(staging, 0o755)
-        target = parent / name
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     logger.info("backtest of %s written to %s", dataset_name, target)
     return target
 
