@@ -14,7 +14,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -26,8 +27,9 @@ from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
+from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
-from planner.reporting.backtest import write_backtest
+from planner.reporting.backtest import format_backtest_table, write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
 from planner.translated_parser import TranslatedArgumentParser
@@ -48,13 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             message=render_message(error.args[0], DEFAULT_LANGUAGE)), file=sys.stderr)
         return 2
     arguments = _parser(lang).parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if arguments.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
     lang = arguments.lang
     message = cli_messages(lang)
     try:
-        _check_output_folder(getattr(arguments, "out", None))
-        return arguments.run(arguments, message)
+        with console_logging(lang, verbose=arguments.verbose):
+            _check_output_folder(getattr(arguments, "out", None))
+            return arguments.run(arguments, message)
     except (InputError, ValueError, FileNotFoundError) as error:
         print(message("Error: {message}").format(message=_error_text(error, lang)), file=sys.stderr)
         return 2
@@ -64,6 +65,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = render_message(translatable("could not write the output: {error}", error=str(error)), lang)
         print(message("Error: {message}").format(message=text), file=sys.stderr)
         return 2
+
+
+@contextmanager
+def console_logging(lang: str, *, verbose: bool = False) -> Iterator[None]:
+    """Show log records on standard error in ``lang`` while the block runs.
+
+    The handler goes on the root logger, so warnings of other packages show
+    too. The level is WARNING, or DEBUG with ``verbose``, which also adds
+    each record's logger name. The root logger's handlers and level are
+    restored on exit, so that ``main`` can run several times in one process,
+    as in the tests.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ConsoleFormatter(lang, show_names=verbose))
+    root = logging.getLogger()
+    previous_level = root.level
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
 
 
 def _error_text(error: Exception, lang: str) -> str:
@@ -124,7 +148,7 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
     result = run_backtest(dataset, arguments.weeks, models=arguments.models,
                           progress_bar=not arguments.no_progress)
     folder = write_backtest(result, dataset.name, arguments.out)
-    print(result.metrics.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    print(format_backtest_table(result.metrics, arguments.lang))
     print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
     return 0
 

@@ -25,6 +25,8 @@ language when rendered:
   medium date format, with the time when the spec has ``%H``;
 - a nested :class:`Message` is rendered in the same language;
 - a list or a tuple is joined with commas, each item formatted by these rules;
+- a :class:`Region` is shown as its country's name in the language, with
+  the subdivision code in brackets (``Italie (MI)``, ``Italy (MI)``);
 - ``!r`` quotes a value as Python does, which suits file names, keys and
   values copied from an input file.
 """
@@ -32,7 +34,10 @@ language when rendered:
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from typing import Any
+
+from babel import Locale
 
 # Keywords and argument positions of the message ids, for ``babel.messages.extract``.
 EXTRACTION_KEYWORDS: dict[str, tuple[int, ...] | None] = {
@@ -93,6 +98,34 @@ def translatable_plural(singular: str, plural: str, count: int, /, **params: Any
     catalog gives each language its own plural forms.
     """
     return Message(singular, {"count": count, **params}, plural_template=plural, count=count)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A country, and optionally one of its subdivisions, as a message field.
+
+    Attributes
+    ----------
+    country : str
+        ISO 3166-1 alpha-2 code, such as ``IT``.
+    subdivision : str
+        The subdivision code of the ``holidays`` package, such as ``MI``, or
+        ``""`` for the whole country.
+    """
+
+    country: str
+    subdivision: str = ""
+
+    def name(self, lang: str) -> str:
+        """Return the country's name in ``lang``, with the subdivision code in brackets, such as ``Italie (MI)``.
+
+        A country code that Babel's territory names lack is shown as written.
+        """
+        country = Locale.parse(lang).territories.get(self.country.upper(), self.country)
+        return f"{country} ({self.subdivision})" if self.subdivision else country
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.name("en"), format_spec)
 
 
 class _EnglishFormatter(string.Formatter):

@@ -8,7 +8,8 @@ subcommands, without changing any module global:
 
 - the section titles and the ``-h`` help are given translated when the
   parser is built;
-- the ``usage:`` prefix comes from :class:`TranslatedHelpFormatter`;
+- the ``usage:`` prefix and the colon after each section title come from
+  :class:`TranslatedHelpFormatter`, so French help reads ``options :``;
 - an error message, which argparse has already formatted in English when it
   reaches :meth:`~TranslatedArgumentParser.error`, is matched against
   argparse's English templates and rebuilt from the translated ones. A
@@ -49,11 +50,23 @@ _ERROR_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 class TranslatedHelpFormatter(argparse.HelpFormatter):
-    """Help formatter that writes the usage line with a translated prefix, such as ``utilisation :``."""
+    """Help formatter that writes the usage prefix and the section headings in the language's typography.
 
-    def __init__(self, prog: str, *, usage_prefix: str, **kwargs) -> None:
+    ``usage_prefix`` replaces ``usage:``, such as ``utilisation :``.
+    ``heading_template`` is the translation of ``{heading}:``, such as
+    ``{heading} :`` in French, which puts a space before the colon.
+    """
+
+    def __init__(self, prog: str, *, usage_prefix: str, heading_template: str = "{heading}:", **kwargs) -> None:
         super().__init__(prog, **kwargs)
         self._usage_prefix = usage_prefix
+        self._heading_template = heading_template
+
+    def start_section(self, heading) -> None:
+        # argparse writes the colon after the heading itself, so the template's own colon is removed here.
+        if heading is not None and heading is not argparse.SUPPRESS:
+            heading = self._heading_template.format(heading=heading).removesuffix(":")
+        super().start_section(heading)
 
     def add_usage(self, usage, actions, groups, prefix=None) -> None:
         # argparse passes prefix="" for the usage that it builds as a subcommand's prog; keep it.
@@ -78,7 +91,8 @@ class TranslatedArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args, gettext: Callable[[str], str], **kwargs) -> None:
         self.gettext = gettext
-        kwargs["formatter_class"] = partial(TranslatedHelpFormatter, usage_prefix=gettext("usage: "))
+        kwargs["formatter_class"] = partial(TranslatedHelpFormatter, usage_prefix=gettext("usage: "),
+                                            heading_template=gettext("{heading}:"))
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
         self._positionals.title = gettext("positional arguments")

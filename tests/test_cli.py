@@ -1,5 +1,6 @@
 """The planner command end to end on the bundled real data."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main, requested_language
+from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import translations
 from planner.translated_parser import translate_error
 from tests.conftest import BAD_DATA, BUNDLED_DATA
@@ -96,8 +98,20 @@ def test_backtest_prints_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     table = pd.read_csv(tmp_path / "dodgers" / "backtest-2005-W37-2005-W38" / "backtest.csv")
 
+    header = printed.splitlines()[0].split()
+    overall = table[(table["model"] == "planner") & (table["scope"] == "overall")].iloc[0]
+    planner_line = next(line for line in printed.splitlines() if line.split()[:4] == ["planner", "toutes", "les",
+                                                                                      "heures"])
+
     assert code == 0
-    assert "event_windows" in printed
+    assert header[:4] == ["modèle", "périmètre", "heures", "erreur"]
+    assert "fenêtres d’événement" in printed
+    assert "event_windows" not in printed
+    assert "mae_relative_to_last_week" not in printed
+    assert f"{overall['mae']:.3f}".replace(".", ",") in planner_line
+    assert f"{overall['coverage_p10_p90'] * 100:.1f}".replace(".", ",") + "\xa0%" in planner_line
+    assert list(table.columns) == ["model", "scope", "hours", "mae", "mae_relative_to_last_week", "peak_error_median",
+                                   "coverage_p10_p90", "pinball_loss"]
     assert set(table["model"]) == {"planner", "same_hour_last_week"}
     assert set(table["scope"]) == {"overall", "event_windows", "outside_events"}
 
@@ -148,9 +162,10 @@ def test_report_scenario_side_by_side(tmp_path):
     assert "unannounced-march.csv" in page
 
 
-def test_report_after_autumn_change_and_gap(tmp_path):
+def test_report_after_autumn_change_and_gap(tmp_path, capsys):
     # 2005-W43 ends with the 25-hour day of 30 October (Los Angeles) and starts three weeks after the data ends.
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W43", "--out", str(tmp_path)])
+    console = capsys.readouterr().err
     folder = tmp_path / "dodgers" / "2005-W43"
     forecast = pd.read_csv(folder / "forecast.csv")
     staffing = pd.read_csv(folder / "staffing.csv")
@@ -160,6 +175,23 @@ def test_report_after_autumn_change_and_gap(tmp_path):
     assert forecast["p50"].notna().all()
     assert staffing["expected_load"].notna().all()
     assert "jours après le dernier trafic connu" in (folder / "report.html").read_text(encoding="utf-8")
+    assert ("avertissement : la semaine 2005-W43 commence 22 jours après le dernier trafic connu "
+            "(1 oct. 2005 23:00) ; la prévision reprend les semaines antérieures à cette date") in console
+    assert "planner.decisions.plan" not in console
+    assert "WARNING" not in console
+
+
+def test_gap_warning_in_english_verbose(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    code = main(["-v", "report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W43", "--out",
+                 str(tmp_path), "--lang", "en"])
+    console = capsys.readouterr().err
+
+    assert code == 0
+    assert ("warning planner.decisions.plan: 2005-W43 starts 22 days after the last traffic before it "
+            "(Oct 1, 2005 23:00); the forecast repeats the weeks before that date") in console
+    assert "avertissement" not in console
+    assert not any(isinstance(handler.formatter, ConsoleFormatter) for handler in logging.getLogger().handlers)
 
 
 def test_report_lists_cells_at_risk_per_event(dodgers_report):
@@ -219,6 +251,19 @@ def test_report_help_french_by_default(monkeypatch, capsys):
     assert "dossier de sortie (par défaut : reports)" in help_text
     assert "show this help message" not in help_text
     assert "usage:" not in help_text
+    assert "\noptions :\n" in help_text
+    assert "options:" not in help_text
+
+
+def test_command_help_french_headings(monkeypatch, capsys):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    headings = [line for line in help_text.splitlines() if line.endswith(":")]
+
+    assert stop.value.code == 0
+    assert headings == ["arguments positionnels :", "options :"]
 
 
 @pytest.mark.parametrize("argv", [["report", "--help", "--lang", "en"], ["report", "--lang=en", "--help"],

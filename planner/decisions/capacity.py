@@ -97,9 +97,10 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     rows["action"] = np.select([above_threshold, above_watch | unknown], ["add", "watch"], "ok")
     if unknown.any():
         pairs = rows.loc[unknown, ["cell_id", "measure"]].drop_duplicates()
-        logger.warning("%d cell-hours have no p90 forecast, in %d cell and measure pairs such as %s, "
-                       "so they are marked watch", int(unknown.sum()), len(pairs),
-                       ", ".join(f"{c}/{m}" for c, m in pairs.head(5).itertuples(index=False)))
+        examples = [f"{cell}/{measure}" for cell, measure in pairs.head(5).itertuples(index=False)]
+        logger.warning(translatable("{count} cell-hours have no p90 forecast, in {pairs} cell and measure pairs "
+                                    "such as {examples}, so they are marked watch", count=int(unknown.sum()),
+                                    pairs=len(pairs), examples=examples))
 
     _add_extra_units(rows, settings)
 

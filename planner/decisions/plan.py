@@ -160,11 +160,11 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
     notes = list(result.notes)
     gap_days = (week.start - last_data) / pd.Timedelta(days=1) if last_data is not None else 0.0
     if gap_days > 7:
-        logger.warning("%s starts %.0f days after the last traffic before it (%s)", week.label, gap_days,
-                       last_data.isoformat())
-        notes.append(translatable("{week} starts {days:.0f} days after the last traffic before it ({last:%Y-%m-%d "
-                                  "%H:%M}); the forecast repeats the weeks before that date", week=week.label,
-                                  days=gap_days, last=last_data))
+        gap_note = translatable("{week} starts {days:.0f} days after the last traffic before it ({last:%Y-%m-%d "
+                                "%H:%M}); the forecast repeats the weeks before that date", week=week.label,
+                                days=gap_days, last=last_data)
+        logger.warning(gap_note)
+        notes.append(gap_note)
     for measure, value in reference.items():
         notes.append(translatable("staffing workload is scaled by the network's {measure} against its mean of "
                                   "{value:,.1f} per hour over the last four weeks of traffic before {week}",

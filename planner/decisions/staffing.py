@@ -394,8 +394,9 @@ def _network_ratio(forecast: pd.DataFrame, measure: str, reference_traffic: Mapp
     network = _by_week_hour(rows.groupby("timestamp")["p50"].sum(), hours)
     missing_p50 = _by_week_hour(rows["p50"].isna().groupby(rows["timestamp"]).sum(), hours)
     if missing_p50.sum() > 0:
-        logger.warning("%d cell-hours of measure %s in the week have no p50 forecast and count as zero in the "
-                       "network total that drives staffing", int(missing_p50.sum()), measure)
+        logger.warning(translatable("{count} cell-hours of measure {measure} in the week have no p50 forecast and "
+                                    "count as zero in the network total that drives staffing",
+                                    count=int(missing_p50.sum()), measure=measure))
     absent = network.index[network.isna()]
     if len(absent):
         first_hours = ", ".join(str(hour) for hour in absent[:5])

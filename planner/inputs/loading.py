@@ -23,7 +23,7 @@ from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
 from planner.inputs.traffic import PARQUET_SUFFIXES, read_traffic
-from planner.messages import translatable
+from planner.messages import Region, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     if traffic_path.suffix != ".csv" and (folder / "traffic.csv").is_file():
         note = translatable("traffic.csv ignored because the traffic table is {file}", file=traffic_path.name)
         traffic_quality.notes.append(note)
-        logger.warning("%s: %s", folder, note)
+        logger.warning(translatable("{place}: {problem}", place=str(folder), problem=note))
 
     hourly = hourly_traffic(steps, settings, traffic_quality)
     note_implausible_values(hourly, cells, settings, traffic_quality)
@@ -119,7 +119,7 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
         note = translatable("cells of cells.csv without traffic rows: {count} ({cells})", count=len(silent_cells),
                             cells=listed)
         quality.notes.append(note)
-        logger.warning("%s: %s", folder, note)
+        logger.warning(translatable("{place}: {problem}", place=str(folder), problem=note))
 
     events = _merge_holidays(calendar, settings, hourly if file_span is None else file_span, events_quality)
     for table in quality.tables:
@@ -279,7 +279,7 @@ def _merge_holidays(calendar: pd.DataFrame, settings: Settings,
         quality.notes.append(translatable("generated public holidays skipped because the calendar already has "
                                           "them: {count} ({events})", count=int(duplicate.sum()), events=skipped))
     generated = generated.loc[~duplicate]
-    region = settings.country + (f"-{settings.subdivision}" if settings.subdivision else "")
+    region = Region(settings.country, settings.subdivision or "")
     quality.notes.append(translatable("added {count} public holidays of {region} from the holidays package, "
                                       "{first:%Y-%m-%d} to {last:%Y-%m-%d}", count=len(generated), region=region,
                                       first=first.date(), last=last.date()))

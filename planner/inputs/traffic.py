@@ -160,8 +160,9 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
                                           count=len(lines), lines=describe_lines(lines)))
     note_extra_columns(quality, table, required)
     if rejected or repaired:
-        logger.warning("%s: %d rows repaired and %d rejected under [inputs] on_bad_rows = %r", table.file,
-                       len(repaired), len(rejected), inputs.on_bad_rows)
+        logger.warning(translatable("{file}: {repaired} rows repaired and {rejected} rejected under [inputs] "
+                                    "on_bad_rows = {mode!r}", file=str(table.file), repaired=len(repaired),
+                                    rejected=len(rejected), mode=inputs.on_bad_rows))
 
     if rejected:
         frame = frame.drop(index=sorted(rejected))

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from planner.forecasting.backtest import BacktestResult
-from planner.reporting.writer import replace_folder, safe_folder_name
+from planner.messages import translatable
+from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, format_number, format_percent, translations
+from planner.reporting.writer import safe_folder_name, staged_folder
 
 logger = logging.getLogger(__name__)
+
+# Headers of the printed backtest table, by column of ``BacktestResult.metrics``.
+BACKTEST_HEADERS: dict[str, str] = {
+    "model": N_("model"),
+    "scope": N_("scope"),
+    "hours": N_("hours"),
+    "mae": N_("mean abs. error"),
+    "mae_relative_to_last_week": N_("error vs last week"),
+    "peak_error_median": N_("median peak error"),
+    "coverage_p10_p90": N_("p10–p90 coverage"),
+    "pinball_loss": N_("pinball loss"),
+}
+SCOPE_NAMES: dict[str, str] = {
+    "overall": N_("all hours"),
+    "event_windows": N_("event windows"),
+    "outside_events": N_("outside events"),
+}
+# Columns that are fractions, printed as percentages. Model names stay as typed, because --models takes them.
+_PERCENT_COLUMNS = ("peak_error_median", "coverage_p10_p90")
 
 
 def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Path = "reports") -> Path:
@@ -21,21 +41,40 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
     it replaces an earlier one only once every file is written.
     """
     root = Path(out_dir).resolve()
-    parent = root / safe_folder_name(dataset_name, "dataset name")
-    name = safe_folder_name(f"backtest-{result.weeks[0].label}-{result.weeks[-1].label}", "backtest name")
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}."))
-    try:
+    parent = root / safe_folder_name(dataset_name, translatable("dataset name"))
+    name = safe_folder_name(f"backtest-{result.weeks[0].label}-{result.weeks[-1].label}",
+                            translatable("backtest name"))
+    target = parent / name
+    with staged_folder(target) as staging:
         result.metrics.to_csv(staging / "backtest.csv", index=False, float_format="%.6g")
         result.peaks.to_csv(staging / "backtest_peaks.csv", index=False, float_format="%.6g")
         forecasts = result.forecasts.copy()
         forecasts["timestamp"] = forecasts["timestamp"].map(lambda stamp: stamp.isoformat())
         forecasts.to_csv(staging / "backtest_forecasts.csv", index=False, float_format="%.6g")
-        os.chmod(staging, 0o755)
-        target = parent / name
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     logger.info("backtest of %s written to %s", dataset_name, target)
     return target
+
+
+def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Format the backtest metrics as a text table with translated headers and numbers formatted for ``lang``.
+
+    ``metrics`` has the columns of ``BacktestResult.metrics``. The CSV files
+    keep the machine column names, and this table is for reading on the console.
+    A missing score is shown as an en dash.
+    """
+    gettext = translations(lang).gettext
+    table = pd.DataFrame(index=metrics.index)
+    for column in metrics.columns:
+        values = metrics[column]
+        if column == "model":
+            cells = values.astype(str)
+        elif column == "scope":
+            cells = values.map(lambda scope: gettext(SCOPE_NAMES[scope]) if scope in SCOPE_NAMES else str(scope))
+        elif column == "hours":
+            cells = values.map(lambda hours: format_number(hours, lang, decimals=0))
+        elif column in _PERCENT_COLUMNS:
+            cells = values.map(lambda value: format_percent(value, lang, decimals=1))
+        else:
+            cells = values.map(lambda value: format_number(value, lang, decimals=3))
+        table[gettext(BACKTEST_HEADERS[column]) if column in BACKTEST_HEADERS else column] = cells
+    return table.to_string(index=False)

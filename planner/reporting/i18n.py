@@ -31,7 +31,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from planner.inputs.settings import Measure, Settings
-from planner.messages import Message
+from planner.messages import Message, Region
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -307,6 +307,8 @@ class _MessageFormatter(string.Formatter):
     def format_field(self, value: object, format_spec: str) -> str:
         if isinstance(value, Message):
             return render_message(value, self.lang)
+        if isinstance(value, Region):
+            return format(value.name(self.lang), format_spec)
         if isinstance(value, (list, tuple)):
             return ", ".join(self.format_field(item, format_spec) for item in value)
         if isinstance(value, (str, bool, np.bool_)) or value is None:

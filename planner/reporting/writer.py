@@ -16,11 +16,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from planner.decisions.plan import WeeklyPlan
+from planner.messages import translatable
 from planner.reporting import html, i18n, pdf, tables, xlsx
 
 logger = logging.getLogger(__name__)
@@ -76,42 +79,34 @@ def write_report(plan: WeeklyPlan, out_dir: str | Path = "reports", lang: str = 
     """
     i18n.check_language(lang)
     root = Path(out_dir).resolve()
-    parent = root / safe_folder_name(plan.dataset.name, "dataset name")
-    week_name = safe_folder_name(plan.week.label, "week label")
+    parent = root / safe_folder_name(plan.dataset.name, translatable("dataset name"))
+    week_name = safe_folder_name(plan.week.label, translatable("week label"))
     target = parent / week_name
     if not target.resolve().is_relative_to(root):
         raise ValueError(f"report folder {target} is outside the output folder {root}")
-    parent.mkdir(parents=True, exist_ok=True)
 
-    # NOTE: a process killed with SIGKILL cannot remove its staging folder, so a hidden
-    # ".<week>.*" folder may remain beside the report; it is never read and is safe to delete.
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{week_name}."))
     pdf_job = None
     try:
-        page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
-        _write_text(staging / REPORT_FILE, page)
-        # The PDF renders in a child process while this one writes the tables, because on a large
-        # network each takes several seconds.
-        pdf_job = _PdfJob(page) if with_pdf else None
-        for file_name, build_table in tables.CSV_TABLES.items():
-            tables.write_csv(build_table(plan), staging / file_name)
-        xlsx.write_xlsx(plan, staging / XLSX_FILE, lang)
-        if pdf_job is not None:
-            pdf_job.write(staging / PDF_FILE)
-        for path in staging.iterdir():
-            _fsync(path)
-        os.chmod(staging, 0o755)
-        _swap_in(staging, target)
+        with staged_folder(target, sync_files=True) as staging:
+            page = html.render_html(plan, lang, usual_staffing=usual_staffing, scenario=scenario)
+            _write_text(staging / REPORT_FILE, page)
+            # The PDF renders in a child process while this one writes the tables, because on a large
+            # network each takes several seconds.
+            pdf_job = _PdfJob(page) if with_pdf else None
+            for file_name, build_table in tables.CSV_TABLES.items():
+                tables.write_csv(build_table(plan), staging / file_name)
+            xlsx.write_xlsx(plan, staging / XLSX_FILE, lang)
+            if pdf_job is not None:
+                pdf_job.write(staging / PDF_FILE)
     except BaseException:
         if pdf_job is not None:
             pdf_job.cancel()
-        shutil.rmtree(staging, ignore_errors=True)
         raise
     logger.info("report of %s %s written to %s", plan.dataset.name, plan.week.label, target)
     return target
 
 
-def safe_folder_name(name: str, what: str = "name") -> str:
+def safe_folder_name(name: str, what: str = translatable("name")) -> str:
     """Return ``name`` reduced to a single safe path component.
 
     Characters other than ASCII letters, digits, ``.``, ``_`` and ``-`` become
@@ -125,19 +120,44 @@ def safe_folder_name(name: str, what: str = "name") -> str:
     """
     cleaned = _UNSAFE_CHARACTERS.sub("_", str(name)).lstrip(".")
     if not cleaned.strip("_"):
-        raise ValueError(f"invalid {what} {name!r} for a report folder; use letters, digits, '.', '_' or '-'")
+        raise ValueError(translatable("invalid {what} {name!r} for a report folder; use letters, digits, '.', '_' "
+                                      "or '-'", what=what, name=name))
     if cleaned != name:
-        logger.warning("%s %r is written as folder name %r", what, name, cleaned)
+        logger.warning(translatable("{what} {name!r} is written as folder name {folder!r}", what=what, name=name,
+                                    folder=cleaned))
     return cleaned
 
 
-def replace_folder(staging: Path, target: Path) -> None:
-    """Rename the complete folder ``staging`` to ``target``, replacing an earlier ``target`` in one swap.
+@contextmanager
+def staged_folder(target: Path, *, sync_files: bool = False) -> Iterator[Path]:
+    """Yield a new hidden staging folder beside ``target``, and swap it in as ``target`` when the block succeeds.
 
-    Both must be in the same parent folder. The last of several concurrent
-    callers wins.
+    The parent of ``target`` is created when missing. When the block or the
+    swap raises, including on KeyboardInterrupt, the staging folder is
+    removed and an earlier ``target`` is left as it was. With ``sync_files``
+    each file at the top of the staging folder is flushed to disk before the
+    swap. Of several concurrent callers for one ``target``, the last to swap
+    in wins.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``target`` is a file.
     """
-    _swap_in(staging, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # NOTE: a process killed with SIGKILL cannot remove its staging folder, so a hidden ".<target>.*"
+    # folder may remain beside the target. Nothing reads it, and it is safe to delete.
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        yield staging
+        if sync_files:
+            for path in staging.iterdir():
+                _fsync(path)
+        os.chmod(staging, 0o755)
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _swap_in(staging: Path, target: Path) -> None:

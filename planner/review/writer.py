@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from planner.messages import translatable
 from planner.reporting import i18n
 from planner.reporting.review_html import render_review_html
 from planner.reporting.tables import round_for_csv
-from planner.reporting.writer import replace_folder, safe_folder_name
+from planner.reporting.writer import safe_folder_name, staged_folder
 from planner.review.measure import WeekReview
 
 logger = logging.getLogger(__name__)
@@ -30,20 +28,12 @@ def write_review(review: WeekReview, out_dir: str | Path = "reports", lang: str 
     """
     i18n.check_language(lang)
     plan = review.plan
-    parent = Path(out_dir).resolve() / safe_folder_name(plan.dataset.name, "dataset name")
-    target = parent / (safe_folder_name(plan.week.label, "week label") + "-review")
-    parent.mkdir(parents=True, exist_ok=True)
-
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}."))
-    try:
+    parent = Path(out_dir).resolve() / safe_folder_name(plan.dataset.name, translatable("dataset name"))
+    target = parent / (safe_folder_name(plan.week.label, translatable("week label")) + "-review")
+    with staged_folder(target) as staging:
         page = render_review_html(review.events, plan.dataset, plan.week, lang)
         (staging / REVIEW_HTML).write_text(page, encoding="utf-8")
         _review_csv(review).to_csv(staging / REVIEW_CSV, index=False, encoding="utf-8", lineterminator="\n")
-        os.chmod(staging, 0o755)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     logger.info("review of %s %s written to %s", plan.dataset.name, plan.week.label, target)
     return target
 

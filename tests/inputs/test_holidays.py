@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from planner.inputs import load_dataset
 from planner.inputs.holidays import holiday_events
+from planner.reporting.i18n import render_message
+from tests.conftest import BAD_DATA
 
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -76,3 +79,21 @@ def test_holiday_names_ignore_machine_locale(monkeypatch, lang_variable):
     events = holiday_events("FR", "", date(2024, 7, 1), date(2024, 8, 31), timezone)
 
     assert list(events["name"]) == ["Fête nationale", "Assomption"]
+
+
+@pytest.mark.parametrize(("country", "subdivision", "french", "english"), [
+    ("IT", "MI", "jours fériés de la zone Italie (MI) : 4 ajoutés", "added 4 public holidays of Italy (MI)"),
+    ("FR", "", "jours fériés de la zone France : 5 ajoutés", "added 5 public holidays of France"),
+])
+def test_holiday_note_names_country(dataset_folder, country, subdivision, french, english):
+    # The synthetic traffic is on 31 March 2024 (Easter), so the holidays are looked up to 30 May 2024: in Italy Easter,
+    # Easter Monday, 25 April and 1 May. In France Easter Monday, 1 and 8 May, Ascension Day and Whit Monday.
+    settings = (BAD_DATA / "settings.toml").read_text(encoding="utf-8")
+    settings = settings.replace('country = ""', f'country = "{country}"\nsubdivision = "{subdivision}"')
+    dataset = load_dataset(dataset_folder(settings=settings))
+    notes = [note for table in dataset.quality.tables for note in table.notes if "public holidays" in note]
+
+    assert len(notes) == 1
+    assert render_message(notes[0], "fr").startswith(french)
+    assert render_message(notes[0], "en").startswith(english)
+    assert notes[0].startswith(english)

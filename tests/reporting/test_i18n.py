@@ -13,7 +13,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
 import planner
-from planner.messages import EXTRACTION_KEYWORDS, Message, translatable, translatable_plural
+from planner.messages import EXTRACTION_KEYWORDS, Message, Region, translatable, translatable_plural
 from planner.reporting import i18n
 from planner.reporting.i18n import (
     cli_messages,
@@ -245,3 +245,12 @@ def test_format_date_first_of_month_ordinal_in_french():
     assert format_date(date(2013, 12, 1), "fr") == "dimanche 1er décembre 2013"
     assert format_date(date(2013, 12, 11), "fr") == "mercredi 11 décembre 2013"
     assert format_date(date(2013, 12, 1), "en") == "Sunday, December 1, 2013"
+
+
+def test_region_field_country_names():
+    message = translatable("{place}: {problem}", place=Region("us", "CA"), problem="p")
+    unknown = translatable("{place}: {problem}", place=Region("QQ", "X"), problem="p")
+
+    assert str(message) == "United States (CA): p"
+    assert render_message(message, "fr") == "États-Unis (CA) : p"
+    assert render_message(unknown, "fr") == "QQ (X) : p"

@@ -197,3 +197,47 @@ def test_swap_in_retires_report_of_racing_run(tmp_path, monkeypatch):
     assert raced == [True]
     assert (target / "report.html").read_text(encoding="utf-8") == "ours"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2013-W33"]
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("injected failure"), KeyboardInterrupt()],
+                         ids=["error", "interrupt"])
+def test_staged_folder_failure_keeps_target(tmp_path, failure):
+    target = tmp_path / "out" / "2013-W33"
+    target.mkdir(parents=True)
+    (target / "report.html").write_text("previous", encoding="utf-8")
+
+    with pytest.raises(type(failure)):
+        with writer.staged_folder(target) as staging:
+            (staging / "report.html").write_text("half written", encoding="utf-8")
+            raise failure
+
+    assert (target / "report.html").read_text(encoding="utf-8") == "previous"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["2013-W33"]
+
+
+def test_staged_folder_replaces_target(tmp_path):
+    target = tmp_path / "out" / "2013-W33"
+    target.mkdir(parents=True)
+    (target / "old.csv").write_text("old", encoding="utf-8")
+
+    with writer.staged_folder(target, sync_files=True) as staging:
+        assert staging.parent == target.parent
+        assert staging.name.startswith(".2013-W33.")
+        (staging / "report.html").write_text("new", encoding="utf-8")
+
+    assert sorted(path.name for path in target.iterdir()) == ["report.html"]
+    assert (target / "report.html").read_text(encoding="utf-8") == "new"
+    assert oct(target.stat().st_mode & 0o777) == "0o755"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["2013-W33"]
+
+
+def test_staged_folder_target_file_rejected(tmp_path):
+    target = tmp_path / "2013-W33"
+    target.write_text("in the way", encoding="utf-8")
+
+    with pytest.raises(NotADirectoryError, match="is a file, not a report folder"):
+        with writer.staged_folder(target) as staging:
+            (staging / "report.html").write_text("new", encoding="utf-8")
+
+    assert target.read_text(encoding="utf-8") == "in the way"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2013-W33"]
