@@ -158,7 +158,7 @@ def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles
     per_cell = np.full((len(quantiles), ratio.shape[1]), np.nan)
     enough = samples >= min_samples
     if enough.any():
-        per_cell[:, enough] = np.nanquantile(ratio[:, enough], quantiles, axis=0)
+        per_cell[:, enough] = _column_quantiles(ratio[:, enough], quantiles, min_samples)
     if (~enough).any():
         pooled_values = ratio[~np.isnan(ratio)]
         if pooled_values.size >= min_samples:

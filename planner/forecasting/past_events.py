@@ -37,22 +37,14 @@ class VenueReach:
     def __init__(self, dataset: Dataset, reach_m: float) -> None:
         self.dataset = dataset
         self.reach_m = reach_m
+        self._distances: dict[str, np.ndarray] = {}
+        self._cells: list[str] | None = None
         self._masks: dict[str, np.ndarray] = {}
-        self._blanked: dict[str, np.ndarray | None] = {}
 
     def mask(self, venue_id: str) -> np.ndarray:
-        """Return, per cell of the dataset, whether its centre lies within ``reach_m`` of the venue.
-
-        The mask is cached per venue, because every past event at the venue
-        and every event that overlaps one needs it, and computing it measures
-        the distance to every cell of the network. The distance is measured
-        to cell centres, polygons or not, so that adding ``cells.geojson``
-        leaves the per-cell profiles learned from history unchanged.
-        """
+        """Return, per cell of the dataset, whether its centre lies within ``reach_m`` of the venue."""
         if venue_id not in self._masks:
-            cells = list(self.dataset.cells["cell_id"])
-            distance = distance_to_venue_m(self.dataset, venue_id, cells, to_polygons=False)
-            self._masks[venue_id] = distance <= self.reach_m
+            self._masks[venue_id] = self._distance(venue_id) <= self.reach_m
         return self._masks[venue_id]
 
     def columns(self, venue_id: str) -> np.ndarray | None:
@@ -78,11 +70,23 @@ class VenueReach:
         """
         if not venue_id:
             return None
-        if venue_id not in self._blanked:
-            cells = list(self.dataset.cells["cell_id"])
-            distance = distance_to_venue_m(self.dataset, venue_id, cells, to_polygons=False)
-            self._blanked[venue_id] = None if np.isnan(distance).all() else np.flatnonzero(self.mask(venue_id))
-        return self._blanked[venue_id]
+        distance = self._distance(venue_id)
+        return None if np.isnan(distance).all() else np.flatnonzero(distance <= self.reach_m)
+
+    def _distance(self, venue_id: str) -> np.ndarray:
+        """Return each cell centre's distance to the venue in metres (NaN when unknown), cached per venue.
+
+        Every past event at the venue and every event that overlaps one needs
+        it, and computing it measures the distance to every cell of the
+        network. It is measured to cell centres, polygons or not, so that
+        adding ``cells.geojson`` leaves the per-cell profiles learned from
+        history unchanged.
+        """
+        if venue_id not in self._distances:
+            if self._cells is None:
+                self._cells = self.dataset.cells["cell_id"].tolist()
+            self._distances[venue_id] = distance_to_venue_m(self.dataset, venue_id, self._cells, to_polygons=False)
+        return self._distances[venue_id]
 
 
 def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Timestamp, pd.Timestamp]],
