@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
+from planner.forecasting.clock_drift import feed_clock_drift
 from planner.forecasting.footprint import distance_to_venue_m, venue_footprint
 from planner.forecasting.history import history_to_past_events, load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
@@ -154,6 +155,9 @@ class EventForecaster:
                                     else self.level_window_hours)
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
+        self.clock_drift_ = (feed_clock_drift(dataset, origin, self.past_events_, hours_before=self.hours_before_event,
+                                              hours_after=self.hours_after_event, max_weeks=self.history_weeks)
+                             if settings.follow_clock_drift else None)
         self._within_reach_cache: dict[str, np.ndarray] = {}
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
@@ -324,7 +328,7 @@ class EventForecaster:
 
     def _baseline(self, clean: np.ndarray, index: pd.DatetimeIndex, rows: np.ndarray, growth: np.ndarray) -> np.ndarray:
         profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
-                                   halflife_weeks=self.halflife_weeks)
+                                   halflife_weeks=self.halflife_weeks, drift=self.clock_drift_)
         return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
 
     def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
