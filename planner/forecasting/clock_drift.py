@@ -19,11 +19,11 @@ difference between weekday and weekend shapes out of the lags. The lags give
 each day an offset by least squares, and a straight line in the date, with
 one intercept per weekday, is fitted through the offsets.
 
-The drift is used only when the line explains at least
-``MIN_TREND_R_SQUARED`` of the offsets' variance, moves the clock by at
-least ``MIN_DRIFT_HOURS`` over the days measured, and lining the days up by
-it removes at least ``MIN_IMPROVEMENT`` of their mismatch. These are the
-tests of ``planner.forecasting.timing`` for events.
+The drift is used only when it passes the tests that
+``planner.forecasting.timing`` applies to events. The line must explain at
+least ``MIN_TREND_R_SQUARED`` of the offsets' variance and move the clock by
+at least ``MIN_DRIFT_HOURS`` over the days measured. Lining the days up by
+it must also remove at least ``MIN_IMPROVEMENT`` of their mismatch.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ STEP_HOURS = 0.25
 """Resolution of the lag search, before a parabola refines the best lag."""
 
 PAIR_WEEKS = (1, 2)
-"""Each day is compared with the same weekday this many weeks earlier; farther pairs would lag beyond the search."""
+"""Each day is compared with the same weekday this many weeks earlier, because farther pairs lag beyond the search."""
 
 MIN_PAIRS = 7
-"""Fewest pairs of days with a measured lag (a week of them) before a drift is estimated."""
+"""Minimum number of pairs of days with a measured lag (a week of them) before a drift is estimated."""
 
 MIN_OVERLAP_HOURS = 12.0
-"""Fewest hours that two days must both have known for their lag to be measured."""
+"""Minimum number of hours that two days must both have known for their lag to be measured."""
 
 MIN_CELL_SHARE = 0.5
 """Share of the cells' total level that must be known at an hour for the pooled traffic to be defined there."""
@@ -61,7 +61,7 @@ MIN_CELL_SHARE = 0.5
 
 @dataclass(frozen=True)
 class ClockDrift:
-    """A steady drift of the time of day of a measure's traffic.
+    """A steady drift of the time of day of a dataset's traffic.
 
     Attributes
     ----------
@@ -186,7 +186,7 @@ def estimate_clock_drift(series: list[np.ndarray], index: pd.DatetimeIndex, *, m
         logger.debug("clock drift of %s: %d pairs of days a week apart, too few to measure", label, len(pairs))
         return None
 
-    # Each pair says how much later the earlier day's pattern sits: offset(later) - offset(earlier) = -lag.
+    # Each pair's lag is how much later the earlier day's pattern sits, so offset(later) - offset(earlier) = -lag.
     used_days = sorted({day for pair in pairs for day in pair[:2]})
     column = {day: number for number, day in enumerate(used_days)}
     design = np.zeros((len(pairs), len(used_days)))
