@@ -10,20 +10,21 @@ The drift is a property of the feed's clock, which every cell and measure
 of a dataset shares (one timestamp per row of the traffic table). So it is
 measured once per dataset, on each measure's traffic pooled over all cells
 (their total over the total of their mean levels), where the daily pattern
-is clearest. Hours near past events are left out. Each day is
+is clearest. The hours of past events' windows are left out. Each day is
 cross-correlated with the same weekday one and two weeks earlier, over
 shifts of up to ``MAX_SHIFT_HOURS`` each way at sub-hour resolution (linear
 interpolation between hours), and the correlations of the measures are
-averaged. Comparing the same weekday keeps the
-difference between weekday and weekend shapes out of the lags. The lags give
-each day an offset by least squares, and a straight line in the date, with
-one intercept per weekday, is fitted through the offsets.
+averaged. Comparing the same weekday keeps the difference between weekday
+and weekend shapes out of the lags. The lags give each day an offset by
+least squares, and a straight line in the date, with one intercept per
+weekday, is fitted through the offsets.
 
 The drift is used only when it passes the tests that
 ``planner.forecasting.timing`` applies to events. The line must explain at
 least ``MIN_TREND_R_SQUARED`` of the offsets' variance and move the clock by
 at least ``MIN_DRIFT_HOURS`` over the days measured. Lining the days up by
-it must also remove at least ``MIN_IMPROVEMENT`` of their mismatch.
+it must also remove at least ``MIN_IMPROVEMENT`` of their mismatch (one
+minus their correlation).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ STEP_HOURS = 0.25
 """Resolution of the lag search, before a parabola refines the best lag."""
 
 PAIR_WEEKS = (1, 2)
-"""Each day is compared with the same weekday this many weeks earlier, because farther pairs lag beyond the search."""
+"""Each day is compared with the same weekday this many weeks earlier; three weeks of a drift of 12 minutes a day
+would already lag by more than ``MAX_SHIFT_HOURS``."""
 
 MIN_PAIRS = 7
 """Minimum number of pairs of days with a measured lag (a week of them) before a drift is estimated."""
@@ -172,6 +174,7 @@ def estimate_clock_drift(series: list[np.ndarray], index: pd.DatetimeIndex, *, m
         total = np.where(finite, scores, 0.0).sum(axis=0)
         return np.where(finite.any(axis=0), total / np.maximum(finite.sum(axis=0), 1), np.nan)
 
+    unshifted = int(np.argmin(np.abs(candidates)))
     days = sorted(midnights)
     pairs = []
     for later in days:
@@ -181,9 +184,10 @@ def estimate_clock_drift(series: list[np.ndarray], index: pd.DatetimeIndex, *, m
                 continue
             scores = correlation(later, earlier, candidates)
             if np.isfinite(scores).any():
-                pairs.append((later, earlier, _refined_lag(candidates, scores), scores[len(candidates) // 2]))
+                pairs.append((later, earlier, _refined_lag(candidates, scores), scores[unshifted]))
     if len(pairs) < MIN_PAIRS:
-        logger.debug("clock drift of %s: %d pairs of days a week apart, too few to measure", label, len(pairs))
+        logger.debug("clock drift of %s: %d pairs of days one or two weeks apart, too few to measure", label,
+                     len(pairs))
         return None
 
     # Each pair's lag is how much later the earlier day's pattern sits, so offset(later) - offset(earlier) = -lag.
@@ -217,13 +221,16 @@ def estimate_clock_drift(series: list[np.ndarray], index: pd.DatetimeIndex, *, m
         shift = -drift * (later - earlier) / pd.Timedelta(days=1)
         unaligned.append(1 - score)
         aligned.append(1 - correlation(later, earlier, np.array([shift]))[0])
-    unaligned_total, aligned_total = np.nansum(unaligned), np.nansum(aligned)
+    # Only the pairs measured both ways count, so that a pair lost at one of the two times does not tip the balance.
+    both = np.isfinite(unaligned) & np.isfinite(aligned)
+    unaligned_total, aligned_total = np.sum(np.asarray(unaligned)[both]), np.sum(np.asarray(aligned)[both])
     improvement = float(1 - aligned_total / unaligned_total) if unaligned_total > 0 else 0.0
-    moved = abs(drift) * np.ptp(day_numbers)
+    measured_days = float(np.ptp(day_numbers))
+    moved = abs(drift) * measured_days
     if r_squared < MIN_TREND_R_SQUARED or moved < MIN_DRIFT_HOURS or improvement < MIN_IMPROVEMENT:
         logger.debug("clock drift of %s: none used (%+.1f min a day, R² %.2f, lining days up removes %.0f%% of "
-                     "their mismatch, %.1f h over %d days; %d pairs)", label, drift * 60, r_squared,
-                     improvement * 100, moved, len(used_days), len(pairs))
+                     "their mismatch, %.1f h over %.0f days; %d pairs)", label, drift * 60, r_squared,
+                     improvement * 100, moved, measured_days, len(pairs))
         return None
     logger.info("clock drift of %s: %+.1f min a day (R² %.2f, lining days up removes %.0f%% of their mismatch; "
                 "%d pairs of days); the baseline reads past weeks at the drifted time", label, drift * 60,
@@ -239,18 +246,19 @@ def read_shifted(values: np.ndarray, rows: np.ndarray, shift_hours: float) -> np
     """
     whole = int(np.floor(shift_hours))
     fraction = shift_hours - whole
-    padded = np.vstack([values, np.full((1, values.shape[1]), np.nan)])
-    below = _moved_rows(rows, whole, len(values))
-    result = padded[below].astype(float)
+    result = _rows_moved_by(values, rows, whole)
     if fraction > 0:
-        above = _moved_rows(rows, whole + 1, len(values))
-        result = result * (1 - fraction) + padded[above] * fraction
+        result = result * (1 - fraction) + _rows_moved_by(values, rows, whole + 1) * fraction
     return result
 
 
-def _moved_rows(rows: np.ndarray, step: int, count: int) -> np.ndarray:
+def _rows_moved_by(values: np.ndarray, rows: np.ndarray, step: int) -> np.ndarray:
+    """Return ``values[rows + step]`` as floats, NaN where ``rows`` is -1 or the moved row is outside ``values``."""
     moved = rows + step
-    return np.where((rows >= 0) & (moved >= 0) & (moved < count), moved, -1)
+    inside = (rows >= 0) & (moved >= 0) & (moved < len(values))
+    taken = values[np.where(inside, moved, 0)].astype(float)
+    taken[~inside] = np.nan
+    return taken
 
 
 def _day_starts(index: pd.DatetimeIndex) -> dict[pd.Timestamp, float]:
