@@ -48,7 +48,7 @@ STEP_HOURS = 0.25
 """Resolution of the lag search, before a parabola refines the best lag."""
 
 PAIR_WEEKS = (1, 2)
-"""Each day is compared with the same weekday this many weeks earlier; three weeks of a drift of 12 minutes a day
+"""Each day is compared with the same weekday this many weeks earlier. Three weeks of a drift of 12 minutes a day
 would already lag by more than ``MAX_SHIFT_HOURS``."""
 
 MIN_PAIRS = 7
@@ -256,9 +256,9 @@ def _rows_moved_by(values: np.ndarray, rows: np.ndarray, step: int) -> np.ndarra
     """Return ``values[rows + step]`` as floats, NaN where ``rows`` is -1 or the moved row is outside ``values``."""
     moved = rows + step
     inside = (rows >= 0) & (moved >= 0) & (moved < len(values))
-    taken = values[np.where(inside, moved, 0)].astype(float)
-    taken[~inside] = np.nan
-    return taken
+    result = values[np.where(inside, moved, 0)].astype(float)
+    result[~inside] = np.nan
+    return result
 
 
 def _day_starts(index: pd.DatetimeIndex) -> dict[pd.Timestamp, float]:
