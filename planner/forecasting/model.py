@@ -521,6 +521,10 @@ class EventForecaster:
         variance = np.zeros_like(baseline)
         event_ids = np.full(baseline.shape, "", dtype=object)
         summaries, notes = [], []
+        if self.clock_drift_ is not None:
+            notes.append(translatable("the time of day of the traffic drifts by {drift:+.1f} min a day in the data; the "
+                                      "baseline reads each past week at the drifted time",
+                                      drift=self.clock_drift_.hours_per_day * 60))
 
         for event in events.itertuples(index=False):
             route = self._route_of(event.event_id)

@@ -119,6 +119,8 @@ def test_forecaster_follows_drift_only_when_set():
     followed = following.predict(origin, end).table["baseline"].to_numpy()
     ignored = ignoring.predict(origin, end).table["baseline"].to_numpy()
     assert np.mean(np.abs(followed - truth)) < 0.5 * np.mean(np.abs(ignored - truth))
+    assert "drifts by -9.9 min a day" in str(following.predict(origin, end).notes)
+    assert not any("drifts by" in str(note) for note in ignoring.predict(origin, end).notes)
 
 
 def test_steady_clock_leaves_forecast_unchanged():
