@@ -205,6 +205,8 @@ class ForecastSettings:
     them. Their ratio, taken at each hour of the day, multiplies the
     baseline, in full at the origin and fading as
     ``exp(-lead / level_decay_days)`` over the horizon.
+    ``follow_clock_drift`` lets the baseline follow a steady drift of the
+    data's clock (see ``planner.forecasting.clock_drift``).
     """
 
     level_window_hours: int = 72
