@@ -11,6 +11,10 @@ When a week-ago twin is missing for every past week (a short history, a
 holiday on the same weekday every week), the estimate falls back, in order,
 to the same hour on recent days, to the cell's mean at that hour of the day,
 and to the cell's mean.
+
+When the dataset's clock drifts steadily (``planner.forecasting.clock_drift``),
+each earlier day is read at the time where its daily pattern sat, so that
+the estimate lines up with the clock of the target hour.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.forecasting.clock_drift import ClockDrift, read_shifted
 from planner.forecasting.lags import lagged_rows, take_rows
 
 logger = logging.getLogger(__name__)
@@ -55,6 +60,7 @@ def seasonal_profile(
     max_weeks: int = 8,
     halflife_weeks: float = 2.0,
     symmetric: bool = False,
+    drift: ClockDrift | None = None,
 ) -> ProfileEstimate:
     """Estimate each target hour from the same local hour in other weeks.
 
@@ -74,12 +80,15 @@ def seasonal_profile(
     symmetric : bool, default False
         Look both ways, for an in-sample baseline under past events; the
         forecast itself only looks back.
+    drift : ClockDrift, optional
+        A steady drift of the time of day: each earlier day is then read at
+        the time where its daily pattern sat, interpolated between hours.
     """
     week_lags = list(range(1, max_weeks + 1))
     if symmetric:
         week_lags += [-lag for lag in week_lags]
     estimate, lag = _weighted_lag_mean(clean, index, target_rows, [7 * k for k in week_lags],
-                                       [0.5 ** ((abs(k) - 1) / halflife_weeks) for k in week_lags])
+                                       [0.5 ** ((abs(k) - 1) / halflife_weeks) for k in week_lags], drift)
 
     # Fall back to the same hour on nearby days where no week-ago twin exists.
     missing = np.isnan(estimate)
@@ -90,7 +99,7 @@ def seasonal_profile(
         # Only the target rows and cells with a gap are looked up again.
         rows, cells = missing.any(axis=1), missing.any(axis=0)
         day_estimate, day_lag = _weighted_lag_mean(clean[:, cells], index, target_rows[rows], day_lags,
-                                                   [0.5 ** ((abs(d) - 1) / 3.0) for d in day_lags])
+                                                   [0.5 ** ((abs(d) - 1) / 3.0) for d in day_lags], drift)
         gaps = missing[np.ix_(rows, cells)]
         estimate[np.ix_(rows, cells)] = np.where(gaps, day_estimate, estimate[np.ix_(rows, cells)])
         lag[np.ix_(rows, cells)] = np.where(gaps, day_lag, lag[np.ix_(rows, cells)])
@@ -173,7 +182,8 @@ def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles
 
 
 def _weighted_lag_mean(clean: np.ndarray, index: pd.DatetimeIndex, target_rows: np.ndarray,
-                       lags_days: list[int], weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+                       lags_days: list[int], weights: list[float],
+                       drift: ClockDrift | None = None) -> tuple[np.ndarray, np.ndarray]:
     numerator = np.zeros((len(target_rows), clean.shape[1]))
     denominator = np.zeros_like(numerator)
     lag_sum = np.zeros_like(numerator)
@@ -187,7 +197,10 @@ def _weighted_lag_mean(clean: np.ndarray, index: pd.DatetimeIndex, target_rows: 
         block_numerator, block_denominator, block_lag = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         taken, known = np.empty(shape), np.empty(shape, dtype=bool)
         for rows, days, weight in zip(lag_rows, lags_days, weights):
-            np.take(padded, rows, axis=0, out=taken)
+            if drift is None:
+                np.take(padded, rows, axis=0, out=taken)
+            else:
+                taken[:] = read_shifted(clean[:, block], rows, drift.shift_hours(days))
             np.isnan(taken, out=known)
             np.logical_not(known, out=known)
             # Masked in-place sums: where a twin is unknown nothing is added, the same bits as adding 0.0.

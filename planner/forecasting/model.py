@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
+from planner.forecasting.clock_drift import feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.past_events import (VenueReach, event_number, learn_profiles, network_columns,
@@ -160,6 +161,9 @@ class EventForecaster:
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
         self.reach_ = VenueReach(dataset, self.venue_reach_m)
+        self.clock_drift_ = (feed_clock_drift(dataset, origin, self.past_events_, hours_before=self.hours_before_event,
+                                              hours_after=self.hours_after_event, max_weeks=self.history_weeks)
+                             if settings.follow_clock_drift else None)
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
         stored = load_event_history(dataset.path) if dataset.path is not None else None
@@ -336,7 +340,7 @@ class EventForecaster:
 
     def _baseline(self, clean: np.ndarray, index: pd.DatetimeIndex, rows: np.ndarray, growth: np.ndarray) -> np.ndarray:
         profile = seasonal_profile(clean, index, rows, max_weeks=self.history_weeks,
-                                   halflife_weeks=self.halflife_weeks)
+                                   halflife_weeks=self.halflife_weeks, drift=self.clock_drift_)
         return profile.values * np.exp(growth[None, :] * profile.mean_lag_weeks)
 
     def _level_correction(self, fit: _MeasureFit, hours: pd.DatetimeIndex) -> np.ndarray:
@@ -385,6 +389,10 @@ class EventForecaster:
         variance = np.zeros_like(baseline)
         event_ids = np.full(baseline.shape, "", dtype=object)
         summaries, notes = [], []
+        if self.clock_drift_ is not None:
+            notes.append(translatable("the time of day of the traffic drifts by {drift:+.1f} min a day in the data; the "
+                                      "baseline reads each past week at the drifted time",
+                                      drift=self.clock_drift_.hours_per_day * 60))
 
         for event in events.itertuples(index=False):
             route = self.planned_.route_of(event.event_id)

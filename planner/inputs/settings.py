@@ -205,10 +205,13 @@ class ForecastSettings:
     them. Their ratio, taken at each hour of the day, multiplies the
     baseline, in full at the origin and fading as
     ``exp(-lead / level_decay_days)`` over the horizon.
+    ``follow_clock_drift`` lets the baseline follow a steady drift of the
+    data's clock (see ``planner.forecasting.clock_drift``).
     """
 
     level_window_hours: int = 72
     level_decay_days: float = 3.0
+    follow_clock_drift: bool = True
 
 
 @dataclass(frozen=True)
@@ -435,8 +438,11 @@ class _Reader:
         decay = self.get(table, "forecast", "level_decay_days", (int, float), default=default.level_decay_days,
                          check=non_negative,
                          expected=translatable("days >= 0, such as 3 (0 turns the correction off)"))
+        follow = self.get(table, "forecast", "follow_clock_drift", bool, default=default.follow_clock_drift,
+                          expected=translatable("true or false (false keeps the baseline on the recorded clock)"))
         return ForecastSettings(level_window_hours=default.level_window_hours if hours is None else hours,
-                                level_decay_days=float(default.level_decay_days if decay is None else decay))
+                                level_decay_days=float(default.level_decay_days if decay is None else decay),
+                                follow_clock_drift=default.follow_clock_drift if follow is None else follow)
 
     def _inputs(self) -> InputSettings:
         table = self.raw.get("inputs", {})

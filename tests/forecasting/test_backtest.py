@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from planner.forecasting.backtest import last_complete_weeks, run_backtest
+from planner.forecasting.model import EventForecaster
 from planner.inputs import load_dataset, parse_week
 from tests.conftest import BUNDLED_DATA
 
@@ -79,8 +80,11 @@ def test_san_siro_match_peaks_and_band():
     peaks = backtest.peaks
     internet = peaks[(peaks["model"] == "planner") & (peaks["measure"] == "internet")].set_index("event_id")
     metrics = backtest.metrics.set_index(["model", "scope"])
+    # The feed's clock drifts about 10 minutes earlier a day; from the third week on the baseline follows it.
     # The first week has three days of history; its band comes from the day-to-day change.
-    assert metrics.loc[("planner", "overall"), "coverage_p10_p90"] >= 0.73
+    overall = metrics.loc[("planner", "overall")]
+    assert overall["mae"] <= 11.5
+    assert 0.75 <= overall["coverage_p10_p90"] <= 0.85
     # The matches drift earlier day after day; from the second past match on, the drift is followed.
     windows = metrics.loc[("planner", "event_windows")]
     assert windows["mae"] <= 42.0
@@ -90,3 +94,17 @@ def test_san_siro_match_peaks_and_band():
                                       "san-siro-2013-12-01"]
     for event_id, row in internet.iterrows():
         assert abs(row["peak_error"]) <= 0.25, f"{event_id}: forecast peak {row['forecast_peak']:.1f}, actual {row['actual_peak']:.1f}"
+
+
+@pytest.mark.parametrize(("name", "week", "minutes_per_day"), [
+    ("san-siro", "2013-W48", (-11.0, -8.0)),
+    ("dodgers", "2005-W38", None),
+    ("milan", "2013-W48", None),
+])
+def test_clock_drift_found_only_on_san_siro(name, week, minutes_per_day):
+    dataset = load_dataset(BUNDLED_DATA / name)
+    forecaster = EventForecaster().fit(dataset, parse_week(week, dataset.timezone).start)
+    if minutes_per_day is None:
+        assert forecaster.clock_drift_ is None
+    else:
+        assert minutes_per_day[0] <= forecaster.clock_drift_.hours_per_day * 60 <= minutes_per_day[1]

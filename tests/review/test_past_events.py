@@ -38,7 +38,13 @@ def test_review_past_events_latest_weeks(past):
     assert [review.plan.week.label for review in past.reviews] == ["2013-W47", "2013-W48"]
     assert sorted(set(past.events["event_id"])) == ["san-siro-2013-11-23", "san-siro-2013-12-01"]
     assert len(past.events) == 4
-    assert past.events["actual_peak_uplift_ratio"].gt(0.9).all()
+    ratios = past.events.set_index(["event_id", "measure"])["actual_peak_uplift_ratio"]
+    assert ratios[("san-siro-2013-11-23", "internet")] > 4.0
+    assert ratios[("san-siro-2013-11-23", "calls_sms")] > 4.0
+    # The data's clock has drifted the 1 December response (08:00 to 12:00) hours before its scheduled window,
+    # so the window holds ordinary Sunday traffic, near the drift-corrected baseline.
+    assert 0.8 < ratios[("san-siro-2013-12-01", "internet")] < 1.2
+    assert 0.8 < ratios[("san-siro-2013-12-01", "calls_sms")] < 1.2
 
 
 def test_event_traffic_windows_around_event(past):
