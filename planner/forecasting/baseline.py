@@ -27,6 +27,7 @@ import pandas as pd
 
 from planner.forecasting.clock_drift import ClockDrift, read_shifted
 from planner.forecasting.lags import lagged_rows, take_rows
+from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +177,8 @@ def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles
             # NOTE: with under two days of event-free history there is no error sample to learn from,
             # so the band falls back to +-30 %, a wide guess that the report's notes flag.
             pooled = np.sign(np.asarray(quantiles) - 0.5) * 0.3
-            logger.warning("too little event-free history to measure forecast errors; using a +-30% band")
+            logger.warning(translatable("too little event-free history to measure forecast errors; the band is "
+                                        "set to ±30 %"))
         per_cell[:, ~enough] = pooled[:, None]
     return per_cell
 

@@ -1,12 +1,15 @@
 """The p10-p90 band of the baseline, on synthetic series with known errors."""
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.baseline import band_scale, hour_of_day_spread
+from planner.forecasting.baseline import band_scale, hour_of_day_spread, relative_error_quantiles
 from planner.forecasting.model import EventForecaster
 from planner.forecasting.uplift import Z_90, PastEvent, learn_profile, predictive_factor
+from planner.reporting.i18n import render_message
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 
@@ -88,3 +91,13 @@ def test_band_ceiling_after_one_odd_week():
     record = traffic.loc[traffic["timestamp"] >= origin - pd.Timedelta(weeks=4), "load"].max()
     assert table["p90"].max() == pytest.approx(1.5 * record)
     assert (table["p90"] >= table["p50"]).all()
+
+
+def test_too_short_error_sample_falls_back_to_a_fixed_band(caplog):
+    # Synthetic: ten hours of two cells, fewer than the 48 a measured band needs, even pooled.
+    actual, estimate = np.full((10, 2), 100.0), np.full((10, 2), 90.0)
+    with caplog.at_level(logging.WARNING, logger="planner.forecasting.baseline"):
+        band = relative_error_quantiles(actual, estimate, (0.1, 0.5, 0.9))
+    np.testing.assert_allclose(band, [[-0.3, -0.3], [0.0, 0.0], [0.3, 0.3]])
+    assert render_message(caplog.records[-1].msg, "fr") == (
+        "trop peu d’historique sans événement pour mesurer les erreurs de prévision ; la bande est fixée à ±30 %")
