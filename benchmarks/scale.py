@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="cells MSTL is fitted on; 0 fits all of them")
     parser.add_argument("--prophet-sample", type=int, default=PROPHET_SAMPLE)
     parser.add_argument("--keep", help="write the datasets under this folder and keep them")
+    parser.add_argument("--planner-python", default=sys.executable,
+                        help="Python interpreter that plans each network, e.g. .venv/bin/python for the runtime "
+                             "environment (pandas 3) while this one has the bench extra (pandas < 3); "
+                             "by default this interpreter")
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.child:
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             build_dataset(folder, cells, arguments.seed)
             print(f"synthetic dataset of {cells} cells written in {time.perf_counter() - started:.1f} s", flush=True)
-            row = {"cells": cells, **_run_child(folder)}
+            row = {"cells": cells, **_run_child(folder, arguments.planner_python)}
             row.update(_references(folder, row, arguments.mstl_sample, arguments.prophet_sample, arguments.seed))
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -282,9 +286,9 @@ def _write_traffic(path: Path, cell_ids: np.ndarray, hours: pd.DatetimeIndex, tr
 # -- planner, stage by stage, in a child process ----------------------------------------------------
 
 
-def _run_child(folder: Path) -> dict:
+def _run_child(folder: Path, python: str) -> dict:
     out = folder / "planner_result.json"
-    subprocess.run([sys.executable, __file__, "--child", str(folder), str(out)], check=True)
+    subprocess.run([python, __file__, "--child", str(folder), str(out)], check=True)
     return json.loads(out.read_text())
 
 
@@ -345,7 +349,7 @@ def _plan_in_child(folder: Path, out: Path) -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The PDF is rendered in a forked child, which shares the parent's pages until it writes to them.
     child_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    out.write_text(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "total_seconds": total,
+    out.write_text(json.dumps({"pandas": pd.__version__, "seconds": seconds, "cpu_seconds": cpu_seconds, "total_seconds": total,
                                "total_cpu_seconds": sum(cpu_seconds.values()), "peak_mib": peak_mib,
                                "child_peak_mib": child_peak_mib, "peak_mib_by_stage": peak_by_stage,
                                "report_images": plots, "cells_at_risk_add": int(
@@ -469,7 +473,7 @@ def _fit_prophet(history: pd.DataFrame) -> tuple[float, pd.DataFrame]:
 
 def _print_tables(rows: list[dict]) -> None:
     print("\nplanner, whole weekly plan (synthetic cells): wall-clock seconds (processor seconds) and peak resident "
-          "memory of the planning process")
+          f"memory of the planning process, pandas {rows[0].get('pandas', '?') if rows else '?'}")
     print("| cells | load | forecast | capacity | staffing | report | total | peak memory (MiB) | PDF process peak (MiB) "
           "| report images |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -479,7 +483,8 @@ def _print_tables(rows: list[dict]) -> None:
                             for stage in ("load", "forecast", "capacity", "staffing", "report"))
         print(f"| {row['cells']:,} | {stages} | {row['total_seconds']:.1f} ({row['total_cpu_seconds']:.1f}) | "
               f"{row['peak_mib']:,.0f} | {row['child_peak_mib']:,.0f} | {row['report_images']} |")
-    print("\nreference models on the same cells (time per cell measured on a sample, extrapolated to all cells)")
+    print("\nreference models on the same cells (time per cell measured on a sample, extrapolated to all cells), "
+          f"pandas {pd.__version__}")
     print("| cells | MSTL sample | MSTL s/cell | MSTL all cells (s) | planner / MSTL throughput | Prophet sample | "
           "Prophet s/cell | planner / Prophet throughput | event-window cell-hours | MAE planner | MAE MSTL | "
           "MAE planner (Prophet sample) | MAE Prophet |")
