@@ -93,7 +93,7 @@ def test_band_ceiling_after_one_odd_week():
     assert (table["p90"] >= table["p50"]).all()
 
 
-def test_too_short_error_sample_falls_back_to_a_fixed_band(caplog):
+def test_short_error_sample_fixed_band(caplog):
     # Synthetic: ten hours of two cells, fewer than the 48 a measured band needs, even pooled.
     actual, estimate = np.full((10, 2), 100.0), np.full((10, 2), 90.0)
     with caplog.at_level(logging.WARNING, logger="planner.forecasting.baseline"):

@@ -86,7 +86,7 @@ def test_borrowed_uplift_lands_on_footprint(paris):
     assert summary["cells_affected"] == len(footprint)
 
 
-def test_past_event_hours_leave_the_baseline_within_reach_only(paris):
+def test_past_events_blanked_within_reach(paris):
     dataset, week = paris
     fit = EventForecaster().fit(dataset, week.start).measures_["internet"]
     calendar = dataset.events

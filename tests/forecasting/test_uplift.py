@@ -128,7 +128,7 @@ def test_holiday_excess_without_its_match():
     assert np.isfinite(match.excess).all()
 
 
-def test_one_outlying_event_does_not_set_the_profile():
+def test_outlying_event_downweighted():
     # Synthetic: five past events at one cell, equal crowds, two hours each. Four have an excess near
     # 1.0 and 0.5, one (a final, say) ten times that. The least-squares slope would be their mean,
     # 2.8 at the first hour; the Huber fit stays with the four, and the spread keeps room for the fifth.
