@@ -170,9 +170,12 @@ class EventForecaster:
         self.stored_events_ = pd.DataFrame()
         if stored is not None and not stored.empty:
             stored = stored[pd.to_datetime(stored["start"], utc=True) < origin]
-            actual = stored.groupby("event_id")["attendance"].first().astype(float).dropna()
+        if stored is not None and not stored.empty:
+            attendance = pd.to_numeric(stored["attendance"], errors="coerce").astype(float)
+            actual = attendance.groupby(stored["event_id"]).first().dropna()
             known = self.past_events_["event_id"].isin(actual.index)
-            self.past_events_.loc[known, "expected_attendance"] = self.past_events_.loc[known, "event_id"].map(actual)
+            self.past_events_.loc[known, "expected_attendance"] = (
+                self.past_events_.loc[known, "event_id"].map(actual).astype(float))
             self.stored_events_ = stored
             logger.info("event history of %s: %d reviewed events, %d with their actual attendance", dataset.name,
                         stored["event_id"].nunique(), int(known.sum()))
