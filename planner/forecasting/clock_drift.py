@@ -172,8 +172,8 @@ def split_parts(values: np.ndarray):
     rest = np.array(values, dtype=float)
     part = np.empty_like(rest)
     for exponent in SPLIT_EXPONENTS:
-        # Adding 1.5 * 2**(exponent + 52) rounds to a multiple of 2**exponent and subtracting it back is exact, for
-        # any rest under 2**(exponent + 51); the remainder rest - part is exact too.
+        # Adding 1.5 * 2**(exponent + 52) rounds a rest under 2**(exponent + 51) to a multiple of 2**exponent.
+        # Subtracting the shifter back and taking the remainder rest - part are both exact.
         shifter = 1.5 * 2.0 ** (exponent + 52)
         np.add(rest, shifter, out=part)
         np.subtract(part, shifter, out=part)

@@ -38,17 +38,22 @@ def milan_parquet(bundled_folder, tmp_path) -> Path:
     return folder
 
 
+def assert_same_report_files(local, clustered, folder: Path) -> None:
+    """Assert that the in-process and cluster pairs of plans (with events, usual week) write the same CSV files."""
+    local_folder = write_report(local[0], folder / "local", lang="en", with_pdf=False,
+                                usual_staffing=local[1].staffing)
+    cluster_folder = write_report(clustered[0], folder / "cluster", lang="en", with_pdf=False,
+                                  usual_staffing=clustered[1].staffing)
+    for name in ("forecast.csv", "events.csv", "capacity.csv", "staffing.csv"):
+        assert (cluster_folder / name).read_bytes() == (local_folder / name).read_bytes(), name
+
+
 def test_plan_on_cluster_matches_local_csv(milan_parquet, tmp_path):
     dataset = load_dataset(milan_parquet)
     local, local_usual = plan_with_usual_week(dataset, resolve_week("2013-W48", dataset))
     clustered, clustered_usual = plan_on_cluster(milan_parquet, "2013-W48", partitions=4, workers=2)
 
-    local_folder = write_report(local, tmp_path / "local", lang="en", with_pdf=False,
-                                usual_staffing=local_usual.staffing)
-    cluster_folder = write_report(clustered, tmp_path / "cluster", lang="en", with_pdf=False,
-                                  usual_staffing=clustered_usual.staffing)
-    for name in ("forecast.csv", "events.csv", "capacity.csv", "staffing.csv"):
-        assert (cluster_folder / name).read_bytes() == (local_folder / name).read_bytes(), name
+    assert_same_report_files((local, local_usual), (clustered, clustered_usual), tmp_path)
     assert staffing_table(clustered_usual).equals(staffing_table(local_usual))
     assert len(clustered.forecast) == 100 * 168
     traffic_quality = clustered.dataset.quality.table("traffic")
@@ -95,12 +100,7 @@ def test_plan_on_cluster_follows_dataset_drift(drifting_milan, tmp_path):
     assert any(note in str(line) for line in local.notes)
     assert any(note in str(line) for line in clustered.notes)
     pd.testing.assert_frame_equal(clustered.forecast, local.forecast, check_exact=True)
-    local_folder = write_report(local, tmp_path / "local", lang="en", with_pdf=False,
-                                usual_staffing=local_usual.staffing)
-    cluster_folder = write_report(clustered, tmp_path / "cluster", lang="en", with_pdf=False,
-                                  usual_staffing=clustered_usual.staffing)
-    for name in ("forecast.csv", "events.csv", "capacity.csv", "staffing.csv"):
-        assert (cluster_folder / name).read_bytes() == (local_folder / name).read_bytes(), name
+    assert_same_report_files((local, local_usual), (clustered, clustered_usual), tmp_path)
 
 
 def test_context_cells_milan_near_san_siro(bundled_folder):
