@@ -4,7 +4,11 @@ The client reads the settings, cells, venues and events, and the traffic of
 the context cells only (see ``planner.engine.partition``). Each worker reads
 the traffic rows of its partition from the dataset folder, which must be
 readable at the same path on every worker, and returns the forecast of its
-own cells for the week with and without its events. The client concatenates
+own cells for the week with and without its events. When the settings
+follow the feed's clock drift, a first pass reads each partition's own cells
+and returns their hourly sums, from which the client estimates the drift of
+the whole dataset and passes it to every partition's forecaster (see
+``planner.forecasting.clock_drift.PooledSums``). The client concatenates
 them in the in-process order, then plans capacity and staffing with
 ``planner.decisions.plan.plan_from_forecast``, so the plans equal those of
 the in-process engine.
@@ -23,8 +27,10 @@ from pathlib import Path
 import pandas as pd
 
 from planner.decisions.plan import WeeklyPlan, plan_from_forecast, reference_from_totals
-from planner.engine.partition import PartitionForecast, context_cells, forecast_partition, partition_cells
-from planner.forecasting.model import EVENT_COLUMNS, ForecastResult
+from planner.engine.partition import (PartitionForecast, context_cells, forecast_partition, partition_cells,
+                                      partition_pooled_sums)
+from planner.forecasting.clock_drift import ClockDrift, PooledSums, pooled_clock_drift, pooled_from_sums
+from planner.forecasting.model import EVENT_COLUMNS, EventForecaster, ForecastResult
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.loading import load_dataset
 from planner.inputs.weeks import resolve_week
@@ -93,13 +99,39 @@ def plan_on_cluster(folder: str | Path, week_text: str, *, scheduler: str | None
         client = _connect(Client, scheduler or cluster)
         with client:
             frame = client.scatter(replace(skeleton, traffic=skeleton.traffic.iloc[0:0]), broadcast=True)
-            futures = [client.submit(forecast_partition, frame, week, own, context, pure=False) for own in groups]
+            drift = None
+            if skeleton.settings.forecast.follow_clock_drift:
+                sums = client.gather([client.submit(partition_pooled_sums, frame, week.start, own, pure=False)
+                                      for own in groups])
+                drift = dataset_clock_drift(skeleton, week.start, sums)
+            futures = [client.submit(forecast_partition, frame, week, own, context, drift, pure=False)
+                       for own in groups]
             results: list[PartitionForecast] = client.gather(futures)
     finally:
         if cluster is not None:
             cluster.close()
     logger.info("%d partitions of %s forecast on the cluster for %s", len(groups), skeleton.name, week.label)
     return _plans(client_dataset, week, results)
+
+
+def dataset_clock_drift(dataset: Dataset, origin: pd.Timestamp, sums: list[PooledSums]) -> ClockDrift | None:
+    """Estimate the clock drift of the whole dataset from the pooled sums of its partitions.
+
+    This is the drift that ``EventForecaster.fit`` finds on the whole
+    traffic table (with the forecaster's default options), without holding
+    that table: ``dataset`` supplies the events and settings, ``sums`` the
+    traffic of every cell.
+    """
+    origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
+    starts = [part.index[0] for part in sums if len(part.index)]
+    if not starts:
+        return None
+    index = pd.date_range(min(starts), origin, freq="h", inclusive="left")
+    forecaster = EventForecaster()
+    past_events = dataset.events[dataset.events["start"] < origin]
+    return pooled_clock_drift(pooled_from_sums(sums, index), index, past_events,
+                              hours_before=forecaster.hours_before_event, hours_after=forecaster.hours_after_event,
+                              max_weeks=forecaster.history_weeks, label=dataset.name)
 
 
 def _connect(client_class, address):

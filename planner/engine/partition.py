@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.forecasting.clock_drift import ClockDrift, PooledSums, pooled_sums
 from planner.forecasting.model import EventForecaster, ForecastResult
 from planner.inputs.dataset import DataQuality, Dataset, TableQuality
 from planner.inputs.geography import distance_m
@@ -103,7 +104,22 @@ def context_cells(dataset: Dataset, forecaster: EventForecaster | None = None) -
     return [str(cell) for cell in cells.loc[chosen, "cell_id"]]
 
 
-def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list[str]) -> PartitionForecast:
+def partition_pooled_sums(frame: Dataset, origin: pd.Timestamp, own: list[str]) -> PooledSums:
+    """Read the traffic of a partition's own cells and return their clock-drift sums before ``origin``.
+
+    The sums of all partitions add up to those of the whole dataset (see
+    :func:`planner.forecasting.clock_drift.pooled_from_sums`), because every
+    cell is owned by exactly one partition and all of its rows are read.
+    """
+    traffic, _ = _read_partition_traffic(Path(frame.path), frame.settings, frame.cells["cell_id"], own)
+    origin = pd.Timestamp(origin).tz_convert(frame.timezone)
+    first = traffic["timestamp"].min() if not traffic.empty else origin
+    index = pd.date_range(first, origin, freq="h", inclusive="left")
+    return pooled_sums(traffic, list(frame.settings.measure_names), index)
+
+
+def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list[str],
+                       clock_drift: ClockDrift | None | str = "auto") -> PartitionForecast:
     """Read the traffic of one partition and forecast the week for it, with and without its events.
 
     Parameters
@@ -119,6 +135,11 @@ def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list
     context : list of str
         Cells fitted as well, so that cross-cell choices near venues are
         the same in every partition (see :func:`context_cells`).
+    clock_drift : ClockDrift, None or "auto"
+        The drift of the whole dataset's clock (see
+        :func:`planner.engine.cluster.dataset_clock_drift`). "auto"
+        estimates it from the partition's cells only, which differs from
+        the in-process forecast when the feed drifts.
     """
     wanted = set(own) | set(context)
     settings, cells, events = frame.settings, frame.cells, frame.events
@@ -132,7 +153,7 @@ def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list
     dataset = replace(frame, traffic=traffic, cells=cells[cells["cell_id"].isin(wanted)].reset_index(drop=True),
                       quality=DataQuality(tables=[quality]))
 
-    forecaster = _OwnCellsForecaster(set(own)).fit(dataset, week.start)
+    forecaster = _OwnCellsForecaster(set(own), clock_drift=clock_drift).fit(dataset, week.start)
     scenarios, strengths = {}, {}
     for name, scenario in (("events", None), ("usual", events.iloc[0:0])):
         forecaster.strengths = {}

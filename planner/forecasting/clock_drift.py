@@ -99,6 +99,13 @@ def feed_clock_drift(dataset: Dataset, origin: pd.Timestamp, past_events: pd.Dat
     """
     index = pd.date_range(dataset.first_hour, origin, freq="h", inclusive="left")
     series = pooled_traffic(dataset.traffic, list(dataset.settings.measure_names), index)
+    return pooled_clock_drift(series, index, past_events, hours_before=hours_before, hours_after=hours_after,
+                              max_weeks=max_weeks, label=dataset.name)
+
+
+def pooled_clock_drift(series: list[np.ndarray], index: pd.DatetimeIndex, past_events: pd.DataFrame, *,
+                       hours_before: int, hours_after: int, max_weeks: int = 8, label: str = "") -> ClockDrift | None:
+    """Estimate a steady clock drift from pooled traffic (see ``pooled_traffic``), past events' windows left out."""
     excluded = np.zeros(len(index), dtype=bool)
     # NOTE: a response that the drift moved out of its scheduled window stays in. Windows widened by the largest
     # lag left so few hours on the San Siro data that no drift was found before its last backtest week.
@@ -106,7 +113,7 @@ def feed_clock_drift(dataset: Dataset, origin: pd.Timestamp, past_events: pd.Dat
         excluded[event_window(event.start, event.end, index, hours_before=hours_before,
                               hours_after=hours_after).rows] = True
     return estimate_clock_drift([np.where(excluded, np.nan, pooled) for pooled in series], index,
-                                max_weeks=max_weeks, label=dataset.name)
+                                max_weeks=max_weeks, label=label)
 
 
 def pooled_traffic(traffic: pd.DataFrame, measures: list[str], index: pd.DatetimeIndex) -> list[np.ndarray]:
@@ -115,21 +122,129 @@ def pooled_traffic(traffic: pd.DataFrame, measures: list[str], index: pd.Datetim
     Weighing each cell by its level makes the pooled series the network's
     total, relative to its usual size, and keeps it steady when a quiet cell
     misses an hour. An hour where cells of less than ``MIN_CELL_SHARE`` of
-    the total level are known is NaN.
+    the total level are known is NaN. The result is that of
+    ``pooled_from_sums`` on the ``pooled_sums`` of any split of the cells.
+    """
+    return pooled_from_sums([pooled_sums(traffic, measures, index)], index)
+
+
+@dataclass(frozen=True)
+class PooledSums:
+    """Sums over a set of cells behind ``pooled_traffic``, which add up across disjoint sets of cells.
+
+    Every sum is kept as its ``SPLIT_EXPONENTS`` parts, each exact (see
+    ``split_parts``), so that adding the parts of several sets and then the
+    parts together gives the same float whatever the split of the cells.
+
+    Attributes
+    ----------
+    index : DatetimeIndex
+        The hours of the arrays, from the first hour of these cells' traffic.
+    totals : dict of str to ndarray, each of shape (parts, hours)
+        Per measure, the sum of the cells' known values at each hour.
+    known_levels : dict of str to ndarray, each of shape (parts, hours)
+        Per measure, the sum of the levels of the cells known at each hour.
+    levels : dict of str to ndarray, each of shape (parts,)
+        Per measure, the sum of the cells' levels.
+    """
+
+    index: pd.DatetimeIndex
+    totals: dict[str, np.ndarray]
+    known_levels: dict[str, np.ndarray]
+    levels: dict[str, np.ndarray]
+
+
+SPLIT_EXPONENTS = (30, 0, -30, -60)
+"""Powers of two to whose multiples ``split_parts`` rounds each value, one part each. A part below the first is at
+most 2**29 times its power of two, so a float64 adds up 2**24 (16.7 million) of them exactly. Bits below 2**-61
+are dropped, which are below the last bit of any value over 2**-8."""
+
+
+def split_parts(values: np.ndarray):
+    """Yield, for each of the ``SPLIT_EXPONENTS`` powers of two, largest first, the multiple of it in each value.
+
+    The parts of a value add up to it but for the bits below 2**-61. Sums of
+    parts are exact while they add fewer than 2**24 values, none reaching
+    2**80, so they do not depend on the order of the values nor on how the
+    values are split between calls. The array yielded is reused for the
+    next part.
+    """
+    rest = np.array(values, dtype=float)
+    part = np.empty_like(rest)
+    for exponent in SPLIT_EXPONENTS:
+        # Adding 1.5 * 2**(exponent + 52) rounds a rest under 2**(exponent + 51) to a multiple of 2**exponent.
+        # Subtracting the shifter back and taking the remainder rest - part are both exact.
+        shifter = 1.5 * 2.0 ** (exponent + 52)
+        np.add(rest, shifter, out=part)
+        np.subtract(part, shifter, out=part)
+        np.subtract(rest, part, out=rest)
+        yield part
+
+
+def collapse_parts(parts: np.ndarray) -> np.ndarray:
+    """Return the float sum of the parts along the first axis, adding them from the largest power of two down."""
+    result = parts[0].copy()
+    for part in parts[1:]:
+        result = result + part
+    return result
+
+
+def pooled_sums(traffic: pd.DataFrame, measures: list[str], index: pd.DatetimeIndex) -> PooledSums:
+    """Return the ``PooledSums`` of the cells of ``traffic`` over the hours of ``index``.
+
+    A cell's level is the mean of its known values in ``index``, so every
+    row of a cell must be in ``traffic`` for the sums to add up across sets
+    of cells.
     """
     time_codes, times = pd.factorize(traffic["timestamp"])
     cell_codes, cells = pd.factorize(traffic["cell_id"])
     rows = index.get_indexer(times)[time_codes]
-    result = []
+    parts = len(SPLIT_EXPONENTS)
+    totals, known_levels, levels = {}, {}, {}
     for measure in measures:
         values = traffic[measure].to_numpy(dtype=float)
         known = (rows >= 0) & ~np.isnan(values)
-        counts = np.bincount(cell_codes[known], minlength=len(cells))
-        level = np.bincount(cell_codes[known], values[known], minlength=len(cells)) / np.maximum(counts, 1)
+        known_cells, known_rows = cell_codes[known], rows[known]
+
+        # One split of the values gives both each cell's sum (for its level) and each hour's total.
+        cell_sums, total = np.empty((parts, len(cells))), np.empty((parts, len(index)))
+        for number, part in enumerate(split_parts(values[known])):
+            cell_sums[number] = np.bincount(known_cells, part, minlength=len(cells))
+            total[number] = np.bincount(known_rows, part, minlength=len(index))
+        counts = np.bincount(known_cells, minlength=len(cells))
+        level = collapse_parts(cell_sums) / np.maximum(counts, 1)
         level = np.where(level > 0, level, 0.0)
-        total = np.bincount(rows[known], values[known], minlength=len(index))
-        known_level = np.bincount(rows[known], level[cell_codes[known]], minlength=len(index))
-        enough = (known_level > 0) & (known_level >= MIN_CELL_SHARE * level.sum())
+
+        level_parts = np.array([part.copy() for part in split_parts(level)]).reshape(parts, len(cells))
+        known_levels[measure] = np.array([np.bincount(known_rows, part[known_cells], minlength=len(index))
+                                          for part in level_parts]).reshape(parts, len(index))
+        totals[measure] = total
+        levels[measure] = level_parts.sum(axis=1)
+    return PooledSums(index=index, totals=totals, known_levels=known_levels, levels=levels)
+
+
+def pooled_from_sums(sums: list[PooledSums], index: pd.DatetimeIndex) -> list[np.ndarray]:
+    """Combine the ``PooledSums`` of disjoint sets of cells into ``pooled_traffic`` over ``index``.
+
+    Each set's hours must lie in ``index``, on the same hourly grid.
+    """
+    measures = list(sums[0].totals) if sums else []
+    result = []
+    for measure in measures:
+        total = np.zeros((len(SPLIT_EXPONENTS), len(index)))
+        known_level = np.zeros_like(total)
+        level_sum = np.zeros(len(SPLIT_EXPONENTS))
+        for part in sums:
+            positions = index.get_indexer(part.index)
+            if np.any(positions < 0):
+                raise ValueError(f"pooled sums from {part.index[0]} to {part.index[-1]} are not on the hours of "
+                                 f"{index[0]} to {index[-1]}; pass the index that spans every set of cells")
+            total[:, positions] += part.totals[measure]
+            known_level[:, positions] += part.known_levels[measure]
+            level_sum += part.levels[measure]
+        total, known_level = collapse_parts(total), collapse_parts(known_level)
+        level_total = float(collapse_parts(level_sum[:, None])[0])
+        enough = (known_level > 0) & (known_level >= MIN_CELL_SHARE * level_total)
         result.append(np.where(enough, total / np.where(enough, known_level, 1.0), np.nan))
     return result
 

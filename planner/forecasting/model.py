@@ -18,7 +18,7 @@ import pandas as pd
 
 from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
                                           seasonal_profile, weekly_growth)
-from planner.forecasting.clock_drift import feed_clock_drift
+from planner.forecasting.clock_drift import ClockDrift, feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.past_events import (VenueReach, event_number, learn_profiles, network_columns,
@@ -118,6 +118,14 @@ class EventForecaster:
         moved and stays is followed at the start of the week, when it is
         best known, while a short burst before the origin fades out. By
         default the dataset's ``[forecast]`` setting (3.0).
+    clock_drift : ClockDrift, None or "auto", default "auto"
+        Drift of the data feed's clock that the baseline follows (see
+        ``planner.forecasting.clock_drift``). "auto" estimates it in ``fit``
+        from the traffic of all the cells of the dataset when the
+        ``[forecast] follow_clock_drift`` setting is on. A ``ClockDrift`` is
+        used as given and None turns the correction off, whatever the
+        setting. A caller that fits the cells in parts passes the drift of
+        the whole dataset, so that every part follows the same clock.
     """
 
     def __init__(self, *, history_weeks: int = 8, halflife_weeks: float = 2.0, hours_before_event: int = 3,
@@ -125,7 +133,10 @@ class EventForecaster:
                  footprint_radius_m: float | None = None, venue_reach_m: float = 3000.0,
                  time_of_day_bandwidth_hours: float = 3.0, duration_bandwidth_hours: float = 0.5,
                  learn_timing: bool = True, level_window_hours: int | None = None,
-                 level_decay_days: float | None = None) -> None:
+                 level_decay_days: float | None = None, clock_drift: ClockDrift | None | str = "auto") -> None:
+        if not (clock_drift is None or clock_drift == "auto" or isinstance(clock_drift, ClockDrift)):
+            raise ValueError(f"invalid clock_drift {clock_drift!r}: pass a ClockDrift, None for no drift, or "
+                             f"'auto' to estimate it from the dataset")
         self.history_weeks = history_weeks
         self.halflife_weeks = halflife_weeks
         self.hours_before_event = hours_before_event
@@ -138,6 +149,7 @@ class EventForecaster:
         self.learn_timing = learn_timing
         self.level_window_hours = level_window_hours
         self.level_decay_days = level_decay_days
+        self.clock_drift = clock_drift
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
@@ -161,9 +173,13 @@ class EventForecaster:
         self.level_decay_days_ = settings.level_decay_days if self.level_decay_days is None else self.level_decay_days
         self.past_events_ = dataset.events[dataset.events["start"] < origin].copy()
         self.reach_ = VenueReach(dataset, self.venue_reach_m)
-        self.clock_drift_ = (feed_clock_drift(dataset, origin, self.past_events_, hours_before=self.hours_before_event,
-                                              hours_after=self.hours_after_event, max_weeks=self.history_weeks)
-                             if settings.follow_clock_drift else None)
+        if isinstance(self.clock_drift, str):
+            self.clock_drift_ = (feed_clock_drift(dataset, origin, self.past_events_,
+                                                  hours_before=self.hours_before_event,
+                                                  hours_after=self.hours_after_event, max_weeks=self.history_weeks)
+                                 if settings.follow_clock_drift else None)
+        else:
+            self.clock_drift_ = self.clock_drift
 
         # Post-event reviews stored in the dataset folder: actual attendances, and events older than the traffic.
         stored = load_event_history(dataset.path) if dataset.path is not None else None

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from planner.forecasting.baseline import seasonal_profile
-from planner.forecasting.clock_drift import ClockDrift, estimate_clock_drift, feed_clock_drift, read_shifted
+from planner.forecasting.clock_drift import (ClockDrift, estimate_clock_drift, feed_clock_drift, pooled_from_sums,
+                                            pooled_sums, pooled_traffic, read_shifted)
 from planner.forecasting.model import EventForecaster
-from planner.inputs import InputError
+from planner.inputs import InputError, load_dataset
 from planner.inputs.settings import ForecastSettings, load_settings
 from tests.conftest import BUNDLED_DATA
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
@@ -134,6 +135,51 @@ def test_steady_clock_leaves_forecast_unchanged():
     switched_off = EventForecaster().fit(off, origin).predict(origin, end).table
 
     pd.testing.assert_frame_equal(default, switched_off, check_exact=True)
+
+
+def test_forecaster_takes_given_drift():
+    dataset = drifting_dataset(DRIFT_HOURS_PER_DAY)
+    origin = origin_of(dataset)
+    given = ClockDrift(hours_per_day=-0.1, r_squared=0.9, improvement=0.5, pairs=20)
+    off = dataclasses.replace(dataset, settings=dataclasses.replace(
+        dataset.settings, forecast=ForecastSettings(follow_clock_drift=False)))
+
+    assert EventForecaster(clock_drift=given).fit(off, origin).clock_drift_ == given
+    assert EventForecaster(clock_drift=None).fit(dataset, origin).clock_drift_ is None
+    assert EventForecaster(clock_drift="auto").fit(dataset, origin).clock_drift_ is not None
+    with pytest.raises(ValueError, match="invalid clock_drift 'on'"):
+        EventForecaster(clock_drift="on")
+
+
+def test_pooled_sums_of_halves_match_whole():
+    dataset = load_dataset(BUNDLED_DATA / "milan")
+    origin = pd.Timestamp("2013-11-25", tz="Europe/Rome")
+    index = pd.date_range(dataset.first_hour, origin, freq="h", inclusive="left")
+    cells = list(dataset.cells["cell_id"])
+    traffic = dataset.traffic
+    # The second half's rows come first and in reverse order, so that no sum can depend on the row order.
+    halves = [traffic[traffic["cell_id"].isin(cells[50:])].iloc[::-1], traffic[traffic["cell_id"].isin(cells[:50])]]
+    own_index = [pd.date_range(half["timestamp"].min(), origin, freq="h", inclusive="left") for half in halves]
+
+    whole = pooled_traffic(traffic, ["internet"], index)
+    split = pooled_from_sums([pooled_sums(half, ["internet"], hours) for half, hours in zip(halves, own_index)],
+                             index)
+
+    assert len(whole) == len(split) == 1
+    assert np.count_nonzero(np.isfinite(whole[0])) > 0.9 * len(index)
+    assert np.array_equal(whole[0], split[0], equal_nan=True)
+    # The level weighting makes the pooled series the network's traffic relative to its usual size.
+    assert np.nanmean(whole[0]) == pytest.approx(1.0, abs=0.05)
+
+
+def test_pooled_sums_outside_index_rejected():
+    dataset = load_dataset(BUNDLED_DATA / "milan")
+    origin = pd.Timestamp("2013-11-25", tz="Europe/Rome")
+    index = pd.date_range(dataset.first_hour, origin, freq="h", inclusive="left")
+    sums = pooled_sums(dataset.traffic, ["internet"], index)
+
+    with pytest.raises(ValueError, match="not on the hours of"):
+        pooled_from_sums([sums], index[24:])
 
 
 def test_read_shifted_interpolates_between_hours():
