@@ -44,6 +44,7 @@ from planner.decisions.arrival_quantiles import dispersion_from_counts
 
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.settings import RoleSettings, Settings
+from planner.inputs.timestamps import floor_hour
 from planner.messages import translatable
 
 logger = logging.getLogger(__name__)
@@ -166,8 +167,8 @@ def calibrate_from_log(path: str | Path, timezone: ZoneInfo | str = "UTC",
     """
     path = Path(path)
     log = read_arrival_log(path)
-    first = log["timestamp"].min().floor("h")
-    last = log["timestamp"].max().floor("h") + pd.Timedelta(hours=1)
+    first = floor_hour(log["timestamp"].min())
+    last = floor_hour(log["timestamp"].max()) + pd.Timedelta(hours=1)
     hours = (last - first) / pd.Timedelta(hours=1)
 
     answered = log[~log["abandoned"] & (log["handle_time_seconds"] > 0)]

@@ -22,6 +22,7 @@ from planner.forecasting.history import history_to_past_events
 from planner.forecasting.uplift import EffectProfile, PastEvent, learn_profile
 from planner.forecasting.windows import EventWindow, occurrence_window
 from planner.inputs.dataset import Dataset
+from planner.inputs.timestamps import floor_hour
 
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
@@ -116,7 +117,7 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
     for number, (event, window) in enumerate(zip(events, windows)):
         start = times[number][0]
         columns = reach.columns(event.venue_id or "")
-        if len(window.rows) == 0 or start.floor("h") < index[0]:
+        if len(window.rows) == 0 or floor_hour(start) < index[0]:
             continue
         if not measured_row[window.rows].any():
             continue

@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
+from planner.inputs.timestamps import floor_hour
 from planner.inputs.weeks import Week
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def event_offsets(events: pd.DataFrame, hours: pd.DatetimeIndex) -> np.ndarray:
     """
     offsets = np.full(len(hours), -1, dtype=np.int64)
     for start, end in zip(events["start"], events["end"]):
-        first = (start - WINDOW_HOURS_BEFORE * HOUR).floor("h")
+        first = floor_hour(start - WINDOW_HOURS_BEFORE * HOUR)
         inside = np.asarray((hours + HOUR > start - WINDOW_HOURS_BEFORE * HOUR) & (hours < end + WINDOW_HOURS_AFTER * HOUR))
         offset = np.round(np.asarray((hours - first) / HOUR, dtype=float)).astype(np.int64)
         update = inside & ((offsets < 0) | (offset < offsets))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.inputs.timestamps import floor_hour
+
 HOUR = pd.Timedelta(hours=1)
 
 
@@ -41,8 +43,8 @@ def event_window(start: pd.Timestamp, end: pd.Timestamp, index: pd.DatetimeIndex
     ``index`` must be an hourly, tz-aware, gap-free index; hours outside it are
     left out of the window.
     """
-    start_hour = start.floor("h")
-    end_hour = end.floor("h")
+    start_hour = floor_hour(start)
+    end_hour = floor_hour(end)
     first = start_hour - hours_before * HOUR
     last = end_hour + hours_after * HOUR
     hours = pd.date_range(first, last, freq="h")

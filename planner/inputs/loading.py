@@ -22,6 +22,7 @@ from planner.inputs.plausibility import note_implausible_values
 from planner.inputs.routes import empty_routes, read_routes
 from planner.inputs.settings import Settings, load_settings
 from planner.inputs.tables import read_cells, read_events, read_venues
+from planner.inputs.timestamps import floor_hour
 from planner.inputs.traffic import PARQUET_SUFFIXES, read_traffic
 from planner.messages import Region, translatable
 
@@ -193,7 +194,7 @@ def traffic_span(path: Path, settings: Settings) -> tuple[pd.Timestamp, pd.Times
         highs.append(pd.Timestamp(statistics.max))
     if not lows:
         return None
-    return (min(lows).tz_convert(settings.timezone).floor("h"), max(highs).tz_convert(settings.timezone).floor("h"))
+    return (floor_hour(min(lows).tz_convert(settings.timezone)), floor_hour(max(highs).tz_convert(settings.timezone)))
 
 
 def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | None,

@@ -301,3 +301,19 @@ def _mixed_offset_problems(text: pd.Series, has_offset: pd.Series, without_offse
                                "write every timestamp of the column with its offset, or none of them",
                                count=without_count, line=usual_line)
     return odd, [Problem(file, int(lines[index]), column, text[index], message) for index in text.index[odd]]
+
+
+def floor_hour(timestamp: pd.Timestamp) -> pd.Timestamp:
+    """Return the start of the local hour of a tz-aware timestamp, also inside the repeated hour of autumn.
+
+    ``Timestamp.floor`` works on the wall-clock time, so 02:15+02:00 on the
+    night clocks go back floors to 02:00, which occurs twice; the
+    timestamp's own offset says which of the two it is.
+    """
+    return timestamp.floor("h", ambiguous=bool(timestamp.dst()), nonexistent="shift_backward")
+
+
+def floor_hours(timestamps: pd.Series) -> pd.Series:
+    """Return the start of the local hour of each tz-aware timestamp (see :func:`floor_hour`)."""
+    daylight_saving = timestamps.map(lambda value: bool(value.dst()) if pd.notna(value) else False)
+    return timestamps.dt.floor("h", ambiguous=daylight_saving.to_numpy(), nonexistent="shift_backward")

@@ -20,6 +20,7 @@ import pandas as pd
 from planner.decisions.plan import WeeklyPlan, plan_week
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
+from planner.inputs.timestamps import floor_hours
 from planner.inputs.weeks import Week
 from planner.messages import translatable
 
@@ -217,7 +218,7 @@ def _staffing_check(plan: WeeklyPlan, event) -> dict:
     during = (starts + HOUR > event.start) & (starts < event.end)
     if not during.any():
         return {}
-    actual_load = (intervals.loc[during, "offered_load_erlangs"] * starts[during].dt.floor("h").map(scale)).dropna()
+    actual_load = (intervals.loc[during, "offered_load_erlangs"] * floor_hours(starts[during]).map(scale)).dropna()
     if actual_load.empty:
         return {}
     # The figures shown are those of the interval whose actual load exceeds its staffed load the most, so that
