@@ -28,7 +28,8 @@ from planner.forecasting.past_events import positive_levels as _positive
 from planner.forecasting.planned_events import PlannedEvents, empty_summary, summarise_event
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.uplift import Z_90, PastEvent, uplift_for_event
-from planner.forecasting.windows import HOUR, event_window, metric_window_mask, occurrence_window, occurrences
+from planner.forecasting.windows import (HOUR, EventWindow, event_window, metric_window_mask, occurrence_window,
+                                        occurrences, time_of_day_known)
 from planner.inputs.dataset import Dataset
 from planner.messages import translatable
 
@@ -421,16 +422,24 @@ class EventForecaster:
                 continue
             profile, pooling, cell_weights = self.planned_.profile_for(event, fit.profiles, fit.groups, fit.cells,
                                                                        measure, notes)
-            start, end = event.start, event.end
+            placements = [(event.start, event.end)]
+            if profile is not None and not time_of_day_known(event):
+                placements = self._usual_placements(event, profile)
+                start_times = sorted({start.strftime("%H:%M") for start, _ in placements})
+                notes.append(translatable("{event}: no time of day in the calendar; forecast as equally likely to "
+                                          "start at the time of each of the {count} past events it is learned "
+                                          "from ({times})", event=event.event_id, count=len(placements),
+                                          times=", ".join(start_times)))
             timing = fit.timings.get(event.venue_id or "")
             if timing is not None and cell_weights is None:
                 shift = pd.Timedelta(hours=timing.offset_for(event.start))
-                start, end = start + shift, end + shift
+                placements = [(start + shift, end + shift) for start, end in placements]
                 notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
                                           "scheduled times; this one is placed {timing}", event=event.event_id,
                                           measure=measure, timing=timing.describe(event.start)))
-            window = occurrence_window(start, end, hours, hours_before=self.hours_before_event,
-                                       hours_after=self.hours_after_event)
+            windows = [occurrence_window(start, end, hours, hours_before=self.hours_before_event,
+                                         hours_after=self.hours_after_event) for start, end in placements]
+            window = _joined(windows)
             if profile is None or len(window.rows) == 0:
                 summaries.append(empty_summary(event.event_id, measure, pooling, (), 0))
                 continue
@@ -438,9 +447,17 @@ class EventForecaster:
             # footprint) and added at their columns, so an event costs the same in any size of network.
             travelling = cell_weights is not None
             columns = np.flatnonzero(cell_weights > 0) if travelling else network_columns(profile, len(fit.cells))
-            mean, sd = uplift_for_event(profile, window.positions, np.ones(1) if travelling else level[columns],
-                                        float(event.expected_attendance), float(event_number(event, "attendance_low")),
-                                        float(event_number(event, "attendance_high")))
+            # Over several equally likely placements, the uplift's mean and variance are those of their mixture.
+            mean, second_moment = np.zeros((len(window.rows), len(columns))), np.zeros((len(window.rows), len(columns)))
+            for placed in windows:
+                placed_mean, placed_sd = uplift_for_event(
+                    profile, placed.positions, np.ones(1) if travelling else level[columns],
+                    float(event.expected_attendance), float(event_number(event, "attendance_low")),
+                    float(event_number(event, "attendance_high")))
+                rows = np.searchsorted(window.rows, placed.rows)
+                mean[rows] += placed_mean / len(windows)
+                second_moment[rows] += (placed_sd**2 + placed_mean**2) / len(windows)
+            sd = np.sqrt(np.maximum(second_moment - mean**2, 0.0))
             if travelling:
                 mean = mean * (cell_weights[columns] * level[columns])[None, :]
                 sd = sd * (cell_weights[columns] * level[columns])[None, :]
@@ -456,7 +473,9 @@ class EventForecaster:
             uplift[block] += mean
             variance[block] += sd**2
 
-            scoring = metric_window_mask(pd.DataFrame(occurrences(start, end), columns=["start", "end"]), hours)
+            scoring = metric_window_mask(pd.DataFrame([span for start, end in placements
+                                                       for span in occurrences(start, end)],
+                                                      columns=["start", "end"]), hours)
             marked = np.ix_(np.flatnonzero(scoring), columns[affected])
             event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
                                          event_ids[marked] + ";" + event.event_id)
@@ -488,6 +507,29 @@ class EventForecaster:
         table = table.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
         summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
         return table, summary, notes
+
+    def _usual_placements(self, event, profile) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Return an event of unknown time of day placed at each start time and duration of the profile's events.
+
+        The event's dates are kept: each placement starts on its first day at
+        a past event's local start time and lasts as long as that event did
+        (on each day, for an event of several days).
+        """
+        calendar = self.past_events_.set_index("event_id")
+        first_day, last_day = event.start.tz_localize(None), (event.end - pd.Timedelta(days=1)).tz_localize(None)
+        placements = []
+        for event_id in profile.event_ids:
+            if event_id not in calendar.index:
+                continue
+            past = calendar.loc[event_id]
+            local_start = past["start"].tz_localize(None)
+            time_of_day = local_start - local_start.normalize()
+            duration = past["end"] - past["start"]
+            start = (first_day + time_of_day).tz_localize(event.start.tz, ambiguous=True, nonexistent="shift_forward")
+            end = (last_day + time_of_day).tz_localize(event.start.tz, ambiguous=True,
+                                                       nonexistent="shift_forward") + duration
+            placements.append((start, end))
+        return placements or [(event.start, event.end)]
 
     def _predict_route_event(self, event, route: pd.DataFrame, fit: _MeasureFit, measure: str,
                              hours: pd.DatetimeIndex, baseline: np.ndarray, level: np.ndarray,
@@ -554,3 +596,13 @@ def _moved(event, offsets: dict[str, float]) -> tuple[pd.Timestamp, pd.Timestamp
 
 def _positive_or_zero(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), np.maximum(values, 0.0), 0.0)
+
+
+def _joined(windows: list[EventWindow]) -> EventWindow:
+    """Return the union of several placements' windows, with the positions of the first that covers each row."""
+    if len(windows) == 1:
+        return windows[0]
+    rows = np.concatenate([window.rows for window in windows])
+    positions = np.concatenate([window.positions for window in windows])
+    rows, first = np.unique(rows, return_index=True)
+    return EventWindow(rows=rows, positions=positions[first])

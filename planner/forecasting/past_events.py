@@ -20,7 +20,7 @@ import pandas as pd
 from planner.forecasting.footprint import distance_to_venue_m
 from planner.forecasting.history import history_to_past_events
 from planner.forecasting.uplift import EffectProfile, PastEvent, learn_profile
-from planner.forecasting.windows import EventWindow, occurrence_window
+from planner.forecasting.windows import EventWindow, occurrence_window, time_of_day_known
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hour
 
@@ -117,7 +117,7 @@ def past_events_with_placebos(calendar: pd.DataFrame, times: list[tuple[pd.Times
     for number, (event, window) in enumerate(zip(events, windows)):
         start = times[number][0]
         columns = reach.columns(event.venue_id or "")
-        if len(window.rows) == 0 or floor_hour(start) < index[0]:
+        if len(window.rows) == 0 or floor_hour(start) < index[0] or not time_of_day_known(event):
             continue
         if not measured_row[window.rows].any():
             continue

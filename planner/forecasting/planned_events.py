@@ -22,7 +22,7 @@ from planner.forecasting.past_events import (VenueReach, duration_hours, event_a
                                              learn_on, network_columns)
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
 from planner.forecasting.uplift import Z_90, EffectProfile, uplift_for_event
-from planner.forecasting.windows import EventWindow
+from planner.forecasting.windows import EventWindow, time_of_day_known
 from planner.inputs.dataset import Dataset
 from planner.messages import translatable
 
@@ -162,8 +162,11 @@ class PlannedEvents:
         day are to the new event's (Gaussian kernels). Events of the same
         duration line up at their end as well as at their start, and a crowd
         leaving at 16:00 meets other background traffic than one leaving at
-        23:00. The cells stay those the whole group showed as affected.
+        23:00. The cells stay those the whole group showed as affected. An
+        event whose time of day is not known keeps the group's profile.
         """
+        if not time_of_day_known(event):
+            return profile
         past_hours = np.array([past.start_hour for past, _ in members])
         past_durations = np.array([past.duration_hours for past, _ in members])
         time_of_day = np.abs(past_hours - hour_of_day(event.start, self.dataset.timezone))

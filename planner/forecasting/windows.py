@@ -117,3 +117,13 @@ def metric_window_mask(events: pd.DataFrame, index: pd.DatetimeIndex, *, hours_b
 
 def _positions(hours: pd.DatetimeIndex, start: pd.Timestamp) -> np.ndarray:
     return np.asarray((hours + HOUR / 2 - start) / HOUR, dtype=float)
+
+
+def time_of_day_known(event) -> bool:
+    """Return whether a calendar row gives the event's time of day (``time_known``; missing or NaN: known).
+
+    An event written with dates only in ``events.csv`` runs from midnight to
+    midnight, and its window says nothing about when the crowd comes.
+    """
+    value = getattr(event, "time_known", True)
+    return bool(value) if pd.notna(value) else True

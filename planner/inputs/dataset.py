@@ -62,8 +62,10 @@ class Dataset:
         ``event_id``, ``name``, ``kind``, ``venue_id`` (empty string for an
         event that concerns the whole area, such as a public holiday),
         ``start``, ``end`` (tz-aware), ``expected_attendance``,
-        ``attendance_low``, ``attendance_high`` (float, NaN when unknown) and
-        ``source`` (``"calendar"`` or ``"holidays"``).
+        ``attendance_low``, ``attendance_high`` (float, NaN when unknown),
+        ``source`` (``"calendar"`` or ``"holidays"``) and ``time_known``
+        (False for an event written with dates only, which then runs from
+        midnight to midnight).
     venues : DataFrame
         ``venue_id``, ``name``, ``latitude``, ``longitude``, ``capacity_people``.
     cells : DataFrame

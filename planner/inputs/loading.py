@@ -123,6 +123,9 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
         logger.warning(translatable("{place}: {problem}", place=str(folder), problem=note))
 
     events = _merge_holidays(calendar, settings, hourly if file_span is None else file_span, events_quality)
+    # Only a calendar row written with dates alone lacks its time of day (see ``read_events``).
+    known = events["time_known"] if "time_known" in events.columns else pd.Series(True, index=events.index)
+    events["time_known"] = known.astype(object).where(known.notna(), True).astype(bool)
     for table in quality.tables:
         logger.info("%s: %d rows read, %d accepted, %d repaired, %d rejected", table.file, table.rows_read,
                     table.rows_accepted, table.rows_repaired, table.rows_rejected)

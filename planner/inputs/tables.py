@@ -33,6 +33,9 @@ __all__ = ["read_cells", "read_events", "read_traffic", "read_venues", "EVENT_CO
 
 VENUE_COLUMNS: tuple[str, ...] = ("venue_id", "name", "latitude", "longitude", "capacity_people")
 CELL_COLUMNS: tuple[str, ...] = ("cell_id", "site_id", "latitude", "longitude", "utilisation_threshold")
+DATE_ONLY = r"\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\s*"
+"""A calendar date without a time of day, in any of the date orders that ``[inputs] date_format`` reads."""
+
 EVENT_COLUMNS: tuple[str, ...] = ("event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance")
 EVENT_OPTIONAL_COLUMNS: tuple[str, ...] = ("attendance_low", "attendance_high")
 
@@ -145,17 +148,46 @@ def read_events(path: str | Path, settings: Settings,
     frame, problems = _typed_frame(table, ["event_id", "name", "kind", "venue_id"],
                                    ["expected_attendance", *EVENT_OPTIONAL_COLUMNS])
     notes = []
+    # An event written with dates only (start and end) has an unknown time of day: it is read from the
+    # start date's midnight to the end of the end date, and forecast at the usual times of its venue.
+    date_only = {column: table.frame[column].fillna("").astype(str).str.fullmatch(DATE_ONLY)
+                 for column in ("start", "end")}
+    time_unknown = date_only["start"] & date_only["end"] & (table.frame["start"].fillna("").astype(str) != "")
+    mismatched = date_only["start"] ^ date_only["end"]
     for column in ("start", "end"):
-        parsed = parse_timestamp_column(table.frame[column], settings.timezone, table.file, column, table.lines,
-                                        date_format=settings.inputs.date_format,
-                                        nonexistent=settings.inputs.nonexistent_local_time)
-        frame[column] = parsed.values
-        problems.extend(parsed.problems)
-        notes.extend(parsed.notes)
-        if parsed.shifted:
-            notes.append(translatable("{column}: local times in the skipped spring hour shifted forward to the "
-                                      "instant they mean ([inputs] nonexistent_local_time): {count}",
-                                      column=column, count=len(parsed.shifted)))
+        # The date-only side of a row with one date and one time is reported once, below.
+        for rows in (~time_unknown & ~(mismatched & date_only[column]), time_unknown):
+            if not rows.any():
+                continue
+            values = table.frame.loc[rows, column]
+            if rows is time_unknown:
+                # Midnight written out, so that the end of a date such as 2013-12-01 is not read as an offset.
+                values = values.astype(str).str.strip() + " 00:00"
+            parsed = parse_timestamp_column(values, settings.timezone, table.file, column,
+                                            table.lines[rows], date_format=settings.inputs.date_format,
+                                            nonexistent=settings.inputs.nonexistent_local_time)
+            frame.loc[rows, column] = parsed.values
+            problems.extend(parsed.problems)
+            notes.extend(parsed.notes)
+            if parsed.shifted:
+                notes.append(translatable("{column}: local times in the skipped spring hour shifted forward to the "
+                                          "instant they mean ([inputs] nonexistent_local_time): {count}",
+                                          column=column, count=len(parsed.shifted)))
+    for index in mismatched[mismatched].index:
+        column = "start" if date_only["start"][index] else "end"
+        problems.append(Problem(table.file, int(table.lines[index]), column, table.frame.at[index, column],
+                                translatable("a date without a time of day, while the other end of the event has "
+                                             "one; write both start and end with their time, or both as dates "
+                                             "when the time of day is not known yet")))
+    if time_unknown.any():
+        # The event runs to the end of its last day.
+        frame.loc[time_unknown, "end"] = frame.loc[time_unknown, "end"].map(
+            lambda day: (day.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(
+                settings.timezone, nonexistent="shift_forward", ambiguous=False) if pd.notna(day) else day)
+        notes.append(translatable("events with a date but no time of day: {events}; each is forecast at the start "
+                                  "times of the past events it is learned from",
+                                  events=", ".join(frame.loc[time_unknown, "event_id"].astype(str))))
+    frame["time_known"] = ~time_unknown.to_numpy()
 
     reported = {(index_of_line(table, problem.row), problem.column) for problem in problems}
     check_problems, _ = validate_table(frame, events_schema(None if venues is None else venues["venue_id"]), table, reported)
@@ -168,7 +200,7 @@ def read_events(path: str | Path, settings: Settings,
     note_extra_columns(quality, table, [*EVENT_COLUMNS, *EVENT_OPTIONAL_COLUMNS])
     frame["source"] = "calendar"
     columns = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
-               *EVENT_OPTIONAL_COLUMNS, "source"]
+               *EVENT_OPTIONAL_COLUMNS, "source", "time_known"]
     return frame[columns].sort_values("start", kind="stable").reset_index(drop=True), quality
 
 

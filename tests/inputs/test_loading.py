@@ -14,7 +14,7 @@ from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_traffic
 
 EVENT_COLUMNS = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
-                 "attendance_low", "attendance_high", "source"]
+                 "attendance_low", "attendance_high", "source", "time_known"]
 
 
 @pytest.fixture(scope="module")

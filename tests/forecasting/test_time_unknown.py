@@ -1,0 +1,77 @@
+"""Events written with dates only: the time of day is unknown, on copies of the bundled San Siro data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.forecasting.model import EventForecaster
+from planner.inputs import load_dataset
+from planner.inputs.errors import InputError
+from planner.inputs.weeks import resolve_week
+from planner.reporting.i18n import render_message
+
+SAN_SIRO = Path(__file__).resolve().parents[2] / "data" / "san-siro"
+SCHEDULED = "2013-12-01T15:00:00+01:00,2013-12-01T16:55:00+01:00"
+
+
+def copy_with_times(tmp_path: Path, times: str, match: str = SCHEDULED) -> Path:
+    folder = tmp_path / "san-siro"
+    shutil.copytree(SAN_SIRO, folder)
+    events = folder / "events.csv"
+    text = events.read_text(encoding="utf-8")
+    assert match in text
+    events.write_text(text.replace(match, times), encoding="utf-8")
+    return folder
+
+
+def planned_match(folder: Path) -> tuple[pd.DataFrame, list]:
+    dataset = load_dataset(folder)
+    week = resolve_week("2013-W48", dataset)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+    return result.table[result.table["measure"] == "internet"].set_index("timestamp"), result.notes
+
+
+def test_dates_only_read_as_whole_days(tmp_path):
+    dataset = load_dataset(copy_with_times(tmp_path, "2013-12-01,2013-12-01"))
+    match = dataset.events.set_index("event_id").loc["san-siro-2013-12-01"]
+    assert match["start"] == pd.Timestamp("2013-12-01T00:00+01:00")
+    assert match["end"] == pd.Timestamp("2013-12-02T00:00+01:00")
+    assert not match["time_known"]
+    assert dataset.events.set_index("event_id").loc["san-siro-2013-11-23", "time_known"]
+
+
+def test_date_beside_time_rejected(tmp_path):
+    folder = copy_with_times(tmp_path, "2013-12-01,2013-12-01T16:55:00+01:00")
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (6, "start", "2013-12-01")
+    assert "l’heure n’est pas encore connue" in render_message(problem.message, "fr")
+
+
+def test_unknown_time_placed_at_usual_start(tmp_path):
+    # Every past match at San Siro started at 20:45 and lasted 1 h 55 min, so a match of unknown time is
+    # forecast as one at 20:45, whatever its scheduled time (15:00 in the calendar).
+    unknown, notes = planned_match(copy_with_times(tmp_path / "unknown", "2013-12-01,2013-12-01"))
+    usual, _ = planned_match(copy_with_times(tmp_path / "usual", "2013-12-01T20:45:00+01:00,2013-12-01T22:40:00+01:00"))
+    np.testing.assert_allclose(unknown["p50"].to_numpy(), usual["p50"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(unknown["p90"].to_numpy(), usual["p90"].to_numpy(), rtol=1e-9)
+    day = unknown.loc["2013-12-01"]
+    assert (day["p50"] > 3 * day["baseline"]).any()
+    assert any("no time of day in the calendar" in note and "(20:45)" in note for note in map(str, notes))
+
+
+def test_past_event_without_time_not_learned(tmp_path):
+    folder = copy_with_times(tmp_path, "2013-11-23,2013-11-23",
+                             match="2013-11-23T20:45:00+01:00,2013-11-23T22:40:00+01:00")
+    dataset = load_dataset(folder)
+    week = resolve_week("2013-W48", dataset)
+    events = EventForecaster().fit(dataset, week.start).predict(week.start, week.end).events
+    sources = events.set_index(["event_id", "measure"]).loc[("san-siro-2013-12-01", "internet"), "learned_from"]
+    assert "san-siro-2013-11-15" in sources
+    assert "san-siro-2013-11-23" not in sources
