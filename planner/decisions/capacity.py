@@ -46,7 +46,9 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     an empty name. Other rows get 0 and an empty name.
 
     A cell-hour whose p90 is NaN has no known utilisation, so its action is
-    ``watch`` (someone has to look at it) and a warning is logged.
+    ``watch`` (someone has to look at it) and a warning is logged. A
+    cell-hour whose baseline is NaN too is left out, because its cell has no
+    traffic history and therefore no forecast.
 
     When the forecast has ``baseline`` and ``p50`` columns, the hours of an
     event's uplift outside its scoring window get the event's id as well
@@ -88,6 +90,11 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     if forecast.empty:
         return _empty_capacity()
 
+    if "baseline" in forecast.columns:
+        # A cell without traffic history gets no forecast at all (the forecast notes it), so it has no decision.
+        forecast = forecast[forecast["baseline"].notna() | forecast["p90"].notna()]
+        if forecast.empty:
+            return _empty_capacity()
     rows = forecast[list(_FORECAST_COLUMNS)].rename(columns={"p90": "forecast_p90"})
     rows["event_id"] = rows["event_id"].fillna("").astype(str)
     if {"baseline", "p50"} <= set(forecast.columns):

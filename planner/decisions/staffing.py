@@ -392,7 +392,10 @@ def _network_ratio(forecast: pd.DataFrame, measure: str, reference_traffic: Mapp
 
     rows = forecast[forecast["measure"] == measure]
     network = _by_week_hour(rows.groupby("timestamp")["p50"].sum(), hours)
-    missing_p50 = _by_week_hour(rows["p50"].isna().groupby(rows["timestamp"]).sum(), hours)
+    # A cell without traffic history has a NaN baseline as well. It counts as zero, as in the reference, and the
+    # forecast's notes name it, so this warning leaves it out.
+    has_baseline = rows["baseline"].notna() if "baseline" in rows.columns else True
+    missing_p50 = _by_week_hour((rows["p50"].isna() & has_baseline).groupby(rows["timestamp"]).sum(), hours)
     if missing_p50.sum() > 0:
         logger.warning(translatable("{count} cell-hours of measure {measure} in the week have no p50 forecast and "
                                     "count as zero in the network total that drives staffing",
