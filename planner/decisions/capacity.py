@@ -46,7 +46,14 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     an empty name. Other rows get 0 and an empty name.
 
     A cell-hour whose p90 is NaN has no known utilisation, so its action is
-    ``watch`` (someone has to look at it) and a warning is logged.
+    ``watch`` (someone has to look at it) and a warning is logged. A
+    cell-hour whose baseline is NaN too is left out, because its cell has no
+    traffic history and therefore no forecast.
+
+    When the forecast has ``baseline`` and ``p50`` columns, the hours of an
+    event's uplift outside its scoring window get the event's id as well
+    (see :func:`attribute_uplift_hours`), so that an action covers every
+    hour the event raises.
 
     Parameters
     ----------
@@ -83,8 +90,15 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     if forecast.empty:
         return _empty_capacity()
 
+    if "baseline" in forecast.columns:
+        # A cell without traffic history gets no forecast at all (the forecast notes it), so it has no decision.
+        forecast = forecast[forecast["baseline"].notna() | forecast["p90"].notna()]
+        if forecast.empty:
+            return _empty_capacity()
     rows = forecast[list(_FORECAST_COLUMNS)].rename(columns={"p90": "forecast_p90"})
     rows["event_id"] = rows["event_id"].fillna("").astype(str)
+    if {"baseline", "p50"} <= set(forecast.columns):
+        rows["event_id"] = attribute_uplift_hours(forecast.assign(event_id=rows["event_id"]))
     rows = rows.merge(_capacity_table(cells, rows["measure"].unique(), settings), on=["cell_id", "measure"],
                       how="left", validate="many_to_one")
     _check_capacity(rows)
@@ -107,6 +121,51 @@ def plan_capacity(forecast: pd.DataFrame, cells: pd.DataFrame, settings: Setting
     reported = rows[(rows["event_id"] != "") | (rows["action"] != "ok")]
     reported = reported.sort_values(["cell_id", "measure", "timestamp"], kind="stable").reset_index(drop=True)
     return reported[list(CAPACITY_COLUMNS)]
+
+
+def attribute_uplift_hours(forecast: pd.DataFrame) -> pd.Series:
+    """Extend each event's ``event_id`` to the hours of its uplift outside its scoring window.
+
+    The forecast marks an event only on its scoring window (start - 1 h to
+    end + 2 h, after any timing shift), but the uplift can start hours
+    earlier, for arrivals or a drifted clock. An hour is uplifted where p50
+    differs from the baseline. Each unmarked uplifted hour takes the
+    ``event_id`` of the nearest marked hour in the same run of consecutive
+    uplifted hours of its cell and measure (the earlier one on a tie). An
+    uplifted run with no marked hour keeps its empty ids, because no event
+    of the forecast claims it.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        ``cell_id``, ``measure``, ``timestamp``, ``baseline``, ``p50`` and
+        ``event_id`` (empty outside events).
+
+    Returns
+    -------
+    Series
+        The new ``event_id``, on the forecast's index.
+    """
+    ordered = forecast.sort_values(["cell_id", "measure", "timestamp"], kind="stable")
+    event_ids = ordered["event_id"].fillna("").astype(str)
+    p50 = ordered["p50"].to_numpy(dtype=float)
+    baseline = ordered["baseline"].to_numpy(dtype=float)
+    uplifted = pd.Series(~np.isclose(p50, baseline, rtol=1e-9, atol=0.0) & ~np.isnan(p50) & ~np.isnan(baseline),
+                         index=ordered.index)
+
+    new_series = (ordered["cell_id"] != ordered["cell_id"].shift()) | (ordered["measure"] != ordered["measure"].shift())
+    run = (new_series | (uplifted != uplifted.shift())).cumsum()
+    position = pd.Series(np.arange(len(ordered), dtype=float), index=ordered.index)
+    marked_position = position.where(event_ids != "")
+    before = marked_position.groupby(run).ffill()
+    after = marked_position.groupby(run).bfill()
+
+    use_before = before.notna() & (after.isna() | (position - before <= after - position))
+    source = before.where(use_before, after)
+    target = uplifted & (event_ids == "") & source.notna()
+    filled = event_ids.copy()
+    filled[target] = event_ids.to_numpy()[source[target].to_numpy(dtype=np.int64)]
+    return filled.reindex(forecast.index)
 
 
 def rank_cells_at_risk(capacity: pd.DataFrame) -> pd.DataFrame:

@@ -52,7 +52,10 @@ class WeeklyPlan:
         ``expected_load`` (peak offered load of the shift, Erlangs),
         ``required_staff_fractional``, ``required_staff``,
         ``service_level_target``, ``expected_service_level`` (the lowest
-        interval service level of the shift with that staffing).
+        interval service level of the shift with that staffing),
+        ``hours_covered`` (hours of the shift inside the week) and
+        ``partial_shift`` (true when the shift starts before the week or
+        ends after it, so its staffing rests on ``hours_covered`` only).
     staffing_intervals : DataFrame
         One row per interval and role: ``interval_start``, ``date``,
         ``shift``, ``role``, ``arrivals_per_hour``,

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 STAFFING_COLUMNS: tuple[str, ...] = (
     "date", "shift", "role", "expected_load", "required_staff_fractional", "required_staff",
-    "service_level_target", "expected_service_level",
+    "service_level_target", "expected_service_level", "hours_covered", "partial_shift",
 )
 INTERVAL_COLUMNS: tuple[str, ...] = (
     "interval_start", "date", "shift", "role", "arrivals_per_hour", "sized_arrivals_per_hour",
@@ -91,6 +91,10 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
     shrinkage)`` agents are available in each interval of the shift, the
     interval's ``service_level`` is the one expected at its forecast load,
     and ``expected_service_level`` is the lowest interval service level.
+    ``hours_covered`` is the time the shift's intervals span inside the week,
+    and ``partial_shift`` is true for a shift that starts before the week or
+    ends after it (the first and last night shifts with the default shifts),
+    whose staffing rests on those hours only.
 
     Shifts follow local wall-clock time: a shift belongs to the date it
     starts on, so the 22:00 shift covers intervals up to 06:00 the next day,
@@ -169,7 +173,8 @@ def plan_staffing(forecast: pd.DataFrame, capacity: pd.DataFrame, settings: Sett
         intervals["_staff_need"] = intervals["agents_fractional"] / (1.0 - shrinkage)
         intervals["_shift_start"] = shift_starts
 
-        shifts = _size_shifts(intervals, role)
+        shifts = _size_shifts(intervals, role, staffing_settings.interval_minutes)
+        shifts["partial_shift"] = _partial_shifts(shifts, staffing_settings.shifts, week)
         intervals = intervals.merge(shifts[["date", "shift", "required_staff"]], on=["date", "shift"], how="left",
                                     validate="many_to_one")
         intervals["staff_on_shift"] = intervals["required_staff"]
@@ -297,18 +302,34 @@ def _patience(role: RoleSettings) -> float:
     return role.patience_seconds
 
 
-def _size_shifts(intervals: pd.DataFrame, role: RoleSettings) -> pd.DataFrame:
+def _size_shifts(intervals: pd.DataFrame, role: RoleSettings, interval_minutes: int) -> pd.DataFrame:
     """Take each shift's peak need and round it up to whole staff."""
     shifts = intervals.groupby(["date", "shift"], sort=False).agg(
         _shift_start=("_shift_start", "first"),
         expected_load=("offered_load_erlangs", "max"),
         required_staff_fractional=("_staff_need", "max"),
+        _intervals=("_staff_need", "size"),
     ).reset_index()
+    shifts["hours_covered"] = shifts["_intervals"] * interval_minutes / 60.0
     rounded = np.ceil(shifts["required_staff_fractional"].to_numpy() * (1.0 - _RELATIVE_TOLERANCE))
     shifts["required_staff"] = rounded.astype(np.int64)
     shifts["role"] = role.name
     shifts["service_level_target"] = role.service_level_target
     return shifts
+
+
+def _partial_shifts(shifts: pd.DataFrame, settings_shifts: tuple[Shift, ...], week: Week) -> np.ndarray:
+    """Flag the shifts that start before the week or end after it, so the week contains only part of them.
+
+    Both sides are compared in local wall-clock time, so a shift on a
+    daylight-saving night, 7 or 9 hours long, is not flagged for that.
+    """
+    durations = {shift.name: shift.duration_hours for shift in settings_shifts}
+    starts = pd.to_datetime(shifts["_shift_start"].to_numpy())
+    ends = starts + pd.to_timedelta(shifts["shift"].map(durations).to_numpy(dtype=float), unit="h")
+    week_start = week.start.tz_localize(None)
+    week_end = week.end.tz_localize(None)
+    return np.asarray((starts < week_start) | (ends > week_end), dtype=bool)
 
 
 def _assign_shifts(interval_starts: pd.DatetimeIndex, shifts: tuple[Shift, ...],
@@ -392,7 +413,10 @@ def _network_ratio(forecast: pd.DataFrame, measure: str, reference_traffic: Mapp
 
     rows = forecast[forecast["measure"] == measure]
     network = _by_week_hour(rows.groupby("timestamp")["p50"].sum(), hours)
-    missing_p50 = _by_week_hour(rows["p50"].isna().groupby(rows["timestamp"]).sum(), hours)
+    # A cell without traffic history has a NaN baseline as well. It counts as zero, as in the reference, and the
+    # forecast's notes name it, so this warning leaves it out.
+    has_baseline = rows["baseline"].notna() if "baseline" in rows.columns else True
+    missing_p50 = _by_week_hour((rows["p50"].isna() & has_baseline).groupby(rows["timestamp"]).sum(), hours)
     if missing_p50.sum() > 0:
         logger.warning(translatable("{count} cell-hours of measure {measure} in the week have no p50 forecast and "
                                     "count as zero in the network total that drives staffing",

@@ -11,6 +11,9 @@ chosen in ``planner.forecasting.planned_events``.
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +34,7 @@ from planner.forecasting.uplift import Z_90, PastEvent, uplift_for_event
 from planner.forecasting.windows import (HOUR, EventWindow, event_window, metric_window_mask, occurrence_window,
                                         occurrences, time_of_day_known)
 from planner.inputs.dataset import Dataset
-from planner.messages import translatable
+from planner.messages import translatable, translatable_plural
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +157,10 @@ class EventForecaster:
 
     def fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         """Learn baselines and event effects from the history strictly before ``origin``."""
+        with _quiet_empty_cells():
+            return self._fit(dataset, origin)
+
+    def _fit(self, dataset: Dataset, origin: pd.Timestamp) -> EventForecaster:
         origin = pd.Timestamp(origin).tz_convert(dataset.timezone)
         # Masks rather than a copy of the history: the long table of a national network has tens of millions of rows.
         traffic = dataset.traffic
@@ -218,6 +225,11 @@ class EventForecaster:
             route loads the cells along it as the march passes (see
             ``planner.forecasting.routes``) in place of its venue's cells.
         """
+        with _quiet_empty_cells():
+            return self._predict(start, end, events, routes)
+
+    def _predict(self, start: pd.Timestamp, end: pd.Timestamp, events: pd.DataFrame | None,
+                 routes: pd.DataFrame | None) -> ForecastResult:
         if not hasattr(self, "measures_"):
             raise RuntimeError("this EventForecaster is not fitted yet; call fit(dataset, origin) before predict")
         timezone = self.dataset_.timezone
@@ -493,6 +505,15 @@ class EventForecaster:
             high_error = np.minimum(high_error, np.maximum(fit.band_ceiling[None, :] - baseline, 0.0))
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
+        # A cell without any traffic before the origin has nothing to forecast from, so it gets no numbers.
+        unknown = np.isnan(fit.clean).all(axis=0)
+        if unknown.any():
+            baseline, p10, p50, p90 = (np.where(unknown[None, :], np.nan, values) for values in (baseline, p10, p50, p90))
+            notes.append(translatable_plural("{count} cell has no {measure} traffic before the week, so it gets no "
+                                             "forecast: {cells}", "{count} cells have no {measure} traffic before the "
+                                             "week, so they get no forecast: {cells}", int(unknown.sum()),
+                                             measure=measure,
+                                             cells=[fit.cells[column] for column in np.flatnonzero(unknown)]))
 
         table = pd.DataFrame({
             "cell_id": np.tile(np.asarray(fit.cells, dtype=object), len(hours)),
@@ -592,6 +613,15 @@ def _moved(event, offsets: dict[str, float]) -> tuple[pd.Timestamp, pd.Timestamp
     """Return an event's start and end moved by its timing offset, if it has one."""
     shift = pd.Timedelta(hours=offsets.get(event.event_id, 0.0))
     return event.start + shift, event.end + shift
+
+
+@contextmanager
+def _quiet_empty_cells() -> Iterator[None]:
+    """Silence numpy's warnings on the all-NaN column of a cell without traffic, which gets a note instead."""
+    with warnings.catch_warnings():
+        for message in ("Mean of empty slice", "All-NaN slice encountered", "Degrees of freedom <= 0"):
+            warnings.filterwarnings("ignore", message=message, category=RuntimeWarning)
+        yield
 
 
 def _positive_or_zero(values: np.ndarray) -> np.ndarray:

@@ -64,8 +64,9 @@ def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
     utilisation), and ``forecast_p90``, ``capacity``, ``threshold`` and
     ``utilisation_p90`` at that hour. Then ``extra_units`` (maximum over the
     hours, NaN when no extra unit covers the measure), ``extra_unit_name``,
-    ``hours`` (count of add or watch hours) and ``deadline`` (the event's
-    start, or the first such hour outside events). Rows are sorted with
+    ``hours`` (count of add or watch hours) and ``deadline`` (the earlier
+    of the event's start and its first such hour, or the first such hour
+    outside events). Rows are sorted with
     ``add`` first, then by peak utilisation.
     """
     columns = ["cell_id", "measure", "event_id", "event_name", "action", "timestamp", "forecast_p90", "capacity",
@@ -89,7 +90,9 @@ def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
     starts = _event_field(plan.events, "start").dropna().to_dict()
     names = _event_field(plan.events, "name").dropna().astype(str).to_dict()
     table["event_name"] = [names.get(event_id, "") for event_id in table["event_id"]]
-    table["deadline"] = [starts.get(event_id, first_hour)
+    # An event's action is due at its start or at its first hour at risk, whichever comes first, because the
+    # uplift of arrivals (or of a drifted clock) can reach the threshold before the scheduled start.
+    table["deadline"] = [min(starts.get(event_id, first_hour), first_hour)
                          for event_id, first_hour in zip(table["event_id"], table["first_hour"])]
     table["action_rank"] = table["action"].map(_ACTION_RANK)
     table = table.sort_values(["action_rank", "utilisation_p90", "deadline"], ascending=[False, False, True])

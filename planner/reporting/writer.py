@@ -10,12 +10,14 @@ last one to swap in wins.
 from __future__ import annotations
 
 import errno
+import glob
 import logging
 import multiprocessing
 import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,7 +136,9 @@ def staged_folder(target: Path, *, sync_files: bool = False) -> Iterator[Path]:
 
     The parent of ``target`` is created when missing. When the block or the
     swap raises, including on KeyboardInterrupt, the staging folder is
-    removed and an earlier ``target`` is left as it was. With ``sync_files``
+    removed and an earlier ``target`` is left as it was. Staging folders of
+    the same ``target`` left by a killed run, last modified more than an
+    hour ago, are deleted first. With ``sync_files``
     each file at the top of the staging folder is flushed to disk before the
     swap. Of several concurrent callers for one ``target``, the last to swap
     in wins.
@@ -145,8 +149,18 @@ def staged_folder(target: Path, *, sync_files: bool = False) -> Iterator[Path]:
         If ``target`` is a file.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    # NOTE: a process killed with SIGKILL cannot remove its staging folder, so a hidden ".<target>.*"
-    # folder may remain beside the target. Nothing reads it, and it is safe to delete.
+    # A process killed with SIGKILL cannot remove its staging folder, so a hidden ".<target>.*" folder may remain
+    # beside the target. Nothing reads it, so the next run deletes those older than an hour.
+    # NOTE: a run of the same target that writes nothing into its staging folder for an hour loses that folder.
+    stale_before = time.time() - 3600.0
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        try:
+            is_stale = leftover.is_dir() and not leftover.is_symlink() and leftover.stat().st_mtime < stale_before
+        except OSError:
+            continue
+        if is_stale:
+            logger.info("removing the staging folder %s that an interrupted run left", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         yield staging

@@ -2,10 +2,13 @@
 
 The forecast is the plan of the week made from the history strictly before
 it (:func:`planner.decisions.plan.plan_week`), so the review uses the
-forecast a planner had. An event's cells are the cells the capacity table
-ties to it, or its peak cell when none is tied. Its hours are those that
-overlap the scoring window, from one hour before the start to two hours
-after the end (:func:`planner.forecasting.windows.metric_window_mask`).
+forecast a planner had. An event's cells are those the plan's forecast
+marks as affected by it (its ``event_id`` column). When the forecast marks
+none, they are the cells the backtest scores for its venue: those within
+1 km and always the nearest one (:func:`planner.forecasting.backtest.scoring_cells`).
+An event without a venue is measured on the whole network. Its hours are
+those that overlap the scoring window, from one hour before the start to
+two hours after the end (:func:`planner.forecasting.windows.metric_window_mask`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.decisions.plan import WeeklyPlan, plan_week
+from planner.forecasting.backtest import SCORING_RADIUS_M, scoring_cells
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hours
@@ -27,7 +31,7 @@ from planner.messages import translatable
 logger = logging.getLogger(__name__)
 
 EVENT_REVIEW_COLUMNS: tuple[str, ...] = (
-    "event_id", "name", "kind", "venue_id", "measure", "start", "end", "attendance", "cells",
+    "event_id", "name", "kind", "venue_id", "measure", "start", "end", "attendance", "cells", "cells_basis",
     "forecast_peak_p50", "forecast_peak_p90", "forecast_peak_time", "actual_peak", "actual_peak_time",
     "peak_timing_error_hours", "peak_error_ratio", "forecast_excess_total", "actual_excess_total",
     "actual_peak_uplift_ratio", "extra_units", "max_actual_utilisation_after_action", "threshold",
@@ -36,6 +40,10 @@ EVENT_REVIEW_COLUMNS: tuple[str, ...] = (
 # Hours of the event history window around an event, the same as the forecaster's defaults.
 HOURS_BEFORE_EVENT = 3
 HOURS_AFTER_EVENT = 4
+# Values of ``cells_basis``: how the cells of an event's review were chosen.
+CELLS_FROM_FORECAST = "forecast"
+CELLS_NEAR_VENUE = "venue_radius"
+CELLS_WHOLE_NETWORK = "network"
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,14 @@ class WeekReview:
         The plan made from the history before the week, with its ``actual`` traffic.
     events : DataFrame
         One row per event and measure, with the columns of ``EVENT_REVIEW_COLUMNS``.
+        ``cells`` lists the cells measured, joined by ``;``, and
+        ``cells_basis`` says how they were chosen: ``forecast`` (the cells
+        the forecast marks as affected), ``venue_radius`` (none marked, so
+        the cells near the venue) or ``network`` (no venue, so every cell).
     history : DataFrame
-        The measured effects, one row per event, cell, measure and window hour,
-        with the columns of :data:`planner.review.store.HISTORY_COLUMNS`
-        except ``reviewed_at``.
+        The measured effects, one row per event, measured cell, measure and
+        window hour, with the columns of
+        :data:`planner.review.store.HISTORY_COLUMNS` except ``reviewed_at``.
     """
 
     plan: WeeklyPlan
@@ -117,7 +129,7 @@ def fit_attendance_uplift(events: pd.DataFrame) -> tuple[float, float, float]:
 
 def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> dict:
     forecast = plan.forecast
-    cells = _event_cells(plan, event)
+    cells, basis = event_cells(plan, event.event_id, event.measure, event.venue_id)
     index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
     in_window = index[metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), index)]
     rows = forecast[(forecast["measure"] == event.measure) & forecast["cell_id"].isin(cells)
@@ -130,6 +142,7 @@ def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> d
         "measure": event.measure, "start": event.start, "end": event.end,
         "attendance": float(attendance.get(event.event_id, event.expected_attendance)),
         "cells": ";".join(cells),
+        "cells_basis": basis,
     }
     record.update(_peaks(totals))
     record.update(_capacity_check(plan, event, cells))
@@ -232,20 +245,39 @@ def _staffing_check(plan: WeeklyPlan, event) -> dict:
     }
 
 
-def _event_cells(plan: WeeklyPlan, event) -> list[str]:
-    capacity = plan.capacity
-    tied = capacity[capacity["event_id"].fillna("").str.split(";").apply(lambda ids: event.event_id in ids)]
-    cells = sorted(tied["cell_id"].astype(str).unique())
+def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object) -> tuple[list[str], str]:
+    """Choose the cells on which an event's effect on a measure is measured.
+
+    Returns
+    -------
+    cells, basis : list of str, str
+        The cells the plan's forecast marks with the event for the measure
+        (basis ``forecast``). When it marks none, the cells within
+        ``SCORING_RADIUS_M`` of the venue and always the nearest one
+        (``venue_radius``), or every cell when the event has no venue in the
+        dataset (``network``).
+    """
+    forecast = plan.forecast
+    rows = forecast[forecast["measure"] == measure]
+    marked = rows["event_id"].fillna("").astype(str).str.split(";").apply(lambda ids: event_id in ids)
+    cells = sorted(rows.loc[marked, "cell_id"].astype(str).unique())
     if cells:
-        return cells
-    peak_cell = getattr(event, "peak_cell_id", None)
-    if isinstance(peak_cell, str) and peak_cell:
-        return [peak_cell]
-    return sorted(plan.forecast["cell_id"].astype(str).unique())
+        return cells, CELLS_FROM_FORECAST
+
+    venue = venue_id if isinstance(venue_id, str) else ""
+    near = sorted(str(cell) for cell in scoring_cells(plan.dataset, venue)) if venue else []
+    if near:
+        logger.info("%s: the forecast marks no %s cell, so the review measures the %d cells within %.0f m of %s "
+                    "and the nearest one", event_id, measure, len(near), SCORING_RADIUS_M, venue)
+        return near, CELLS_NEAR_VENUE
+    return sorted(forecast["cell_id"].astype(str).unique()), CELLS_WHOLE_NETWORK
 
 
 def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataFrame:
-    """Return the excess of every event over its window, for every cell and measure.
+    """Return the excess of every event over its window, for every measure and the cells measured for it.
+
+    The cells are those of :func:`event_cells`, so the history holds only
+    the cells the review measured.
 
     The excess is ``(actual − baseline) / level``, where ``baseline`` is the
     plan's forecast without events and ``level`` the cell's mean baseline
@@ -266,7 +298,11 @@ def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataF
                               hours_after=HOURS_AFTER_EVENT)
         hours = index[window.rows]
         positions = pd.Series(window.positions, index=hours)
-        rows = forecast[forecast["timestamp"].isin(hours) & forecast["actual"].notna()]
+        measured = [forecast["measure"].eq(measure) & forecast["cell_id"].astype(str).isin(
+                        event_cells(plan, event.event_id, measure, event.venue_id)[0])
+                    for measure in forecast["measure"].unique()]
+        on_cells = np.logical_or.reduce(measured) if measured else np.zeros(len(forecast), dtype=bool)
+        rows = forecast[on_cells & forecast["timestamp"].isin(hours) & forecast["actual"].notna()]
         if rows.empty:
             continue
         cell_level = pd.MultiIndex.from_frame(rows[["cell_id", "measure"]]).map(level.to_dict().get)

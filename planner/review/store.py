@@ -70,6 +70,9 @@ def save_event_history(dataset_path: str | Path, rows: pd.DataFrame, week_label:
     os.close(handle)
     try:
         combined.to_parquet(temporary, index=False)
+        # mkstemp creates the file with mode 0600. Other users of a shared dataset folder need to read the
+        # history, so the file gets the mode of any new file under the user's umask.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -77,6 +80,13 @@ def save_event_history(dataset_path: str | Path, rows: pd.DataFrame, week_label:
     logger.info("event history %s: %d rows of %s written, %d rows in all", path, len(new_rows), week_label,
                 len(combined))
     return path
+
+
+def _current_umask() -> int:
+    # os.umask can only be read by setting it, so it is set and restored at once.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _utc_times(frame: pd.DataFrame) -> pd.DataFrame:

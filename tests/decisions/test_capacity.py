@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.decisions.capacity import CAPACITY_COLUMNS, RISK_COLUMNS, plan_capacity, rank_cells_at_risk
+from planner.decisions.capacity import (
+    CAPACITY_COLUMNS,
+    RISK_COLUMNS,
+    attribute_uplift_hours,
+    plan_capacity,
+    rank_cells_at_risk,
+)
 from planner.inputs.settings import CapacitySettings, ExtraUnit
 
 from .conftest import make_settings
@@ -19,9 +25,11 @@ HOURS = pd.date_range("2024-03-30 22:00", periods=6, freq="h", tz="Europe/Paris"
 def synthetic_forecast(cell_id: str, measure: str, p90: list[float], event_id: list[str]) -> pd.DataFrame:
     """Synthetic long forecast for one cell and measure over the first len(p90) hours."""
     count = len(p90)
+    # Events raise p50 above the baseline, and the hours outside events keep p50 on the baseline.
+    p50 = np.where(np.asarray(event_id) != "", np.array(p90) * 0.9, 100.0)
     return pd.DataFrame({
         "cell_id": cell_id, "measure": measure, "timestamp": HOURS[:count],
-        "baseline": np.full(count, 100.0), "p10": np.full(count, 90.0), "p50": np.array(p90) * 0.9,
+        "baseline": np.full(count, 100.0), "p10": np.full(count, 90.0), "p50": p50,
         "p90": p90, "actual": np.full(count, np.nan), "event_id": event_id,
     })
 
@@ -188,3 +196,43 @@ def test_rank_cells_at_risk_empty():
 
     assert ranking.empty
     assert tuple(ranking.columns) == RISK_COLUMNS
+
+
+def test_attribute_uplift_hours_nearest_event():
+    forecast = pd.DataFrame({
+        "cell_id": "c1", "measure": "calls", "timestamp": pd.date_range("2024-03-01", periods=9, freq="h",
+                                                                          tz="Europe/Paris"),
+        "baseline": 100.0,
+        "p50": [150.0, 160.0, 170.0, 180.0, 170.0, 160.0, 150.0, 100.0, 120.0],
+        "event_id": ["", "", "E1", "", "", "", "E2", "", ""],
+    })
+
+    event_ids = attribute_uplift_hours(forecast)
+
+    # Hour 3 is one hour from E1 and three from E2. Hour 4 is two hours from each, so the earlier event wins.
+    assert event_ids.tolist()[:7] == ["E1", "E1", "E1", "E1", "E1", "E2", "E2"]
+    # Hour 7 has no uplift, and hour 8's uplift run has no marked hour.
+    assert event_ids.tolist()[7:] == ["", ""]
+
+
+def test_attribute_uplift_hours_per_cell():
+    hours = pd.date_range("2024-03-01", periods=2, freq="h", tz="Europe/Paris")
+    forecast = pd.DataFrame({
+        "cell_id": ["c2", "c2", "c1", "c1"], "measure": "calls", "timestamp": [*hours, *hours],
+        "baseline": 100.0, "p50": 150.0, "event_id": ["", "", "", "E1"],
+    })
+
+    event_ids = attribute_uplift_hours(forecast)
+
+    assert event_ids.tolist() == ["", "", "E1", "E1"]
+
+
+def test_plan_capacity_claims_early_uplift_hour():
+    forecast = synthetic_forecast("c1", "calls", [500.0, 900.0, 950.0, 500.0], ["", "", "E1", "E1"])
+    forecast.loc[1, "p50"] = 810.0
+
+    plan = plan_capacity(forecast, synthetic_cells(calls=1000.0), CARRIER_SETTINGS)
+
+    assert plan["timestamp"].tolist() == list(HOURS[1:4])
+    assert plan["event_id"].tolist() == ["E1", "E1", "E1"]
+    assert plan["action"].tolist() == ["add", "add", "ok"]

@@ -124,6 +124,35 @@ def test_plan_staffing_monday_night_from_sunday():
     assert len(late) == 4
 
 
+def test_plan_staffing_partial_shifts_flagged():
+    week = Week(2024, 10, PARIS)
+
+    staffing, _ = plan_staffing(flat_forecast(week, {"calls": 25.0}), no_actions(), settings_for(CARE),
+                                {"calls": 100.0}, week)
+
+    first, last = staffing.iloc[0], staffing.iloc[-1]
+    # The Sunday-night shift before the week keeps Monday 00:00-06:00, and the last one Sunday 22:00-24:00.
+    assert bool(first["partial_shift"])
+    assert first["hours_covered"] == 6.0
+    assert bool(last["partial_shift"])
+    assert last["hours_covered"] == 2.0
+    middle = staffing.iloc[1:-1]
+    assert not middle["partial_shift"].any()
+    assert (middle["hours_covered"] == 8.0).all()
+
+
+def test_plan_staffing_dst_night_not_partial():
+    week = Week(2024, 13, PARIS)
+
+    staffing, _ = plan_staffing(flat_forecast(week, {"calls": 25.0}), no_actions(), settings_for(CARE),
+                                {"calls": 100.0}, week)
+
+    night = staffing[(staffing["date"] == date(2024, 3, 30)) & (staffing["shift"] == "night")].iloc[0]
+    assert night["hours_covered"] == 7.0
+    assert not bool(night["partial_shift"])
+    assert staffing["partial_shift"].sum() == 2
+
+
 def test_plan_staffing_spring_dst_week():
     week = Week(2024, 13, PARIS)
 

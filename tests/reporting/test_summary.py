@@ -19,7 +19,8 @@ def test_capacity_actions_add_before_event(make_plan):
     assert action["cell_id"] == "C1"
     assert action["event_id"] == "E1"
     assert action["event_name"] == "Milan v Inter"
-    assert action["deadline"] == EVENT_START
+    # The hour 20:00-21:00 holds the 20:45 start and is already at risk, so the action is due at 20:00.
+    assert action["deadline"] == EVENT_START.floor("h")
     assert action["timestamp"] == pd.Timestamp("2013-08-14 20:00", tz="Europe/Paris")
     assert action["utilisation_p90"] == pytest.approx(0.99)
     # ceil((990 / 0.8 - 1000) / 300) = 1

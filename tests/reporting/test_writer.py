@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,25 @@ def test_staged_folder_target_file_rejected(tmp_path):
 
     assert target.read_text(encoding="utf-8") == "in the way"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2013-W33"]
+
+
+def test_staged_folder_removes_stale_staging(tmp_path):
+    target = tmp_path / "2013-W48"
+    hour_ago = time.time() - 3700.0
+    stale = tmp_path / ".2013-W48.k1ll3d0x"
+    stale.mkdir()
+    (stale / "forecast.csv").write_text("partial", encoding="utf-8")
+    os.utime(stale, (hour_ago, hour_ago))
+    recent = tmp_path / ".2013-W48.running1"
+    recent.mkdir()
+    other_target = tmp_path / ".2013-W48-review.k1ll3d0x"
+    other_target.mkdir()
+    os.utime(other_target, (hour_ago, hour_ago))
+
+    with writer.staged_folder(target) as staging:
+        (staging / "report.html").write_text("new", encoding="utf-8")
+
+    assert not stale.exists()
+    assert recent.is_dir()
+    assert other_target.is_dir()
+    assert (target / "report.html").read_text(encoding="utf-8") == "new"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from planner.inputs.weeks import resolve_week
 from planner.review import HISTORY_COLUMNS, fit_attendance_uplift, review_week, save_event_history
 
 SAN_SIRO = Path(__file__).resolve().parents[2] / "data" / "san-siro"
+MILAN = Path(__file__).resolve().parents[2] / "data" / "milan"
 MATCH_ID = "san-siro-2013-11-23"
 
 
@@ -45,6 +48,7 @@ def test_review_week_measures_match(match_review):
     in_window = cell_rows[(cell_rows["timestamp"] + pd.Timedelta(hours=1) > internet["start"] - pd.Timedelta(hours=1))
                           & (cell_rows["timestamp"] < internet["end"] + pd.Timedelta(hours=2))]
     assert internet["cells"] == "5738"
+    assert internet["cells_basis"] == "forecast"
     assert internet["actual_peak"] == pytest.approx(in_window["actual"].max())
     assert internet["actual_peak_time"] == in_window.loc[in_window["actual"].idxmax(), "timestamp"]
     assert internet["actual_excess_total"] == pytest.approx((in_window["actual"] - in_window["baseline"]).sum())
@@ -95,6 +99,52 @@ def test_save_history_replaces_week(match_review, dataset_copy):
     assert [path.name for path in (dataset_copy / "history").iterdir()] == ["events.parquet"]
 
 
+def test_save_history_mode_follows_umask(match_review, dataset_copy):
+    previous = os.umask(0o022)
+    try:
+        path = save_event_history(dataset_copy, match_review.history, "2013-W47")
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+@pytest.fixture(scope="module")
+def milan_review():
+    dataset = load_dataset(MILAN)
+    return dataset, review_week(dataset, resolve_week("2013-W48", dataset))
+
+
+def test_milan_review_measures_venue_cells(milan_review):
+    dataset, review = milan_review
+    # The stadium's own square is not among Milan's 100 squares, and the forecast gives the match no affected
+    # cell, so the review measures the cells within 1 km of San Siro, here only the nearest square.
+    venue = dataset.venues.set_index("venue_id").loc["san-siro"]
+    cells = dataset.cells
+    scale = np.cos(np.radians(venue["latitude"]))
+    squared = (cells["latitude"] - venue["latitude"]) ** 2 + ((cells["longitude"] - venue["longitude"]) * scale) ** 2
+    nearest = str(cells.loc[squared.idxmin(), "cell_id"])
+    row = review.events.set_index("event_id").loc["san-siro-2013-12-01"]
+
+    assert review.plan.events["cells_affected"].max() == 0
+    assert row["cells"] == nearest
+    assert row["cells_basis"] == "venue_radius"
+    cell_rows = review.plan.forecast[(review.plan.forecast["cell_id"].astype(str) == nearest)
+                                     & (review.plan.forecast["measure"] == "internet")]
+    in_window = cell_rows[(cell_rows["timestamp"] + pd.Timedelta(hours=1) > row["start"] - pd.Timedelta(hours=1))
+                          & (cell_rows["timestamp"] < row["end"] + pd.Timedelta(hours=2))]
+    assert row["actual_peak"] == pytest.approx(in_window["actual"].max())
+
+
+def test_milan_review_history_cells(milan_review):
+    _, review = milan_review
+    history = review.history
+
+    assert set(history["cell_id"]) == {review.events.loc[0, "cells"]}
+    # Three hours before the 15:00 kick-off to four after the 16:55 end: 12:00 to 20:00, nine hours.
+    assert len(history) == 9
+
+
 def test_history_to_past_events_excess(match_review):
     cells = ["5738", "not-in-history"]
     events = history_to_past_events(match_review.history, cells, measure="internet")
@@ -135,6 +185,7 @@ def test_review_command_writes_files(dataset_copy, tmp_path, capsys):
     page = (folder / "review.html").read_text(encoding="utf-8")
     assert "Bilan après événement" in page
     assert "52\u202f000" in page  # Babel groups French digits with a narrow no-break space.
+    assert "Mesuré sur les cellules que la prévision désigne comme touchées : 5738." in page
     review_csv = pd.read_csv(folder / "review.csv")
     assert set(review_csv["attendance"]) == {52000}
     assert (dataset_copy / "history" / "events.parquet").exists()
