@@ -148,8 +148,8 @@ def read_events(path: str | Path, settings: Settings,
     frame, problems = _typed_frame(table, ["event_id", "name", "kind", "venue_id"],
                                    ["expected_attendance", *EVENT_OPTIONAL_COLUMNS])
     notes = []
-    # An event written with dates only (start and end) has an unknown time of day: it is read from the
-    # start date's midnight to the end of the end date, and forecast at the usual times of its venue.
+    # An event written with dates only has no known time of day. It runs from the first date's midnight to
+    # the end of the last date, and is forecast at the start times of the past events it is learned from.
     date_only = {column: table.frame[column].fillna("").astype(str).str.fullmatch(DATE_ONLY)
                  for column in ("start", "end")}
     time_unknown = date_only["start"] & date_only["end"] & (table.frame["start"].fillna("").astype(str) != "")
