@@ -99,6 +99,7 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "lang": lang,
         "title": i18n.settings_text(settings, settings.title, lang) or plan.dataset.name,
         "setting_text": lambda text: i18n.settings_text(settings, text, lang),
+        "note": lambda text: i18n.render_message(i18n.label_message(text, settings, lang), lang),
         "dataset_name": plan.dataset.name,
         "measures": {measure.name: measure_label(i18n.localized_measure(settings, measure.name, lang))
                      for measure in settings.measures},
@@ -243,6 +244,7 @@ def environment(lang: str) -> jinja2.Environment:
         "pooling": value_filter("pooling"),
         "table": value_filter("table"),
         "message": lambda value: i18n.render_message(value, lang),
+        "localize_text": lambda value: i18n.localize_text(value, lang),
         "sources": lambda value: i18n.translate_sources(value, lang),
     })
     environment.tests["missing"] = _is_missing
