@@ -8,9 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from planner.decisions.plan import WeeklyPlan, plan_week
+from planner.forecasting.model import BAND_CEILING
 from planner.inputs import load_dataset, parse_week
-from planner.decisions.plan import plan_week
-from planner.reporting import write_report
+from planner.reporting import summary, write_report
 from planner.reporting.xlsx_format import DATE_FORMAT, DATETIME_FORMAT, PERCENT_FORMAT
 from tests.conftest import BUNDLED_DATA
 
@@ -18,10 +19,14 @@ NARROW_NO_BREAK_SPACE = "\u202f"
 
 
 @pytest.fixture(scope="module")
-def milan_folder(tmp_path_factory) -> Path:
+def milan_plan() -> WeeklyPlan:
     dataset = load_dataset(BUNDLED_DATA / "milan")
-    plan = plan_week(dataset, parse_week("2013-W48", dataset.timezone))
-    return write_report(plan, tmp_path_factory.mktemp("milan"), lang="fr", with_pdf=False)
+    return plan_week(dataset, parse_week("2013-W48", dataset.timezone))
+
+
+@pytest.fixture(scope="module")
+def milan_folder(milan_plan, tmp_path_factory) -> Path:
+    return write_report(milan_plan, tmp_path_factory.mktemp("milan"), lang="fr", with_pdf=False)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +125,27 @@ def test_xlsx_assumptions_sheet(milan_workbook):
     assert rows[0] == ("Paramètre", "Raison")
     assert len(reasons) == 22
     assert reasons["venues.csv:capacity_people"].startswith(f"Capacité assise de San Siro : 80{NARROW_NO_BREAK_SPACE}018")
+
+
+def test_flat_p90_cells_at_cap(milan_plan):
+    flat = summary.flat_p90_cells(milan_plan)
+
+    assert list(flat["cell_id"]) == ["5641", "5194"]
+    assert list(flat["flat_hours"]) == [167, 6]
+    assert list(flat["hours"]) == [168, 168]
+    # Square 5641's highest event-free hour of the error sample is 871.205.
+    assert flat.loc[0, "p90"] == pytest.approx(BAND_CEILING * 871.205)
+
+
+def test_capacity_actions_mark_capped_p90(milan_plan):
+    actions = summary.capacity_actions(milan_plan)
+    capped = actions[actions["flat_p90"]]
+
+    assert list(capped["cell_id"]) == ["5641", "5194"]
+    assert not actions.loc[~actions["cell_id"].isin(["5641", "5194"]), "flat_p90"].any()
+
+
+def test_html_says_band_capped(milan_page):
+    assert milan_page.count("p90 plafonnée</small>") == 2
+    assert "Cette p90 a la même valeur pendant 167 des 168 heures de la semaine" in milan_page
+    assert "5641, Activité Internet (167 heures sur 168); 5194, Activité Internet (6 heures sur 168)" in milan_page
