@@ -1,4 +1,4 @@
-"""Backtest tables written as CSV, in one swap like the weekly report."""
+"""Backtest tables written as CSV, in one swap like the weekly report, and printed on the console."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.forecasting.backtest import BacktestResult
+# NOTE: the forecasting layer scores only all measures pooled, so its private scorer is reused here per measure.
+from planner.forecasting.backtest import METRIC_COLUMNS, BacktestResult, _metrics
 from planner.messages import translatable
 from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, format_number, format_percent, translations
 from planner.reporting.writer import safe_folder_name, staged_folder
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 BACKTEST_HEADERS: dict[str, str] = {
     "model": N_("model"),
     "scope": N_("scope"),
+    "measure": N_("measure"),
     "hours": N_("hours"),
     "mae": N_("mean abs. error"),
     "mae_relative_to_last_week": N_("error vs last week"),
@@ -34,11 +36,19 @@ SCOPE_NAMES: dict[str, str] = {
 _PERCENT_COLUMNS = ("peak_error_median", "coverage_p10_p90")
 
 
-def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Path = "reports") -> Path:
-    """Write ``backtest.csv`` (metrics), ``backtest_peaks.csv`` and ``backtest_forecasts.csv``.
+MEASURE_METRIC_COLUMNS: list[str] = [*METRIC_COLUMNS[:2], "measure", *METRIC_COLUMNS[2:]]
+"""Columns of ``backtest_by_measure.csv``: those of ``backtest.csv`` with the measure after the scope."""
 
-    The folder is ``out_dir/<dataset>/backtest-<first week>-<last week>/``;
-    it replaces an earlier one only once every file is written.
+
+def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Path = "reports") -> Path:
+    """Write the backtest's four CSV files to ``out_dir/<dataset>/backtest-<first week>-<last week>/``.
+
+    ``backtest.csv`` has the metrics per model and scope, all measures
+    pooled, and ``backtest_by_measure.csv`` the same metrics per measure
+    (see :func:`metrics_by_measure`). ``backtest_peaks.csv`` has the daily
+    peak per model, event day, measure and venue cell, and
+    ``backtest_forecasts.csv`` every forecast hour with its actual value.
+    The folder replaces an earlier one only once every file is written.
     """
     root = Path(out_dir).resolve()
     parent = root / safe_folder_name(dataset_name, translatable("dataset name"))
@@ -47,6 +57,7 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
     target = parent / name
     with staged_folder(target) as staging:
         result.metrics.to_csv(staging / "backtest.csv", index=False, float_format="%.6g")
+        metrics_by_measure(result).to_csv(staging / "backtest_by_measure.csv", index=False, float_format="%.6g")
         result.peaks.to_csv(staging / "backtest_peaks.csv", index=False, float_format="%.6g")
         forecasts = result.forecasts.copy()
         forecasts["timestamp"] = forecasts["timestamp"].map(lambda stamp: stamp.isoformat())
@@ -55,18 +66,42 @@ def write_backtest(result: BacktestResult, dataset_name: str, out_dir: str | Pat
     return target
 
 
+def metrics_by_measure(result: BacktestResult) -> pd.DataFrame:
+    """Return the backtest metrics per model, measure and scope, with the columns ``MEASURE_METRIC_COLUMNS``.
+
+    ``result.metrics`` pools the measures: its ``hours`` counts an hour once
+    per cell and measure, and its errors average values of different units.
+    Here each measure is scored alone, so ``hours`` counts cell-hours and
+    ``mae`` is in the measure's unit. The peak error is that of the
+    measure's event-day peaks.
+    """
+    frames = []
+    for measure in pd.unique(result.forecasts["measure"]):
+        metrics = _metrics(result.forecasts[result.forecasts["measure"] == measure],
+                           result.peaks[result.peaks["measure"] == measure])
+        metrics.insert(2, "measure", measure)
+        frames.append(metrics)
+    if not frames:
+        return pd.DataFrame(columns=MEASURE_METRIC_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[MEASURE_METRIC_COLUMNS]
+
+
 def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format the backtest metrics as a text table with translated headers and numbers formatted for ``lang``.
 
-    ``metrics`` has the columns of ``BacktestResult.metrics``. The CSV files
-    keep the machine column names, and this table is for reading on the console.
-    A missing score is shown as an en dash.
+    ``metrics`` has the columns of ``BacktestResult.metrics``, or those of
+    :func:`metrics_by_measure`. The CSV files keep the machine column names,
+    and this table is for reading on the console. A missing score is shown
+    as an en dash. Pooled metrics, without a ``measure`` column, get a last
+    line that says what ``hours`` counts and that the errors mix units.
     """
     gettext = translations(lang).gettext
     table = pd.DataFrame(index=metrics.index)
     for column in metrics.columns:
         values = metrics[column]
         if column == "model":
+            cells = values.astype(str)
+        elif column == "measure":
             cells = values.astype(str)
         elif column == "scope":
             cells = values.map(lambda scope: gettext(SCOPE_NAMES[scope]) if scope in SCOPE_NAMES else str(scope))
@@ -77,4 +112,8 @@ def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -
         else:
             cells = values.map(lambda value: format_number(value, lang, decimals=3))
         table[gettext(BACKTEST_HEADERS[column]) if column in BACKTEST_HEADERS else column] = cells
-    return table.to_string(index=False)
+    text = table.to_string(index=False)
+    if "measure" not in metrics.columns and "hours" in metrics.columns:
+        text += "\n" + gettext("hours: one per hour, cell and measure. With several measures, the errors average "
+                                "values of different units; backtest_by_measure.csv scores each measure alone.")
+    return text

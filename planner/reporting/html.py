@@ -21,6 +21,7 @@ import pandas as pd
 import planner
 from planner.decisions.plan import WeeklyPlan
 from planner.decisions.staffing import describe_staffing_models
+from planner.forecasting.model import BAND_CEILING
 from planner.reporting import i18n, maps, plots, summary
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "lang": lang,
         "title": i18n.settings_text(settings, settings.title, lang) or plan.dataset.name,
         "setting_text": lambda text: i18n.settings_text(settings, text, lang),
+        "note": lambda text: i18n.render_message(i18n.label_message(text, settings, lang), lang),
         "dataset_name": plan.dataset.name,
         "measures": {measure.name: measure_label(i18n.localized_measure(settings, measure.name, lang))
                      for measure in settings.measures},
@@ -112,6 +114,8 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "event_measures": _event_measures(plan.events),
         "event_actions": _event_actions(plan.event_actions),
         "actions": _records(actions.head(MAX_LISTED_ROWS)),
+        "flat_p90_cells": _flat_p90_cells(plan, lang),
+        "band_ceiling": BAND_CEILING,
         "actions_not_listed": max(0, len(actions) - MAX_LISTED_ROWS),
         "actions_add": _records(actions[actions["action"] == "add"]),
         "max_summary_actions": MAX_SUMMARY_ACTIONS,
@@ -140,6 +144,20 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
         "event_peaks": _records(summary.event_peaks(plan)) if plan.has_actuals else [],
         "event_maps": _event_maps(plan, lang),
     }
+
+
+def _flat_p90_cells(plan: WeeklyPlan, lang: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return the cells whose p90 is held flat, keyed by cell and measure, each with the text that lists it."""
+    settings = plan.dataset.settings
+    gettext = i18n.translations(lang).gettext
+    cells = {}
+    for row in summary.flat_p90_cells(plan).to_dict("records"):
+        label = i18n.localized_measure(settings, row["measure"], lang).label or row["measure"]
+        row["text"] = gettext("%(cell)s, %(measure)s (%(flat_hours)s of %(hours)s hours)") % {
+            "cell": row["cell_id"], "measure": label, "flat_hours": i18n.format_number(row["flat_hours"], lang),
+            "hours": i18n.format_number(row["hours"], lang)}
+        cells[(row["cell_id"], row["measure"])] = row
+    return cells
 
 
 def _event_maps(plan: WeeklyPlan, lang: str) -> dict[str, dict[str, Any]]:
@@ -243,6 +261,7 @@ def environment(lang: str) -> jinja2.Environment:
         "pooling": value_filter("pooling"),
         "table": value_filter("table"),
         "message": lambda value: i18n.render_message(value, lang),
+        "localize_text": lambda value: i18n.localize_text(value, lang),
         "sources": lambda value: i18n.translate_sources(value, lang),
     })
     environment.tests["missing"] = _is_missing

@@ -41,6 +41,12 @@ MISSING = "–"
 # Magnitude from which numbers are written in scientific notation, such as ``1,5E20``.
 _SCIENTIFIC_FROM = 1e15
 _SOURCES_PATTERN = re.compile(r"^(?P<count>\d+) events: (?P<first>.*) \.\.\. (?P<last>.*)$")
+# A number written in English style inside free text: a decimal point, or five digits or more without grouping.
+# Digits that touch a word, a dash, a colon or a slash belong to an id, a date or a time and are left alone.
+_TEXT_NUMBER_PATTERN = re.compile(r"(?<![\w.,:/-])(?P<whole>\d+)(?:\.(?P<fraction>\d+))?(?![\w:/-]|[.,]\d)")
+_TEXT_DATE_PATTERN = re.compile(r"(?<![\w.:/-])(?P<date>\d{4}-\d{2}-\d{2})(?![\w:/-]|[.,]\d)")
+# Fields of a note that name a measure or an event kind, shown by their label rather than their id.
+_LABELLED_FIELDS = ("measure", "kind")
 
 
 def N_(message: str) -> str:
@@ -191,6 +197,66 @@ def localized_measure(settings: Settings, name: str, lang: str = DEFAULT_LANGUAG
                    unit=settings_text(settings, measure.unit, lang))
 
 
+def localize_text(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Rewrite the numbers and ISO dates of a free text, such as an assumption of the settings, for ``lang``.
+
+    The texts of a dataset's settings are written by hand, often with
+    English numbers in their translations too. A number with a decimal
+    point, or with five digits or more, is formatted by Babel with the
+    decimals it was written with (``15252.8`` gives ``15 252,8`` in French),
+    and an ISO date (``2013-11-04``) takes the medium date format. Shorter
+    integers, such as years and counts, are kept as written.
+    """
+    check_language(lang)
+
+    def number(match: re.Match) -> str:
+        whole, fraction = match.group("whole"), match.group("fraction")
+        if fraction is None and len(whole) < 5:
+            return match.group(0)
+        decimals = len(fraction) if fraction else 0
+        return format_number(float(match.group(0)), lang, decimals=decimals)
+
+    def iso_date(match: re.Match) -> str:
+        try:
+            return format_date(date.fromisoformat(match.group("date")), lang, format="medium")
+        except ValueError:
+            return match.group(0)
+
+    return _TEXT_NUMBER_PATTERN.sub(number, _TEXT_DATE_PATTERN.sub(iso_date, str(text)))
+
+
+def label_message(text: str, settings: Settings, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a note whose ``measure`` and ``kind`` fields show the measure's label and the event kind's name.
+
+    The forecasting and decisions layers fill those fields with ids, such as
+    ``calls_sms`` and ``holiday``. A field quoted with ``!r`` keeps the id,
+    because it names a key or a column of an input file. Nested messages
+    are relabelled too. Plain text is returned unchanged.
+    """
+    if not isinstance(text, Message):
+        return text
+    quoted = _quoted_fields(text.template) | _quoted_fields(text.plural_template or "")
+    measures = {measure.name for measure in settings.measures}
+    params = {}
+    for name, value in text.params.items():
+        if isinstance(value, Message):
+            value = label_message(value, settings, lang)
+        elif name in _LABELLED_FIELDS and name not in quoted and isinstance(value, str):
+            if name == "measure" and value in measures:
+                measure = localized_measure(settings, value, lang)
+                value = measure.label or measure.name
+            elif name == "kind":
+                value = translate_value("event_kind", value, lang)
+        params[name] = value
+    return Message(text.template, params, plural_template=text.plural_template, count=text.count)
+
+
+def _quoted_fields(template: str) -> set[str]:
+    """Return the names of the fields that ``template`` shows with ``!r``."""
+    return {field for _literal, field, _spec, conversion in string.Formatter().parse(template)
+            if field and conversion == "r"}
+
+
 def translate_sources(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Translate the ``learned_from`` column of the events table, such as ``72 events: a ... b``.
 
@@ -270,10 +336,7 @@ def format_date(value: date | datetime | pd.Timestamp | None, lang: str = DEFAUL
     if isinstance(value, datetime):
         value = value.date()
     text = babel_dates.format_date(value, format=format, locale=check_language(lang))
-    if lang == "fr" and value.day == 1 and format in ("long", "full"):
-        # French writes the first of the month as an ordinal: « dimanche 1er décembre 2013 ».
-        text = re.sub(r"\b1 ", "1er ", text, count=1)
-    return text
+    return _french_first_of_month(text, value, lang)
 
 
 def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_LANGUAGE,
@@ -294,7 +357,15 @@ def format_datetime(value: datetime | pd.Timestamp | None, lang: str = DEFAULT_L
         raise ValueError(f"cannot format naive time {value!r}; give a tz-aware time")
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    return babel_dates.format_datetime(value, format=format, tzinfo=value.tzinfo, locale=check_language(lang))
+    text = babel_dates.format_datetime(value, format=format, tzinfo=value.tzinfo, locale=check_language(lang))
+    return _french_first_of_month(text, value, lang)
+
+
+def _french_first_of_month(text: str, value: date, lang: str) -> str:
+    """Write the first of the month as an ordinal in French, in every format: « dim. 1er déc. », « 1er déc. 2013 »."""
+    if lang == "fr" and value.day == 1:
+        text = re.sub(r"(?<![\d/.])1 ", "1er ", text, count=1)
+    return text
 
 
 class _MessageFormatter(string.Formatter):

@@ -21,10 +21,11 @@ from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from planner.decisions.plan import WeeklyPlan  # noqa: E402
 from planner.inputs.geography import EARTH_RADIUS_M  # noqa: E402
-from planner.reporting.i18n import translations  # noqa: E402
+from planner.reporting.i18n import format_number, format_percent, translations  # noqa: E402
 
 FIGURE_SIZE_INCHES = (7.0, 5.5)
 FIGURE_DPI = 100
@@ -32,6 +33,8 @@ MAX_UTILISATION_SHOWN = 1.2
 """Top of the colour scale; cells above it take its colour."""
 MAP_MARGIN_M = 1500.0
 """Margin around the venue or route and the event's cells at risk that the map shows."""
+COORDINATE_DECIMALS = 3
+"""Decimals of the longitude and latitude tick labels, about 100 m."""
 HOURS_BEFORE, HOURS_AFTER = 1, 2
 """Hours before the start and after the end over which a cell's peak utilisation is taken."""
 
@@ -105,7 +108,7 @@ def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
     for cell_id, row in at_risk.iterrows():
         position = (cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
         anchors.append(position)
-        axes.annotate(f"{cell_id}\n{row['utilisation_p90']:.0%}", position, fontsize=7, ha="center", va="center",
+        axes.annotate(f"{cell_id}\n{format_percent(row['utilisation_p90'], lang)}", position, fontsize=7, ha="center", va="center",
                       zorder=4, fontweight="bold" if row["action"] == "add" else "normal",
                       bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
 
@@ -114,10 +117,14 @@ def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
     if anchors:
         _zoom(axes, np.asarray(anchors, dtype=float), middle_latitude)
     axes.set_aspect(1.0 / np.cos(np.radians(middle_latitude)))
+    coordinate = FuncFormatter(lambda value, _position: format_number(value, lang, COORDINATE_DECIMALS))
+    axes.xaxis.set_major_formatter(coordinate)
+    axes.yaxis.set_major_formatter(coordinate)
     axes.set_xlabel(_("Longitude"))
     axes.set_ylabel(_("Latitude"))
     axes.set_title(f"{event['name']}", fontsize=10)
-    colour_bar = figure.colorbar(ScalarMappable(norm=norm, cmap=colour_map), ax=axes, shrink=0.8)
+    colour_bar = figure.colorbar(ScalarMappable(norm=norm, cmap=colour_map), ax=axes, shrink=0.8,
+                                 format=FuncFormatter(lambda value, _position: format_percent(value, lang)))
     colour_bar.set_label(_("Peak p90 utilisation, 1 h before to 2 h after the event"))
     figure.tight_layout()
     buffer = BytesIO()

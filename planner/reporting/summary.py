@@ -17,6 +17,10 @@ MAX_PLOTTED_CELLS = 12
 MAX_UPLIFT_CELLS = 4
 _ACTION_RANK = {"add": 2, "watch": 1, "ok": 0}
 _HOUR = pd.Timedelta(hours=1)
+MIN_FLAT_HOURS = 3
+"""Hours outside events at a cell's highest p90 of the week from which its p90 counts as held flat by a cap."""
+_FLAT_TOLERANCE = 1e-9
+"""Relative difference below which two p90 values are the same value, as the cap sets them."""
 
 
 def week_events(plan: WeeklyPlan) -> pd.DataFrame:
@@ -74,7 +78,7 @@ def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
     capacity = _capacity_by_event(plan.capacity)
     capacity = capacity[capacity["action"].isin(AT_RISK_ACTIONS)]
     if capacity.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "flat_p90"])
 
     keys = ["cell_id", "measure", "event_id"]
     peak_rows = capacity.loc[capacity.groupby(keys)["utilisation_p90"].idxmax()].set_index(keys)
@@ -96,7 +100,46 @@ def capacity_actions(plan: WeeklyPlan) -> pd.DataFrame:
                          for event_id, first_hour in zip(table["event_id"], table["first_hour"])]
     table["action_rank"] = table["action"].map(_ACTION_RANK)
     table = table.sort_values(["action_rank", "utilisation_p90", "deadline"], ascending=[False, False, True])
-    return table[columns].reset_index(drop=True)
+    flat = flat_p90_cells(plan).set_index(["cell_id", "measure"])["p90"]
+    flat_value = pd.Series([flat.get((cell, measure), np.nan) for cell, measure in zip(table["cell_id"],
+                                                                                      table["measure"])],
+                           index=table.index, dtype=float)
+    table["flat_p90"] = np.isclose(table["forecast_p90"].to_numpy(float), flat_value.to_numpy(),
+                                   rtol=_FLAT_TOLERANCE, atol=0.0)
+    return table[[*columns, "flat_p90"]].reset_index(drop=True)
+
+
+def flat_p90_cells(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the cells whose p90 is held at one value for at least ``MIN_FLAT_HOURS`` hours outside events.
+
+    The forecast caps a cell's p90 outside events at
+    ``planner.forecasting.model.BAND_CEILING`` times its highest event-free
+    hour, and a capped hour has exactly the cap as p90. The forecast table
+    does not say which hours were capped. So a cell counts when its highest
+    p90 of the week outside events recurs, within ``_FLAT_TOLERANCE``, in
+    ``MIN_FLAT_HOURS`` hours or more, because a forecast that is not capped
+    varies from hour to hour. Columns: ``cell_id``, ``measure``, ``p90`` (the flat
+    value), ``flat_hours`` and ``hours`` (forecast hours of the cell in the
+    week), most flat hours first.
+    """
+    columns = ["cell_id", "measure", "p90", "flat_hours", "hours"]
+    forecast = plan.forecast
+    if forecast.empty:
+        return pd.DataFrame(columns=columns)
+    outside = forecast
+    if "event_id" in forecast.columns:
+        outside = forecast[forecast["event_id"].fillna("").astype(str) == ""]
+    outside = outside[outside["p90"].notna()]
+    if outside.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["cell_id", "measure"]
+    highest = outside.groupby(keys)["p90"].transform("max")
+    at_highest = np.isclose(outside["p90"].to_numpy(float), highest.to_numpy(float), rtol=_FLAT_TOLERANCE, atol=0.0)
+    at_highest &= highest.to_numpy(float) > 0
+    table = outside[at_highest].groupby(keys).agg(p90=("p90", "max"), flat_hours=("p90", "size"))
+    table["hours"] = forecast.groupby(keys).size().reindex(table.index)
+    table = table[table["flat_hours"] >= MIN_FLAT_HOURS].reset_index()
+    return table.sort_values(["flat_hours", "cell_id"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
 def cells_at_risk(plan: WeeklyPlan) -> pd.DataFrame:

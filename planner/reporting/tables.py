@@ -139,6 +139,12 @@ def staffing_model_table(plan: WeeklyPlan) -> pd.DataFrame:
     return _csv_frame(models, STAFFING_MODEL_COLUMNS, plan.dataset.timezone, "staffing_model")
 
 
+def assumptions_table(plan: WeeklyPlan) -> pd.DataFrame:
+    """Return the settings that were assumed rather than measured, with the reason in English, by setting."""
+    rows = sorted(plan.assumptions.items())
+    return pd.DataFrame(rows, columns=["setting", "reason"]).astype(object)
+
+
 CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast.csv": forecast_table,
     "events.csv": events_table,
@@ -148,7 +154,7 @@ CSV_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
 
 
 # The sheets of report.xlsx, in order: the CSV tables, the staffing model, the service level of every staffing
-# interval, the per-event actions, the voice channels and the data-quality record.
+# interval, the per-event actions, the voice channels, the data-quality record and the assumptions.
 SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "forecast": forecast_table,
     "events": events_table,
@@ -159,6 +165,7 @@ SHEET_TABLES: dict[str, Callable[[WeeklyPlan], pd.DataFrame]] = {
     "event_actions": event_actions_table,
     "voice_channels": voice_channels_table,
     "data_quality": quality_table,
+    "assumptions": assumptions_table,
 }
 
 

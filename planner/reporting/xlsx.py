@@ -7,9 +7,10 @@ as ``conseiller clientèle``), the measure labels, the ``learned_from`` text
 and the data-quality notes. The rows and the numbers are those of the CSV
 files, which keep the machine names and values for other programs.
 Identifiers and the dataset's own names (cells, events, venues, files) are
-written as they are. Times are ISO 8601 text with the UTC offset, as in the
-CSV files, because an Excel date has no time zone and two different hours of
-a daylight-saving day share the same wall-clock time.
+written as they are. Times, dates, ids and numbers are real Excel values
+with number formats (see :mod:`planner.reporting.xlsx_format`); a time is
+the local wall-clock time, and its header names the time zone because an
+Excel date has none.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from planner.messages import translatable, translatable_plural
 from planner.reporting.i18n import (
     DEFAULT_LANGUAGE,
     N_,
+    format_number,
+    label_message,
+    localize_text,
     localized_measure,
-    message_renderer,
     render_message,
     settings_text,
     translate_sources,
@@ -40,6 +43,7 @@ from planner.reporting.i18n import (
 )
 from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import CSV_TABLES, SHEET_TABLES, quality_table
+from planner.reporting.xlsx_format import TypedColumn, column_width, typed_column
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
@@ -58,13 +62,26 @@ SHEET_NAMES: dict[str, str] = {
     "event_actions": N_("Event actions"),
     "voice_channels": N_("Voice channels"),
     "data_quality": N_("Data quality"),
+    "assumptions": N_("Assumptions"),
     "notes": N_("Notes"),
 }
+# The one line that a sheet without rows shows, as message ids; a sheet not listed gets ``_NO_ROWS``.
+EMPTY_SHEET_TEXTS: dict[str, str] = {
+    "events": N_("No planned event this week."),
+    "capacity": N_("No cell-hour is inside an event or at risk this week."),
+    "event_actions": N_("No cell is at risk during an event this week, so no event needs an action."),
+    "voice_channels": N_("No measure is in Erlangs, so no voice channel is sized."),
+    "staffing": N_("No staffing role is set in the settings."),
+    "staffing_model": N_("No staffing role is set in the settings."),
+    "staffing_intervals": N_("No staffing role is set in the settings."),
+    "assumptions": N_("The settings list no assumption."),
+}
+_NO_ROWS = N_("No row for this week.")
 # Column headers, as message ids. A column not listed here keeps its machine name.
 COLUMN_HEADERS: dict[str, str] = {
     "cell_id": N_("Cell"),
     "measure": N_("Measure"),
-    "timestamp": N_("Hour (ISO 8601)"),
+    "timestamp": N_("Hour"),
     "p10": N_("Forecast p10"),
     "p50": N_("Forecast p50"),
     "p90": N_("Forecast p90"),
@@ -114,6 +131,8 @@ COLUMN_HEADERS: dict[str, str] = {
     "missing_hours": N_("Missing hours"),
     "notes": N_("Notes"),
     "note": N_("Note"),
+    "setting": N_("Setting"),
+    "reason": N_("Reason"),
     # Staffing model
     "model": N_("Queue model"),
     "driver_measure": N_("Driver measure"),
@@ -158,6 +177,8 @@ _VALUE_COLUMNS: dict[str, str] = {
     "role": "role",
     "table": "table",
 }
+# Columns of ``measure=count`` pairs of the data-quality table, shown with the measures' labels.
+_COUNT_PAIR_COLUMNS = ("missing_values", "imputed_hours", "missing_hours")
 
 
 def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE) -> None:
@@ -165,18 +186,22 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
 
     The sheet names, headers and text values are in ``lang`` (see
     :func:`localized_sheet`); the rows and numbers are those of the CSV
-    files. Each sheet has a bold header row with the column names, frozen panes
-    below it and an auto-filter. Missing values are empty cells. A table of
-    more than ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells
-    at risk for the forecast, the highest utilisation for capacity), and a
-    ``notes`` sheet says so in ``lang``; the CSV files hold every row.
+    files, as typed Excel values (see :mod:`planner.reporting.xlsx_format`).
+    Each sheet has a bold header row, frozen below, an auto-filter and
+    column widths that fit its values. A sheet without rows has one line
+    that says why. Missing values are empty cells. A table of more than
+    ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells at risk
+    for the forecast, the highest utilisation for capacity), and a ``notes``
+    sheet says so in ``lang``; the CSV files hold every row.
     """
     workbook = Workbook(write_only=True)
+    timezone = str(plan.dataset.timezone)
     notes = []
+    repeated_hour = False
     for sheet_name, build_table in SHEET_TABLES.items():
         if sheet_name == "data_quality":
             # The notes are joined into one text per table, so they are rendered before the join.
-            build_table = partial(quality_table, render_note=message_renderer(lang))
+            build_table = partial(quality_table, render_note=partial(_render_note, plan.dataset.settings, lang))
         if sheet_name == "forecast" and len(plan.forecast) > MAX_SHEET_ROWS:
             # Only the rows kept are formatted: the whole forecast of a large network takes a minute.
             kept_rows = _most_at_risk(plan, sheet_name, plan.forecast)
@@ -188,22 +213,40 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
             if total > MAX_SHEET_ROWS:
                 frame = _most_at_risk(plan, sheet_name, frame)
         if len(frame) < total:
-            kept_rows = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
-            if f"{sheet_name}.csv" in CSV_TABLES:
-                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
-                                           "{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
-                                           len(frame), sheet=sheet_title(sheet_name, lang), total=total,
-                                           kept=kept_rows, file=f"{sheet_name}.csv")
-            else:
-                note = translatable_plural("{sheet}: {count} of {total} rows, {kept}",
-                                           "{sheet}: {count} of {total} rows, {kept}",
-                                           len(frame), sheet=sheet_title(sheet_name, lang), total=total,
-                                           kept=kept_rows)
-            notes.append(render_message(note, lang))
-        _write_sheet(workbook, sheet_title(sheet_name, lang), localized_sheet(plan, frame, lang))
+            notes.append(render_message(_rows_kept_note(sheet_name, len(frame), total, lang), lang))
+        columns = [typed_column(str(name), frame[name]) for name in frame.columns]
+        repeated_hour = repeated_hour or any(column.utc_offsets > 1 for column in columns)
+        empty_text = translations(lang).gettext(EMPTY_SHEET_TEXTS.get(sheet_name, _NO_ROWS))
+        _write_sheet(workbook, sheet_title(sheet_name, lang), localized_sheet(plan, frame, lang), columns,
+                     timezone, empty_text)
+    if repeated_hour:
+        notes.append(render_message(translatable(
+            "Times are wall-clock times in {timezone}, because Excel has no time zone. The hour repeated when "
+            "daylight saving time ends appears twice, in time order; the CSV files give each time its UTC offset.",
+            timezone=timezone), lang))
     if notes:
-        _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, pd.DataFrame({"note": notes}), lang))
+        frame = pd.DataFrame({"note": notes})
+        _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, frame, lang),
+                     [typed_column("note", frame["note"])], timezone, "")
     workbook.save(path)
+
+
+def _render_note(settings, lang: str, note: str) -> str:
+    """Render a data-quality note in ``lang`` with the measures' labels, as the HTML report shows it."""
+    return render_message(label_message(note, settings, lang), lang)
+
+
+def _rows_kept_note(sheet_name: str, kept: int, total: int, lang: str) -> str:
+    """Return the note that a sheet shows ``kept`` rows of ``total``, and which ones."""
+    kept_rows = _KEPT_ROWS.get(sheet_name, translatable("the first ones"))
+    if f"{sheet_name}.csv" in CSV_TABLES:
+        return translatable_plural("{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
+                                   "{sheet}: {count} of {total} rows, {kept}; {file} holds every row",
+                                   kept, sheet=sheet_title(sheet_name, lang), total=total,
+                                   kept=kept_rows, file=f"{sheet_name}.csv")
+    return translatable_plural("{sheet}: {count} of {total} rows, {kept}",
+                               "{sheet}: {count} of {total} rows, {kept}",
+                               kept, sheet=sheet_title(sheet_name, lang), total=total, kept=kept_rows)
 
 
 def sheet_title(sheet_name: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -225,8 +268,13 @@ def localized_sheet(plan: WeeklyPlan, frame: pd.DataFrame, lang: str = DEFAULT_L
         if column in _VALUE_COLUMNS:
             category = _VALUE_COLUMNS[column]
             localized[column] = _map_texts(localized[column], lambda value: translate_value(category, value, lang))
-        elif column == "measure":
+        elif column in ("measure", "driver_measure"):
             localized[column] = _map_texts(localized[column], lambda name: _measure_label(settings, name, lang))
+        elif column in _COUNT_PAIR_COLUMNS:
+            localized[column] = _map_texts(localized[column], lambda text: _count_pairs(settings, text, lang))
+        elif column == "reason":
+            localized[column] = _map_texts(localized[column],
+                                           lambda text: localize_text(settings_text(settings, text, lang), lang))
         elif column == "extra_unit_name":
             localized[column] = _map_texts(localized[column], lambda name: settings_text(settings, name, lang))
         elif column == "learned_from":
@@ -241,6 +289,17 @@ def _measure_label(settings, name: str, lang: str) -> str:
     if name not in {measure.name for measure in settings.measures}:
         return name
     return localized_measure(settings, name, lang).label
+
+
+def _count_pairs(settings, text: str, lang: str) -> str:
+    """Return ``measure=count`` pairs joined by ``;`` as the measures' labels and counts in ``lang``."""
+    pairs = []
+    for pair in filter(None, text.split(";")):
+        name, _, count = pair.partition("=")
+        shown_count = format_number(int(count), lang) if count.isdigit() else count
+        pairs.append(render_message(translatable("{measure}: {count}", measure=_measure_label(settings, name, lang),
+                                                 count=shown_count), lang))
+    return "; ".join(pairs)
 
 
 def _map_texts(series: pd.Series, translate) -> pd.Series:
@@ -265,24 +324,41 @@ def _most_at_risk(plan: WeeklyPlan, sheet_name: str, frame: pd.DataFrame) -> pd.
     return frame.head(MAX_SHEET_ROWS)
 
 
-def _write_sheet(workbook: Workbook, sheet_name: str, frame: pd.DataFrame) -> None:
+def _write_sheet(workbook: Workbook, sheet_name: str, frame: pd.DataFrame, columns: list[TypedColumn],
+                 timezone: str, empty_text: str) -> None:
+    """Write one sheet: the header row, then the rows with the columns' types, formats and widths.
+
+    ``frame`` has the headers and text values in the report's language, and
+    ``columns`` the typed values of the same columns, in the same order.
+    """
     sheet = workbook.create_sheet(sheet_name)
     sheet.freeze_panes = "A2"
-    if len(frame.columns):
+    headers = [f"{name} ({timezone})" if column.is_time else str(name) for name, column in zip(frame.columns, columns)]
+    for position, (header, column) in enumerate(zip(headers, columns), start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = column_width(header, column)
+    if len(frame.columns) and len(frame):
         last_column = get_column_letter(len(frame.columns))
         sheet.auto_filter.ref = f"A1:{last_column}{len(frame) + 1}"
-    header = []
-    for name in frame.columns:
-        cell = WriteOnlyCell(sheet, value=str(name))
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
         cell.font = _HEADER_FONT
-        header.append(cell)
-    sheet.append(header)
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell(sheet, value) for value in row])
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    if frame.empty:
+        if empty_text:
+            sheet.append([empty_text])
+        return
+    # Text columns take their translated values; typed columns keep the values of the CSV table.
+    values = [column.values if column.number_format else list(frame.iloc[:, position])
+              for position, column in enumerate(columns)]
+    formats = [column.number_format for column in columns]
+    for row in zip(*values):
+        sheet.append([_cell(sheet, value, number_format) for value, number_format in zip(row, formats)])
 
 
-def _cell(sheet, value: object) -> object:
-    """Return the value to write; text is always stored as text, never as a formula.
+def _cell(sheet, value: object, number_format: str | None = None) -> object:
+    """Return the value to write, with its number format; text is always stored as text, never as a formula.
 
     openpyxl stores a string that starts with ``=`` as a formula, so an event
     name such as ``=HYPERLINK(...)`` from a calendar would run when the
@@ -293,7 +369,11 @@ def _cell(sheet, value: object) -> object:
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
-    return value
+    if number_format is None or value is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def _cell_value(value: object) -> object:

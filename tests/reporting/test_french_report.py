@@ -9,7 +9,7 @@ from planner.decisions.plan import WeeklyPlan, plan_week
 from planner.inputs import load_dataset, parse_week
 from planner.messages import Message
 from planner.reporting.html import render_html
-from planner.reporting.i18n import render_message
+from planner.reporting.i18n import label_message, render_message
 from tests.conftest import BUNDLED_DATA
 
 
@@ -37,9 +37,10 @@ def test_notes_are_messages(dodgers_plan):
 
 
 def test_french_report_shows_notes_in_french(dodgers_plan, french_page):
+    settings = dodgers_plan.dataset.settings
     for note in _shown_notes(dodgers_plan):
-        french = str(escape(render_message(note, "fr")))
-        english = str(escape(render_message(note, "en")))
+        french = str(escape(render_message(label_message(note, settings, "fr"), "fr")))
+        english = str(escape(render_message(label_message(note, settings, "en"), "en")))
 
         assert french != english, note
         assert french in french_page, note
@@ -52,6 +53,11 @@ def test_french_report_notes_keep_facts(dodgers_plan):
 
     assert "247,3 par heure" in french
     assert "2005-W38" in french
+
+
+def test_french_report_notes_show_measure_label(french_page):
+    assert "suit la mesure Voitures entrant sur l’autoroute du réseau" in french_page
+    assert "la mesure cars" not in french_page
 
 
 def test_french_report_settings_texts(french_page):
@@ -67,7 +73,8 @@ def test_english_report_keeps_english_texts(dodgers_plan):
     page = render_html(dodgers_plan, lang="en")
 
     assert "Cars entering the freeway (cars)" in page
-    assert "staffing workload is scaled by the network&#39;s cars against its mean of 247.3 per hour" in page
+    assert ("staffing workload is scaled by the network&#39;s Cars entering the freeway against its mean of 247.3 per hour"
+            in page)
 
 
 @pytest.mark.parametrize("name", ["milan", "san-siro", "dodgers", "paris-2023"])

@@ -84,7 +84,7 @@ def test_render_html_escapes_event_names(make_plan):
 
 def test_render_html_summary_lists_action(french_html):
     summary = french_html.split('id="events"')[0]
-    assert "Cellule C1, Data traffic (MB) : ajouter 1 × temporary carrier avant le mer. 14 août 20:00." in summary
+    assert "Cellule C1, Data traffic (MB) : ajouter 1 renfort (temporary carrier) avant le mer. 14 août 20:00." in summary
     assert "Milan v Inter" in summary
 
 
@@ -145,7 +145,7 @@ def test_render_html_caps_plots_and_actions(make_plan):
     assert page.count('alt="Forecast of cell') == 12
     assert "Other cells at risk" in page
     summary = page.split('id="events"')[0]
-    assert summary.count(": add 1 × temporary carrier") == 10
+    assert summary.count(": add 1 extra unit (temporary carrier)") == 10
     assert "3 more reinforcements are listed in the capacity actions table." in summary
 
 

@@ -21,6 +21,8 @@ from planner.reporting.i18n import (
     format_datetime,
     format_number,
     format_percent,
+    label_message,
+    localize_text,
     render_message,
     translate_sources,
     translate_value,
@@ -245,6 +247,45 @@ def test_format_date_first_of_month_ordinal_in_french():
     assert format_date(date(2013, 12, 1), "fr") == "dimanche 1er décembre 2013"
     assert format_date(date(2013, 12, 11), "fr") == "mercredi 11 décembre 2013"
     assert format_date(date(2013, 12, 1), "en") == "Sunday, December 1, 2013"
+
+
+def test_first_of_month_ordinal_every_french_format():
+    first = pd.Timestamp("2013-12-01 15:00", tz="Europe/Rome")
+
+    assert format_date(first, "fr", format="medium") == "1er déc. 2013"
+    assert format_datetime(first, "fr") == "dim. 1er déc. 15:00"
+    assert format_datetime(first + pd.Timedelta(days=10), "fr") == "mer. 11 déc. 15:00"
+    assert format_date(first, "fr", format="short") == "01/12/2013"
+    assert format_datetime(first, "en") == "Sun 1 Dec 15:00"
+
+
+def test_localize_text_numbers_and_dates():
+    text = "San Siro 80018, from 37.8 to 15252.8 over 2013-11-04 to 2013-11-17, rounded to 0.1"
+
+    assert localize_text(text, "fr") == ("San Siro 80\u202f018, from 37,8 to 15\u202f252,8 over 4 nov. 2013 "
+                                         "to 17 nov. 2013, rounded to 0,1")
+    assert localize_text(text, "en") == ("San Siro 80,018, from 37.8 to 15,252.8 over Nov 4, 2013 "
+                                         "to Nov 17, 2013, rounded to 0.1")
+
+
+def test_localize_text_keeps_ids_years_and_times():
+    text = "square 5641 in 2013 at 22:00, version 0.1.0, key capacity_internet, 1,5 fois, row 12345-A"
+
+    assert localize_text(text, "fr") == text
+
+
+def test_label_message_measure_and_kind(make_plan):
+    settings = make_plan().dataset.settings
+    note = translatable("{event}: no past {kind} event in the history of {measure}; no uplift is forecast for it",
+                        event="E1", kind="holiday", measure="traffic")
+    quoted = translatable("settings.toml declares the measure {measure!r}", measure="traffic")
+
+    assert render_message(label_message(note, settings, "en"), "en") == (
+        "E1: no past public holiday event in the history of Data traffic; no uplift is forecast for it")
+    assert "jour férié" in render_message(label_message(note, settings, "fr"), "fr")
+    assert render_message(label_message(quoted, settings, "en"), "en") == (
+        "settings.toml declares the measure 'traffic'")
+    assert label_message("plain text", settings, "fr") == "plain text"
 
 
 def test_region_field_country_names():

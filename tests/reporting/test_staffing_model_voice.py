@@ -11,6 +11,7 @@ are known exactly: 3 arrivals per hour, 250 s handle time, 60 s patience.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -102,7 +103,14 @@ def _machine_rows(path: Path, sheet_name: str) -> list[tuple]:
     machine_names = {french(header): column for column, header in xlsx.COLUMN_HEADERS.items()}
     sheet = openpyxl.load_workbook(path, read_only=True)[french(xlsx.SHEET_NAMES[sheet_name])]
     rows = list(sheet.iter_rows(values_only=True))
-    return [tuple(machine_names.get(header, header) for header in rows[0]), *rows[1:]]
+    # A time column's header ends with the time zone, such as "Heure chargée (Europe/Rome)".
+    headers = [header.removesuffix(" (Europe/Rome)") for header in rows[0]]
+    return [tuple(machine_names.get(header, header) for header in headers), *rows[1:]]
+
+
+def _wall_clock(plan, time: pd.Timestamp) -> datetime:
+    """Return a tz-aware time as the naive local time that report.xlsx writes."""
+    return time.tz_convert(plan.dataset.timezone).tz_localize(None).to_pydatetime()
 
 
 def test_report_xlsx_sheet_names_in_french(voice_report):
@@ -110,7 +118,8 @@ def test_report_xlsx_sheet_names_in_french(voice_report):
     names = openpyxl.load_workbook(report / "report.xlsx", read_only=True).sheetnames
 
     assert names == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
-                     "Effectifs par intervalle", "Actions par événement", "Canaux voix", "Qualité des données"]
+                     "Effectifs par intervalle", "Actions par événement", "Canaux voix", "Qualité des données",
+                     "Hypothèses"]
 
 
 def test_report_xlsx_voice_channels_sheet(voice_report):
@@ -123,7 +132,7 @@ def test_report_xlsx_voice_channels_sheet(voice_report):
     assert str(record["cell_id"]) == "5738"
     assert record["channels_needed"] == plan.voice_channels.iloc[0]["channels_needed"]
     assert record["channels_installed"] == INSTALLED_CHANNELS
-    assert record["busy_hour"] == plan.voice_channels.iloc[0]["busy_hour"].isoformat()
+    assert record["busy_hour"] == _wall_clock(plan, plan.voice_channels.iloc[0]["busy_hour"])
 
 
 def test_report_states_staffing_model(voice_report):
@@ -169,8 +178,8 @@ def test_report_xlsx_every_interval_service_level(voice_report):
     assert len(values) == len(plan.staffing_intervals)
     first = dict(zip(header, values[0]))
     expected = plan.staffing_intervals.iloc[0]
-    assert first["interval_start"] == expected["interval_start"].isoformat()
-    assert first["date"] == expected["date"].isoformat()
+    assert first["interval_start"] == _wall_clock(plan, expected["interval_start"])
+    assert first["date"].date() == expected["date"]
     assert first["staff_on_shift"] == expected["staff_on_shift"]
     assert first["service_level"] == pytest.approx(expected["service_level"], abs=1e-4)
     assert first["sized_arrivals_per_hour"] >= first["arrivals_per_hour"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from planner.decisions.plan import WeeklyPlan, plan_week
 from planner.inputs import load_dataset, parse_week
 from planner.reporting import write_report, xlsx
-from planner.reporting.i18n import render_message, translate_value, translations
+from planner.reporting.i18n import label_message, render_message, translate_value, translations
 from planner.reporting.tables import (
     CAPACITY_COLUMNS,
     EVENT_COLUMNS,
@@ -59,7 +60,7 @@ def test_xlsx_french_sheet_names_and_headers(dodgers_plan, tmp_path):
 
     assert workbook.sheetnames == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
                                    "Effectifs par intervalle", "Actions par événement", "Canaux voix",
-                                   "Qualité des données"]
+                                   "Qualité des données", "Hypothèses"]
     assert "Identifiant de l’événement" in headers
     assert "Appris sur" in headers
     assert "Objectif de niveau de service" in headers
@@ -87,8 +88,10 @@ def test_xlsx_french_data_quality_notes(dodgers_plan, dodgers_sheets):
     traffic_notes = next(table.notes for table in dodgers_plan.dataset.quality.tables if table.table == "traffic")
 
     assert len(traffic_notes) >= 3
-    assert traffic["Notes"] == "; ".join(render_message(note, "fr") for note in traffic_notes)
-    assert "cars : 2\u202f903 valeurs manquantes sur 50\u202f400 (champs vides)" in traffic["Notes"]
+    assert traffic["Notes"] == "; ".join(render_message(label_message(note, dodgers_plan.dataset.settings, "fr"), "fr")
+                                         for note in traffic_notes)
+    assert ("Voitures entrant sur l’autoroute : 2\u202f903 valeurs manquantes sur 50\u202f400 (champs vides)"
+            in traffic["Notes"])
     assert "values missing" not in traffic["Notes"]
 
 
@@ -97,12 +100,12 @@ def test_xlsx_english_on_request(dodgers_plan, dodgers_sheets):
     traffic = next(row for row in sheets["Data quality"] if row["Table"] == "traffic")
 
     assert list(sheets) == ["Forecast", "Events", "Capacity", "Staffing", "Staffing model", "Staffing intervals",
-                            "Event actions", "Voice channels", "Data quality"]
+                            "Event actions", "Voice channels", "Data quality", "Assumptions"]
     assert {row["Learned from"] for row in sheets["Events"]} == {
         "72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
     assert {row["Past events used"] for row in sheets["Events"]} == {"same venue"}
     assert {row["Role"] for row in sheets["Staffing"]} == {"supervision engineer", "customer care agent"}
-    assert "cars: 2,903 of 50,400 values missing (empty fields)" in traffic["Notes"]
+    assert "Cars entering the freeway: 2,903 of 50,400 values missing (empty fields)" in traffic["Notes"]
     assert "valeurs manquantes" not in traffic["Notes"]
 
 
@@ -112,8 +115,9 @@ def test_xlsx_numbers_same_in_both_languages(dodgers_sheets):
 
     assert len(french) == len(english) == 168
     assert [row["Prévision p90"] for row in french] == [row["Forecast p90"] for row in english]
-    assert [row["Heure (ISO 8601)"] for row in french] == [row["Hour (ISO 8601)"] for row in english]
-    assert french[0]["Heure (ISO 8601)"] == "2005-09-19T00:00:00-07:00"
+    assert [row["Heure (America/Los_Angeles)"] for row in french] == [
+        row["Hour (America/Los_Angeles)"] for row in english]
+    assert french[0]["Heure (America/Los_Angeles)"] == datetime(2005, 9, 19, 0, 0)
 
 
 def test_xlsx_rows_match_csv(make_plan, tmp_path):
@@ -128,12 +132,20 @@ def test_xlsx_rows_match_csv(make_plan, tmp_path):
         sheet_rows = [["" if value is None else value for value in row]
                       for row in workbook[xlsx.sheet_title(sheet_name, "en")].iter_rows(values_only=True)]
 
-        assert sheet_rows[0] == [gettext(xlsx.COLUMN_HEADERS[column]) for column in csv_rows[0]], sheet_name
+        headers = [gettext(xlsx.COLUMN_HEADERS[column]) for column in csv_rows[0]]
+        times = {"timestamp", "start", "end"}
+        assert sheet_rows[0] == [f"{header} (Europe/Paris)" if column in times else header
+                                 for header, column in zip(headers, csv_rows[0])], sheet_name
         assert len(sheet_rows) == len(csv_rows), sheet_name
         # Numbers are numbers in the workbook and text in the CSV file; both give the same value.
         for sheet_row, csv_row in zip(sheet_rows[1:], csv_rows[1:]):
             for column, sheet_value, csv_value in zip(csv_rows[0], sheet_row, csv_row):
-                if isinstance(sheet_value, (int, float)) and not isinstance(sheet_value, bool):
+                if isinstance(sheet_value, datetime) and column in times:
+                    # The local wall-clock time of the CSV file's ISO 8601 text, without its offset.
+                    assert sheet_value == datetime.fromisoformat(csv_value).replace(tzinfo=None), (sheet_name, column)
+                elif isinstance(sheet_value, datetime):
+                    assert sheet_value.date().isoformat() == csv_value, (sheet_name, column)
+                elif isinstance(sheet_value, (int, float)) and not isinstance(sheet_value, bool):
                     assert sheet_value == pytest.approx(float(csv_value)), (sheet_name, column)
                 elif column == "measure":
                     assert (csv_value, sheet_value) == ("traffic", "Data traffic"), sheet_name
