@@ -29,7 +29,7 @@ from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
 from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
-from planner.reporting.backtest import format_backtest_table, write_backtest
+from planner.reporting.backtest import format_backtest_table, metrics_by_measure, write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.review import review_week, save_event_history, write_review
 from planner.translated_parser import TranslatedArgumentParser
@@ -149,6 +149,9 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
                           progress_bar=not arguments.no_progress)
     folder = write_backtest(result, dataset.name, arguments.out)
     print(format_backtest_table(result.metrics, arguments.lang))
+    if len(dataset.settings.measure_names) > 1:
+        print()
+        print(format_backtest_table(metrics_by_measure(result), arguments.lang))
     print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
     return 0
 

@@ -373,3 +373,19 @@ def test_translate_error_keeps_unknown_message():
     assert translate_error("argument --week: expected one argument", gettext) == (
         "argument --week : une valeur est attendue")
     assert translate_error("some future argparse message", gettext) == "some future argparse message"
+
+
+def test_backtest_prints_each_measure(tmp_path, capsys):
+    # San Siro has two measures (calls and SMS, Internet activity), in different units.
+    code = main(["backtest", "--data", str(BUNDLED_DATA / "san-siro"), "--weeks", "1", "--out", str(tmp_path),
+                 "--no-progress"])
+    printed = capsys.readouterr().out
+    by_measure = pd.read_csv(next((tmp_path / "san-siro").glob("backtest-*")) / "backtest_by_measure.csv")
+
+    assert code == 0
+    assert set(by_measure["measure"]) == {"internet", "calls_sms"}
+    planner_internet = by_measure[(by_measure["model"] == "planner") & (by_measure["scope"] == "overall")
+                                  & (by_measure["measure"] == "internet")].iloc[0]
+    line = next(line for line in printed.splitlines() if line.split()[:1] == ["planner"] and "internet" in line
+                and "toutes les heures" in line)
+    assert f"{planner_internet['mae']:.3f}".replace(".", ",") in line

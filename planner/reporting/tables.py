@@ -34,7 +34,7 @@ CAPACITY_COLUMNS: tuple[str, ...] = (
 )
 STAFFING_COLUMNS: tuple[str, ...] = (
     "date", "shift", "role", "expected_load", "required_staff", "service_level_target",
-    "expected_service_level", "required_staff_fractional",
+    "expected_service_level", "required_staff_fractional", "hours_covered", "partial_shift",
 )
 QUALITY_COLUMNS: tuple[str, ...] = (
     "table", "file", "rows_read", "rows_accepted", "rows_repaired", "rows_rejected", "missing_values",

@@ -120,6 +120,8 @@ COLUMN_HEADERS: dict[str, str] = {
     "service_level_target": N_("Service level target"),
     "expected_service_level": N_("Expected service level"),
     "required_staff_fractional": N_("Fractional need"),
+    "hours_covered": N_("Hours of the shift in the week"),
+    "partial_shift": N_("Partial shift"),
     "table": N_("Table"),
     "file": N_("File"),
     "rows_read": N_("Rows read"),

@@ -185,6 +185,6 @@ def _staffing(week: Week) -> pd.DataFrame:
                     "date": monday + timedelta(days=day), "shift": shift, "role": role,
                     "expected_load": load * peak, "required_staff_fractional": fractional,
                     "required_staff": int(np.ceil(fractional)), "service_level_target": target,
-                    "expected_service_level": target + 0.05,
+                    "expected_service_level": target + 0.05, "hours_covered": 8.0, "partial_shift": False,
                 })
     return pd.DataFrame(rows)

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from planner.decisions.plan import WeeklyPlan, plan_week
@@ -149,3 +150,13 @@ def test_html_says_band_capped(milan_page):
     assert milan_page.count("p90 plafonnée</small>") == 2
     assert "Cette p90 a la même valeur pendant 167 des 168 heures de la semaine" in milan_page
     assert "5641, Activité Internet (167 heures sur 168); 5194, Activité Internet (6 heures sur 168)" in milan_page
+
+
+def test_partial_shifts_marked(milan_folder, milan_page):
+    staffing = pd.read_csv(milan_folder / "staffing.csv")
+    partial = staffing[staffing["partial_shift"]]
+    # The week's first night shift started on Sunday evening and its last one ends on the next Monday.
+    assert set(partial["shift"]) == {"night"}
+    assert sorted(set(partial["hours_covered"])) == [2.0, 6.0]
+    assert "(partiel, 6 h dans la semaine)" in milan_page
+    assert "(partiel, 2 h dans la semaine)" in milan_page

@@ -18,7 +18,7 @@ EXPECTED_HEADERS = {
     "capacity.csv": ["cell_id", "measure", "event_id", "timestamp", "forecast_p90", "capacity", "utilisation_p90",
                      "action", "extra_units", "threshold", "extra_unit_name"],
     "staffing.csv": ["date", "shift", "role", "expected_load", "required_staff", "service_level_target",
-                     "expected_service_level", "required_staff_fractional"],
+                     "expected_service_level", "required_staff_fractional", "hours_covered", "partial_shift"],
 }
 
 
