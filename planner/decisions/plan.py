@@ -188,8 +188,9 @@ def _with_actuals(table: pd.DataFrame, dataset: Dataset, week: Week) -> pd.DataF
 
 def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.DataFrame) -> pd.DataFrame:
     venue_names = venues.set_index("venue_id")["name"]
-    details = calendar[["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
-                        "attendance_low", "attendance_high"]].drop_duplicates("event_id")
+    columns = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance", "attendance_low",
+               "attendance_high"] + (["time_known"] if "time_known" in calendar.columns else [])
+    details = calendar[columns].drop_duplicates("event_id")
     events = details.merge(summary, on="event_id", how="inner")
     events.insert(4, "venue_name", events["venue_id"].map(venue_names).fillna(""))
     return events.sort_values(["start", "event_id", "measure"]).reset_index(drop=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner.cli import main
 from planner.forecasting.model import EventForecaster
 from planner.inputs import load_dataset
 from planner.inputs.errors import InputError
@@ -75,3 +76,12 @@ def test_past_event_without_time_not_learned(tmp_path):
     sources = events.set_index(["event_id", "measure"]).loc[("san-siro-2013-12-01", "internet"), "learned_from"]
     assert "san-siro-2013-11-15" in sources
     assert "san-siro-2013-11-23" not in sources
+
+
+def test_report_says_time_not_known(tmp_path):
+    folder = copy_with_times(tmp_path / "data", "2013-12-01,2013-12-01")
+    assert main(["report", "--data", str(folder), "--week", "2013-W48", "--out", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "san-siro" / "2013-W48" / "report.html").read_text(encoding="utf-8")
+    events = pd.read_csv(tmp_path / "out" / "san-siro" / "2013-W48" / "events.csv")
+    assert "dimanche 1er décembre 2013, heure inconnue" in page
+    assert not events.set_index("event_id").loc["san-siro-2013-12-01", "time_known"].any()
