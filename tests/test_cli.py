@@ -176,7 +176,7 @@ def test_report_after_autumn_change_and_gap(tmp_path, capsys):
     assert staffing["expected_load"].notna().all()
     assert "jours après le dernier trafic connu" in (folder / "report.html").read_text(encoding="utf-8")
     assert ("avertissement : la semaine 2005-W43 commence 22 jours après le dernier trafic connu "
-            "(1 oct. 2005 23:00) ; la prévision reprend les semaines antérieures à cette date") in console
+            "(1er oct. 2005 23:00) ; la prévision reprend les semaines antérieures à cette date") in console
     assert "planner.decisions.plan" not in console
     assert "WARNING" not in console
 
@@ -200,7 +200,7 @@ def test_report_lists_cells_at_risk_per_event(dodgers_report):
 
     assert html.count("Cellules à risque pendant cet événement") >= 1
     assert "Marge sous le seuil" in html
-    assert "ajouter 1 × feu de régulation de la bretelle coupé" in html
+    assert "ajouter 1 renfort (feu de régulation de la bretelle coupé, agent de circulation sur place)" in html
 
 
 def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
