@@ -171,8 +171,16 @@ def check_header(file: str, header: list[str], required: list[str], column_reaso
         raise InputError(problems)
 
 
+MAX_INPUT_NUMBER = 1e15
+"""The largest magnitude accepted in a number field (the messages write it out as 1e15). No count of people, traffic volume, capacity or
+coordinate comes near it, and the forecasting and sizing arithmetic (Poisson counts, Erlang formulas)
+loses its precision or overflows well before float64's own limit of about 1.8e308."""
+
+
 def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
     """Return a column as float64, NaN where empty, with a problem per value that is not a finite number.
+
+    A number above :data:`MAX_INPUT_NUMBER` in magnitude is a problem too.
 
     Text is read with the table's decimal mark (see ``planner.inputs.numbers``).
     """
@@ -190,7 +198,12 @@ def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem
             bad &= bad_other
     problems = [number_problem(table.file, int(table.lines[index]), column, _plain(text[index]), table.decimal)
                 for index in numbers.index[bad]]
-    return numbers.where(~bad), problems
+    too_large = ~bad & (numbers.abs() > MAX_INPUT_NUMBER)
+    problems += [Problem(table.file, int(table.lines[index]), column, _plain(text[index]),
+                         translatable("number too large to be a real value (above 1e15); check the unit and the "
+                                      "value"))
+                 for index in numbers.index[too_large]]
+    return numbers.where(~(bad | too_large)), problems
 
 
 def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 40) -> Message:

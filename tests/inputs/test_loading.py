@@ -12,6 +12,7 @@ import pytest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_traffic
+from planner.reporting.i18n import render_message
 
 EVENT_COLUMNS = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
                  "attendance_low", "attendance_high", "source"]
@@ -197,21 +198,87 @@ def test_matching_offsets_not_noted(bundled_folder):
     assert not [note for note in notes if "does not use at those times" in note]
 
 
-def test_implausible_value_noted(bundled_folder, tmp_path):
-    # One 5-minute count of 5 million cars on a ramp assumed to carry 700 cars an hour.
-    folder = tmp_path / "dodgers"
-    shutil.copytree(bundled_folder("dodgers"), folder)
+def _set_traffic_value(folder, line: int, value: str) -> str:
+    """Write ``value`` into the last field of a 1-based line of traffic.csv; return the cell id of that line."""
     traffic = folder / "traffic.csv"
     lines = traffic.read_text(encoding="utf-8").splitlines()
-    cell, stamp, _ = lines[5000].split(",")
-    lines[5000] = f"{cell},{stamp},5000000"
+    fields = lines[line - 1].split(",")
+    fields[-1] = value
+    lines[line - 1] = ",".join(fields)
     traffic.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return fields[0]
+
+
+def test_implausible_value_rejected(bundled_folder, tmp_path):
+    # One 5-minute count of 5 million cars on a ramp assumed to carry 700 cars an hour, and a negative count:
+    # both are listed in one error.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    cell = _set_traffic_value(folder, 5001, "5000000")
+    _set_traffic_value(folder, 6001, "-3")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(5001, "cars"), (6001, "cars")]
+    assert problems[0].value == "5000000"
+    french = render_message(problems[0].describe(), "fr")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur '5000000')")
+    assert "100 fois la capacité de la cellule" in french
+    assert "capacité de la cellule, 700,0 par heure" in french
+    assert "(en débit horaire : 60\u202f000\u202f000,0)" in french
+    assert "cells.csv" in french
+    assert cell == "glendale-ramp"
+
+
+def test_implausible_value_repaired(bundled_folder, tmp_path):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    settings = folder / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n[inputs]\non_bad_rows = \"repair\"\n",
+                        encoding="utf-8")
+    _set_traffic_value(folder, 5001, "5000000")
+
+    dataset = load_dataset(folder)
+
+    traffic = dataset.quality.table("traffic")
+    assert traffic.rows_repaired == 1
+    assert dataset.traffic["cars"].max() < 700 * 10
+    notes = [note for note in traffic.notes if "more than 100 times the cell's capacity" in note]
+    assert len(notes) == 1
+    assert "5000000" in notes[0]
+
+
+@pytest.mark.parametrize("value", ["1e300", "inf", "-1e20"])
+def test_huge_traffic_value_rejected(bundled_folder, tmp_path, value):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, value)
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [(5001, "cars", value)]
+    french = render_message(problems[0].describe(), "fr")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur {value!r})")
+
+
+def test_suspect_value_noted(bundled_folder, tmp_path):
+    # Two 5-minute counts of 4,000 cars in one hour on a ramp assumed to carry 700 cars an hour: the hour is
+    # suspect (over 10 times the capacity), but neither step's hourly rate reaches 100 times.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, "4000")
+    _set_traffic_value(folder, 5002, "4000")
 
     notes = load_dataset(folder).quality.table("traffic").notes
-    implausible = [note for note in notes if "above 100 times the cell's capacity" in note]
-    assert len(implausible) == 1
-    assert implausible[0].startswith("cars: 1 hourly values")
-    assert "glendale-ramp" in implausible[0]
+
+    suspect = [note for note in notes if "above 10 times the cell's capacity" in note]
+    assert len(suspect) == 1
+    assert suspect[0].startswith("cars: 1 hourly values")
+    assert "glendale-ramp" in suspect[0]
 
 
 def test_bundled_values_plausible(bundled_folder):
