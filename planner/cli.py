@@ -23,6 +23,7 @@ from planner.decisions.scenario import compare_plans, plan_scenario
 from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
+from planner.inputs.attendance import ATTENDANCE_CAPACITY_MULTIPLE, MAX_ATTENDANCE
 from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
@@ -156,7 +157,9 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
 def _review(arguments: argparse.Namespace, message) -> int:
     dataset = load_dataset(arguments.data)
     week = resolve_week(arguments.week, dataset)
-    review = review_week(dataset, week, attendance=dict(arguments.attendance))
+    attendance = dict(arguments.attendance)
+    _check_review_attendance(dataset, attendance)
+    review = review_week(dataset, week, attendance=attendance)
     history = save_event_history(dataset.path, review.history, week.label)
     folder = write_review(review, arguments.out, lang=arguments.lang)
     print(message("Review written to {path}").format(path=folder / "review.html"))
@@ -264,15 +267,42 @@ def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.envi
 
 
 def _attendance(text: str, gettext: Callable[[str], str]) -> tuple[str, float]:
+    """Parse ``EVENT_ID=N`` with N a whole number of people above 0, written with digits only."""
     event_id, separator, value = text.partition("=")
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not separator or not event_id or number < 0:
-        raise argparse.ArgumentTypeError(gettext("invalid attendance {text!r}; expected EVENT_ID=N such as "
+    value = value.strip()
+    if not separator or not event_id or not (value.isascii() and value.isdigit()) or int(value) == 0:
+        raise argparse.ArgumentTypeError(gettext("invalid attendance {text!r}; expected EVENT_ID=N with N a whole "
+                                                 "number of people above 0, such as "
                                                  "san-siro-2013-11-23=52000").format(text=text))
-    return event_id, number
+    return event_id, float(value)
+
+
+def _check_review_attendance(dataset, attendance: Mapping[str, float]) -> None:
+    """Reject an actual attendance far above its venue's capacity, or above any real crowd.
+
+    The review stores the attendance in the event history, from which later
+    forecasts scale their uplift, so a typing error there would skew every
+    later plan. Events not in the dataset are left to ``review_week``.
+    """
+    events = dataset.events.set_index("event_id")
+    capacities = dataset.venues.set_index("venue_id")["capacity_people"] if dataset.venues is not None else None
+    for event_id, value in attendance.items():
+        if event_id not in events.index:
+            continue
+        venue_id = events.at[event_id, "venue_id"]
+        capacity = float("nan")
+        if capacities is not None and venue_id in capacities.index:
+            capacity = float(capacities[venue_id])
+        if value > ATTENDANCE_CAPACITY_MULTIPLE * capacity:
+            raise ValueError(translatable(
+                "invalid --attendance {event}={value:d}: more than {multiple:.0f} times the capacity of venue "
+                "{venue} ({capacity:,.0f} people, capacity_people in venues.csv); check the number",
+                event=event_id, value=int(value), multiple=ATTENDANCE_CAPACITY_MULTIPLE, venue=venue_id,
+                capacity=capacity))
+        if value > MAX_ATTENDANCE:
+            raise ValueError(translatable(
+                "invalid --attendance {event}={value:d}: more than {limit:,.0f} people, more than any gathering on "
+                "record; check the number", event=event_id, value=int(value), limit=MAX_ATTENDANCE))
 
 
 def _positive_int(text: str, gettext: Callable[[str], str]) -> int:

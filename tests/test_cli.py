@@ -2,6 +2,7 @@
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 
@@ -373,3 +374,32 @@ def test_translate_error_keeps_unknown_message():
     assert translate_error("argument --week: expected one argument", gettext) == (
         "argument --week : une valeur est attendue")
     assert translate_error("some future argparse message", gettext) == "some future argparse message"
+
+
+@pytest.mark.parametrize("value", ["san-siro-2013-12-01=43607.5", "san-siro-2013-12-01=0",
+                                   "san-siro-2013-12-01=-5", "san-siro-2013-12-01=1e5", "43607"])
+def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["review", "--data", str(BUNDLED_DATA / "san-siro"), "--week", "2013-W48", "--attendance", value])
+    error = capsys.readouterr().err
+
+    assert stopped.value.code == 2
+    assert (f"argument --attendance : affluence {value!r} invalide ; attendu : ÉVÉNEMENT=N, avec N un nombre entier "
+            "de personnes supérieur à 0") in error
+
+
+def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
+    # San Siro holds 80,018 people: 99,999,999,999 would be stored in the event history and skew later plans.
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    folder = tmp_path / "san-siro"
+    shutil.copytree(BUNDLED_DATA / "san-siro", folder)
+
+    code = main(["review", "--data", str(folder), "--week", "2013-W48", "--out", str(tmp_path / "out"),
+                 "--attendance", "san-siro-2013-12-01=99999999999"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert ("Erreur : --attendance san-siro-2013-12-01=99999999999 invalide : plus de 10 fois la capacité du lieu "
+            "san-siro (80\u202f018 personnes, capacity_people dans venues.csv) ; vérifiez le nombre") in error
+    assert not (folder / "history").exists()

@@ -21,9 +21,9 @@ from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly
 from planner.forecasting.clock_drift import ClockDrift, feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
-from planner.forecasting.past_events import (VenueReach, event_number, learn_profiles, network_columns,
-                                             past_events_with_placebos, stored_past_events, strongest_cell,
-                                             window_excess)
+from planner.forecasting.past_events import (VenueReach, cap_attendance_at_capacity, event_number, learn_profiles,
+                                             network_columns, past_events_with_placebos, stored_past_events,
+                                             strongest_cell, window_excess)
 from planner.forecasting.past_events import positive_levels as _positive
 from planner.forecasting.planned_events import PlannedEvents, empty_summary, summarise_event
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
@@ -195,6 +195,9 @@ class EventForecaster:
             self.stored_events_ = stored
             logger.info("event history of %s: %d reviewed events, %d with their actual attendance", dataset.name,
                         stored["event_id"].nunique(), int(known.sum()))
+        self.past_events_, capped = cap_attendance_at_capacity(self.past_events_, dataset.venues)
+        for note in capped:
+            logger.info("past event %s", note)
         self.measures_ = {}
         for measure in dataset.settings.measure_names:
             self.measures_[measure] = self._fit_measure(dataset, measure, origin)
@@ -228,13 +231,14 @@ class EventForecaster:
             events = self.dataset_.events
         events = events[(events["end"] > start - self.hours_after_event * HOUR)
                         & (events["start"] < end + self.hours_before_event * HOUR)]
+        events, capped = cap_attendance_at_capacity(events, self.dataset_.venues)
 
         self.planned_ = PlannedEvents(self.dataset_, self.dataset_.routes if routes is None else routes, self.reach_,
                                       footprint_radius_m=self.footprint_radius_m,
                                       time_of_day_bandwidth_hours=self.time_of_day_bandwidth_hours,
                                       duration_bandwidth_hours=self.duration_bandwidth_hours)
 
-        tables, summaries, notes = [], [], []
+        tables, summaries, notes = [], [], list(capped)
         for measure, fit in self.measures_.items():
             table, summary, measure_notes = self._predict_measure(fit, measure, start, end, events)
             tables.append(table)

@@ -285,3 +285,73 @@ def test_bundled_values_plausible(bundled_folder):
     for name in ("dodgers", "milan", "san-siro"):
         notes = load_dataset(bundled_folder(name)).quality.table("traffic").notes
         assert not [note for note in notes if "times the cell's capacity" in note], name
+
+
+def _set_attendance(folder, event_id: str, value: str) -> int:
+    """Write ``value`` as the expected_attendance of an event of events.csv; return the event's 1-based line."""
+    events = folder / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split(",")
+        if fields[0] == event_id:
+            fields[header.index("expected_attendance")] = value
+            lines[number - 1] = ",".join(fields)
+            events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            return number
+    raise AssertionError(f"{event_id} not in {events}")
+
+
+def test_attendance_above_capacity_noted(bundled_folder, tmp_path, caplog):
+    # San Siro holds 80,018 people (venues.csv): 800,000 is suspect, but below 10 times the capacity.
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    _set_attendance(folder, "san-siro-2013-12-01", "800000")
+
+    with caplog.at_level(logging.WARNING, logger="planner.inputs.attendance"):
+        dataset = load_dataset(folder)
+
+    notes = [note for note in dataset.quality.table("events").notes if "above the venue's capacity" in note]
+    assert len(notes) == 1
+    french = render_message(notes[0], "fr")
+    assert french.startswith("san-siro-2013-12-01 : expected_attendance 800\u202f000 dépasse la capacité du lieu, "
+                             "80\u202f018 personnes")
+    assert "capacity_people dans venues.csv" in french
+    assert len(caplog.records) == 1
+    attendance = dataset.events.set_index("event_id").loc["san-siro-2013-12-01", "expected_attendance"]
+    assert attendance == 800000.0
+
+
+def test_attendance_far_above_capacity_rejected(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    line = _set_attendance(folder, "san-siro-2013-12-01", "4360700000")
+    _set_traffic_value(folder, 3001, "-5")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = {problem.file.rsplit("/", 1)[-1]: problem for problem in caught.value.problems}
+    assert sorted(problems) == ["events.csv", "traffic.csv"]
+    event = problems["events.csv"]
+    assert (event.row, event.column, event.value) == (line, "expected_attendance", 4360700000)
+    french = render_message(event.describe(), "fr")
+    assert french.startswith(f"{folder / 'events.csv'}, ligne {line}, colonne 'expected_attendance' "
+                             "(valeur 4360700000) : affluence supérieure à 10 fois la capacité du lieu, "
+                             "80\u202f018 personnes (capacity_people dans venues.csv)")
+
+
+def test_attendance_too_large_without_capacity(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    venues = folder / "venues.csv"
+    venues.write_text(venues.read_text(encoding="utf-8").replace(",80018", ","), encoding="utf-8")
+    line = _set_attendance(folder, "san-siro-2013-12-01", "4360700000")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 4360700000)
+    assert render_message(problem.message, "fr") == ("affluence supérieure à 100\u202f000\u202f000 personnes, plus "
+                                                      "qu’aucun rassemblement connu ; vérifiez la valeur")
