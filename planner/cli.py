@@ -11,6 +11,7 @@ records their measured effect in the dataset's event history.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -37,6 +38,11 @@ from planner.translated_parser import TranslatedArgumentParser
 
 logger = logging.getLogger(__name__)
 
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT stopped."""
+
+_PACKAGE_LOGGER = "planner"
+
 LANGUAGE_VARIABLE = "PLANNER_LANG"
 """Environment variable that sets the default language when no ``--lang`` is given: ``fr`` or ``en``."""
 
@@ -50,22 +56,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(cli_messages(DEFAULT_LANGUAGE)("Error: {message}").format(
             message=render_message(error.args[0], DEFAULT_LANGUAGE)), file=sys.stderr)
         return 2
-    arguments = _parser(lang).parse_args(argv)
-    lang = arguments.lang
     message = cli_messages(lang)
     try:
+        arguments = _parser(lang).parse_args(argv)
+        lang = arguments.lang
+        message = cli_messages(lang)
         with console_logging(lang, verbose=arguments.verbose):
             _check_output_folder(getattr(arguments, "out", None))
             return arguments.run(arguments, message)
-    except (InputError, ValueError, FileNotFoundError) as error:
+    except KeyboardInterrupt:
+        # NOTE: Ctrl-C while Python imports this module, before main runs, still prints a traceback.
+        text = render_message(translatable("interrupted (Ctrl-C); the outputs of earlier runs are left as they were"),
+                              lang)
+        print(message("Error: {message}").format(message=text), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (InputError, ValueError, FileNotFoundError, ImportError) as error:
         print(message("Error: {message}").format(message=_error_text(error, lang)), file=sys.stderr)
         return 2
     except OSError as error:
         # A folder that cannot be written (a file in the way, no permission, a full disk) fails late,
         # after the computation; the message names the path so that the user can fix it.
-        text = render_message(translatable("could not write the output: {error}", error=str(error)), lang)
-        print(message("Error: {message}").format(message=text), file=sys.stderr)
+        print(message("Error: {message}").format(message=render_message(os_error_message(error), lang)),
+              file=sys.stderr)
         return 2
+
+
+def os_error_message(error: OSError) -> Message:
+    """Describe an error of the file system with its path and the fix, for the usual causes."""
+    path = error.filename
+    if path is None:
+        return translatable("could not write the output: {error}", error=str(error))
+    path = os.fsdecode(path)
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return translatable("could not create the folder {path}: a file of that name is in the way; move or rename "
+                            "the file, or choose another folder with --out", path=path)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return translatable("permission denied on {path}; choose a folder you can write to with --out, or change "
+                            "the permissions", path=path)
+    if error.errno == errno.ENOSPC:
+        return translatable("no space left on the device of {path}; free some space, or choose another folder "
+                            "with --out", path=path)
+    if error.errno == errno.EROFS:
+        return translatable("{path} is on a read-only file system; choose another folder with --out", path=path)
+    return translatable("could not write {path}: {reason} (errno {code}); check the path, or choose another folder "
+                        "with --out", path=path, reason=error.strerror or str(error), code=error.errno)
 
 
 @contextmanager
@@ -73,22 +107,33 @@ def console_logging(lang: str, *, verbose: bool = False) -> Iterator[None]:
     """Show log records on standard error in ``lang`` while the block runs.
 
     The handler goes on the root logger, so warnings of other packages show
-    too. The level is WARNING, or DEBUG with ``verbose``, which also adds
-    each record's logger name. The root logger's handlers and level are
-    restored on exit, so that ``main`` can run several times in one process,
-    as in the tests.
+    too. The level is WARNING; ``verbose`` sets planner's own loggers to
+    DEBUG and adds each record's logger name, while other packages stay at
+    WARNING. The loggers' handlers and levels are restored on exit, so that
+    ``main`` can run several times in one process, as in the tests.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ConsoleFormatter(lang, show_names=verbose))
+    # Other packages (matplotlib, PIL, WeasyPrint, fontTools) log hundreds of DEBUG lines per report.
+    handler.addFilter(_own_or_warning)
     root = logging.getLogger()
-    previous_level = root.level
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    own = logging.getLogger(_PACKAGE_LOGGER)
+    previous_levels = root.level, own.level
+    root.setLevel(logging.WARNING)
+    own.setLevel(logging.DEBUG if verbose else logging.NOTSET)
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        root.setLevel(previous_level)
+        root.setLevel(previous_levels[0])
+        own.setLevel(previous_levels[1])
+
+
+def _own_or_warning(record: logging.LogRecord) -> bool:
+    """Pass planner's records at every level, and other packages' records from WARNING up."""
+    own = record.name == _PACKAGE_LOGGER or record.name.startswith(_PACKAGE_LOGGER + ".")
+    return own or record.levelno >= logging.WARNING
 
 
 def _error_text(error: Exception, lang: str) -> str:

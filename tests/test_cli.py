@@ -1,5 +1,7 @@
 """The planner command end to end on the bundled real data."""
 
+import errno
+import importlib.util
 import logging
 import os
 import shutil
@@ -9,9 +11,10 @@ import sys
 import pandas as pd
 import pytest
 
-from planner.cli import main, requested_language
+from planner import cli
+from planner.cli import console_logging, main, os_error_message, requested_language
 from planner.reporting.console import ConsoleFormatter
-from planner.reporting.i18n import translations
+from planner.reporting.i18n import render_message, translations
 from planner.translated_parser import translate_error
 from tests.conftest import BAD_DATA, BUNDLED_DATA
 
@@ -403,3 +406,79 @@ def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
     assert ("Erreur : --attendance san-siro-2013-12-01=99999999999 invalide : plus de 10 fois la capacité du lieu "
             "san-siro (80\u202f018 personnes, capacity_people dans venues.csv) ; vérifiez le nombre") in error
     assert not (folder / "history").exists()
+
+
+def test_verbose_debug_only_for_planner(capsys):
+    with console_logging("fr", verbose=True):
+        logging.getLogger("planner.inputs.reading").debug("lecture de cells.csv")
+        logging.getLogger("matplotlib.font_manager").debug("findfont: score 10.05")
+        logging.getLogger("fontTools.subset").info("subsetting")
+        logging.getLogger("weasyprint").warning("unsupported CSS property")
+    lines = capsys.readouterr().err.splitlines()
+
+    assert len(lines) == 2
+    assert lines[0].endswith("planner.inputs.reading : lecture de cells.csv")
+    assert lines[1].endswith("weasyprint : unsupported CSS property")
+    assert logging.getLogger("planner").level == logging.NOTSET
+
+
+def test_ctrl_c_one_line_exit_130(monkeypatch, capsys):
+    def interrupted(arguments, message):
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    monkeypatch.setattr(cli, "_report", interrupted)
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32"])
+    error = capsys.readouterr().err
+
+    assert code == 130
+    assert error == ("Erreur : interrompu (Ctrl-C) ; les résultats des exécutions précédentes sont laissés tels "
+                     "quels\n")
+
+
+def test_dask_engine_missing_extra(monkeypatch, capsys, tmp_path):
+    # None in sys.modules makes "from dask.distributed import ..." raise ImportError, as without the extra.
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--engine", "dask",
+                 "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : le moteur dask nécessite le paquet dask.distributed, qui n’est pas installé ; "
+                     "installez l’extra dask avec pip install -e \".[dask]\" dans le dossier de planner\n")
+
+
+def test_mstl_missing_extra(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    if importlib.util.find_spec("statsforecast") is not None:
+        pytest.skip("statsforecast is installed")
+    code = main(["backtest", "--data", str(BUNDLED_DATA / "san-siro"), "--weeks", "1", "--models", "mstl",
+                 "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : le modèle de référence mstl nécessite le paquet statsforecast, qui n’est pas "
+                     "installé ; installez l’extra bench avec pip install -e \".[bench]\" dans le dossier de "
+                     "planner\n")
+    assert not list(tmp_path.iterdir())
+
+
+def test_output_file_in_the_way(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    (tmp_path / "dodgers").write_text("not a folder\n", encoding="utf-8")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == (f"Erreur : impossible de créer le dossier {tmp_path / 'dodgers'} : un fichier de ce nom est "
+                     "déjà là ; déplacez ou renommez le fichier, ou choisissez un autre dossier avec --out\n")
+
+
+def test_os_error_without_known_cause():
+    error = OSError(errno.EIO, "Input/output error", "/mnt/reports/milan")
+
+    text = render_message(os_error_message(error), "fr")
+
+    assert text == ("impossible d’écrire /mnt/reports/milan : Input/output error (errno 5) ; vérifiez le chemin, ou "
+                    "choisissez un autre dossier avec --out")

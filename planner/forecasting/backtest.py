@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.model import MIN_HISTORY_HOURS, EventForecaster
-from planner.forecasting.references import reference_models
+from planner.forecasting.references import check_model_packages, reference_models
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
@@ -103,6 +103,7 @@ def run_backtest(dataset: Dataset, weeks: int | Sequence[Week], models: Sequence
     if unknown:
         raise ValueError(f"unknown model(s) {', '.join(unknown)}; available: {', '.join(registry)}")
     models = list(dict.fromkeys([*models, REFERENCE_MODEL]))
+    check_model_packages(models)
 
     frames = []
     for week in tqdm(list(weeks), desc="backtest weeks", disable=not progress_bar):
