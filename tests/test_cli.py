@@ -393,7 +393,7 @@ def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):
 
 
 def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
-    # San Siro holds 80,018 people: 99,999,999,999 would be stored in the event history and skew later plans.
+    # San Siro has a capacity of 80,018 people: 99,999,999,999 would be stored in the event history and skew later plans.
     monkeypatch.delenv("PLANNER_LANG", raising=False)
     folder = tmp_path / "san-siro"
     shutil.copytree(BUNDLED_DATA / "san-siro", folder)

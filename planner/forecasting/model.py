@@ -468,7 +468,9 @@ class EventForecaster:
                                              baseline, mean, sd, affected, columns))
 
         spread = Z_90 * np.sqrt(variance)
-        p50 = baseline + uplift
+        # Traffic cannot be negative: a past event that lowered a cell's traffic, scaled to a much larger
+        # crowd, would otherwise forecast less than nothing there.
+        p50 = np.maximum(baseline + uplift, 0.0)
         spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
         low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
         high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour

@@ -19,9 +19,8 @@ the capacity and this multiple it is noted: standing crowds, fan zones outside t
 capacities can put more people around a venue than its seats."""
 
 MAX_ATTENDANCE = 100_000_000.0
-"""The largest attendance accepted for any event, with or without a venue capacity: no gathering on record
-reached 100 million people, and the arrival counts derived from the attendance must stay within the
-range of the staffing arithmetic."""
+"""The largest attendance accepted for any event, with or without a venue capacity. No gathering on record
+reached 100 million people, so a larger figure is a typing error."""
 
 
 def check_attendance(events: pd.DataFrame, venues: pd.DataFrame | None, file: str, lines: Sequence[int | None],

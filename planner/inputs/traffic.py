@@ -65,8 +65,8 @@ _CHECK_FAULTS = {"traffic_non_negative": "negative", "plausible": "implausible",
 IMPLAUSIBLE_CAPACITY_MULTIPLE = 100.0
 """A value whose hourly rate is above this many times its cell's capacity is rejected: a cell that carried it
 would have been overloaded a hundredfold, which is a unit or typing error rather than traffic. The hourly rate
-of a volume is the step's value times the steps per hour, so that no hour made of accepted steps can exceed
-the multiple; a rate's value is its hourly rate."""
+of a volume is the step's value times the steps per hour, so no hour made of accepted steps can exceed the
+multiple. A rate's value is its hourly rate."""
 
 
 def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[str] | None = None, *,

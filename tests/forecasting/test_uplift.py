@@ -83,7 +83,7 @@ def test_uplift_unknown_attendance_uses_mean():
 
 
 def test_uplift_capped_at_venue_capacity():
-    # The synthetic stadium holds 80,000 people: a crowd of 160,000 is forecast as a full stadium.
+    # The synthetic stadium has a capacity of 80,000 people: a crowd of 160,000 is forecast as a full stadium.
     _, _, capped = plan_synthetic(160000.0)
     _, _, full = plan_synthetic(80000.0)
 
@@ -170,3 +170,19 @@ def test_outlying_event_downweighted():
     assert profile.sigma[0, 0] > 3.0
     # Three events are too few to single one out: the slope is their mean.
     assert learn_profile(events[2:], {}).beta[0, 0] == pytest.approx((0.9 + 1.05 + 10.0) / 3)
+
+
+def test_negative_uplift_floored_at_zero():
+    # Past matches lowered the cell's traffic by 90 at the second hour; a crowd ten times the reference would
+    # forecast a negative traffic without the floor.
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [400000.0])
+    dataset = synthetic_dataset(events, {0: -60.0, 1: -90.0})
+    dataset.venues["capacity_people"] = np.nan
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    table = result.table.set_index("timestamp")
+    hour = pd.Timestamp(PLANNED, tz=TIMEZONE) + pd.Timedelta(hours=1)
+    assert daily_shape(pd.DatetimeIndex([hour]))[0] - 90.0 * 10 < 0
+    assert table.loc[hour, "p50"] == 0.0
+    assert (result.table[["p10", "p50", "p90"]] >= 0).all().all()

@@ -303,7 +303,7 @@ def _set_attendance(folder, event_id: str, value: str) -> int:
 
 
 def test_attendance_above_capacity_noted(bundled_folder, tmp_path, caplog):
-    # San Siro holds 80,018 people (venues.csv): 800,000 is suspect, but below 10 times the capacity.
+    # San Siro has a capacity of 80,018 people (venues.csv): 800,000 is suspect, but below 10 times the capacity.
     folder = tmp_path / "san-siro"
     shutil.copytree(bundled_folder("san-siro"), folder)
     _set_attendance(folder, "san-siro-2013-12-01", "800000")
