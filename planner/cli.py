@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+from planner import __version__
 from planner.decisions.scenario import compare_plans, plan_scenario
 from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
 from planner.forecasting.backtest import available_models, run_backtest
@@ -218,6 +219,8 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     parser = TranslatedArgumentParser(prog="planner", gettext=_,
                                       description=_("Planned-event capacity planner for telecom networks."))
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log every step (DEBUG level)"))
+    parser.add_argument("--version", action="version", version=f"planner {__version__}",
+                        help=_("show the version of planner and exit"))
     parser.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                         help=_("language of the help, the messages and the errors; a command's own --lang "
                                "gives the same choice (default: fr, or PLANNER_LANG)"))
@@ -243,6 +246,7 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     report.add_argument("--scheduler", metavar=_("ADDRESS"),
                         help=_("address of a running Dask scheduler, such as tcp://10.0.0.5:8786; without it "
                                "--engine dask starts a local cluster on 127.0.0.1"))
+    _add_verbose(_, report)
     report.set_defaults(run=_report)
 
     backtest = commands.add_parser("backtest", help=_("plan past weeks with only earlier history and score them"),
@@ -256,6 +260,7 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     backtest.add_argument("--no-progress", action="store_true", help=_("hide the progress bar"))
     backtest.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                           help=_("language of the help, the messages and the errors (default: fr, or PLANNER_LANG)"))
+    _add_verbose(_, backtest)
     backtest.set_defaults(run=_backtest)
 
     review = commands.add_parser("review", help=_("compare a past week's events with their forecast and record them"),
@@ -271,8 +276,17 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                         help=_("language of review.html, the help, the messages and the errors "
                                "(default: fr, or PLANNER_LANG)"))
+    _add_verbose(_, review)
     review.set_defaults(run=_review)
     return parser
+
+
+def _add_verbose(gettext: Callable[[str], str], command: argparse.ArgumentParser) -> None:
+    """Accept ``-v`` after the command too, as users type ``planner report -v``."""
+    # SUPPRESS leaves the attribute unset when -v is absent, so the command's default does not undo a -v
+    # given before the command.
+    command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help=gettext("log every step (DEBUG level)"))
 
 
 def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:

@@ -293,7 +293,7 @@ def test_command_help_english_from_environment(monkeypatch, capsys):
         main(["--help"])
     help_text = capsys.readouterr().out
 
-    assert help_text.startswith("usage: planner [-h] [-v] [--lang {fr,en}] COMMAND ...")
+    assert help_text.startswith("usage: planner [-h] [-v] [--version] [--lang {fr,en}] COMMAND ...")
     assert "Planned-event capacity planner for telecom networks." in help_text
     assert "plan one ISO week and write its report" in help_text
 
@@ -482,3 +482,25 @@ def test_os_error_without_known_cause():
 
     assert text == ("impossible d’écrire /mnt/reports/milan : Input/output error (errno 5) ; vérifiez le chemin, ou "
                     "choisissez un autre dossier avec --out")
+
+
+def test_verbose_after_command_accepted(monkeypatch):
+    seen = {}
+
+    def run(arguments, message):
+        seen["verbose"] = arguments.verbose
+        return 0
+
+    monkeypatch.setattr(cli, "_report", run)
+    for argv, verbose in ((["report", "-v"], True), (["-v", "report"], True), (["report"], False)):
+        code = main([*argv, "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32"])
+        assert code == 0
+        assert seen.pop("verbose") is verbose, argv
+
+
+def test_version_printed(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == "planner 0.1.0\n"

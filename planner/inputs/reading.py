@@ -35,7 +35,7 @@ class RawTable:
     of ``frame`` and listed in ``blank_lines``. ``notes`` say how the file was
     read when that differs from plain UTF-8 CSV, and ``problems`` hold the
     problems of the whole file found after the header (such as mixed decimal
-    marks), which no repair can fix.
+    marks or a line with the wrong number of fields), which no repair can fix.
     """
 
     file: str
@@ -81,9 +81,11 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
     ------
     InputError
         If the file is missing, cannot be decoded, has no header, repeats a
-        column name, lacks a required column (one problem per missing column,
-        listing the columns found) or has lines with more or fewer fields than
-        the header (one problem per line).
+        column name, or lacks a required column (one problem per missing
+        column, listing the columns found). A line with more or fewer fields
+        than the header is left out of ``frame`` and gets a problem in
+        ``problems``, which the readers raise with the problems of the other
+        lines.
     """
     path = Path(path)
     file = str(path)
@@ -125,15 +127,15 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
             continue
         rows.append([field.strip() for field in record])
         row_lines.append(first)
-    if ragged:
-        raise InputError(ragged)
 
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
     for name in header:
         frame[name] = frame[name].astype(object)
     lines = pd.Series(np.array(row_lines, dtype=np.int64), index=frame.index)
+    # A line with the wrong number of fields is left out and listed with the file's problems, so that the
+    # readers still check the other lines and report every problem at once.
     table = RawTable(file=file, frame=frame, lines=lines, columns_found=header, blank_lines=blank_lines,
-                     rows_read=len(rows) + len(blank_lines), dialect=dialect)
+                     rows_read=len(rows) + len(blank_lines), dialect=dialect, problems=ragged)
 
     numbers = [name for name in (number_columns or [c for c in required if c not in text_columns]) if name in header]
     _resolve_decimal(table, numbers, inputs.decimal)

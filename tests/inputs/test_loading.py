@@ -355,3 +355,19 @@ def test_attendance_too_large_without_capacity(bundled_folder, tmp_path):
     assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 4360700000)
     assert render_message(problem.message, "fr") == ("affluence supérieure à 100\u202f000\u202f000 personnes, plus "
                                                       "qu’aucun rassemblement connu ; vérifiez la valeur")
+
+
+def test_ragged_line_listed_with_others(bundled_folder, tmp_path):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, "-3")
+    _set_traffic_value(folder, 6001, "12,extra")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(5001, "cars"), (6001, None)]
+    french = render_message(problems[1].describe(), "fr")
+    assert "ligne 6001" in french
+    assert "la ligne a 4 champs mais l’en-tête en a 3" in french
