@@ -34,6 +34,7 @@ from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
 from planner.reporting.backtest import format_backtest_table, write_backtest
 from planner.reporting.summary import usual_week_plan
+from planner.reporting.writer import safe_folder_name
 from planner.review import review_week, save_event_history, write_review
 from planner.translated_parser import TranslatedArgumentParser
 
@@ -173,6 +174,7 @@ def _report(arguments: argparse.Namespace, message) -> int:
     elif arguments.scenario:
         dataset = load_dataset(arguments.data)
         week = resolve_week(arguments.week, dataset)
+        _check_report_folder(arguments.out, dataset.name, week.label)
         scenario_events, _quality = read_events(Path(arguments.scenario), dataset.settings, dataset.venues)
         without, plan, changes = plan_scenario(dataset, week, scenario_events)
         scenario = {"name": Path(arguments.scenario).name, "changes": changes,
@@ -180,7 +182,9 @@ def _report(arguments: argparse.Namespace, message) -> int:
         usual = usual_week_plan(plan)
     else:
         dataset = load_dataset(arguments.data)
-        plan, usual = plan_with_usual_week(dataset, resolve_week(arguments.week, dataset))
+        week = resolve_week(arguments.week, dataset)
+        _check_report_folder(arguments.out, dataset.name, week.label)
+        plan, usual = plan_with_usual_week(dataset, week)
     folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing, scenario=scenario)
     print(message("Report written to {path}").format(path=folder / "report.html"))
     if not (folder / "report.pdf").exists():
@@ -188,6 +192,18 @@ def _report(arguments: argparse.Namespace, message) -> int:
                       "Run with -v for the cause."), file=sys.stderr)
         return 1
     return 0
+
+
+def _check_report_folder(out: str, dataset_name: str, week_label: str) -> None:
+    """Raise FileExistsError when a file stands where the report's folders go, before the week is planned.
+
+    ``write_report`` writes to ``<out>/<dataset>/<week>``, and would find
+    the file only after the whole computation.
+    """
+    dataset_folder = Path(out) / safe_folder_name(dataset_name)
+    for folder in (dataset_folder, dataset_folder / safe_folder_name(week_label)):
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
 
 
 def _backtest(arguments: argparse.Namespace, message) -> int:

@@ -137,7 +137,7 @@ def test_report_week_folder_blocked_by_file(tmp_path, capsys):
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(tmp_path)])
 
     assert code == 2
-    assert "impossible d’écrire les résultats" in capsys.readouterr().err
+    assert f"impossible de créer le dossier {blocked} : un fichier de ce nom est déjà là" in capsys.readouterr().err
     assert blocked.read_text(encoding="utf-8") == "in the way"
 
 
@@ -464,14 +464,21 @@ def test_mstl_missing_extra(monkeypatch, capsys, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_output_file_in_the_way(monkeypatch, capsys, tmp_path):
+@pytest.mark.parametrize("blocked", ["dodgers", "dodgers/2005-W32"])
+def test_output_file_in_the_way(monkeypatch, capsys, tmp_path, blocked):
+    # The check runs before the week is planned, so planning must not be reached.
+    def not_planned(*arguments):
+        raise AssertionError("the week was planned")
+
     monkeypatch.delenv("PLANNER_LANG", raising=False)
-    (tmp_path / "dodgers").write_text("not a folder\n", encoding="utf-8")
+    monkeypatch.setattr(cli, "plan_with_usual_week", not_planned)
+    (tmp_path / blocked).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / blocked).write_text("not a folder\n", encoding="utf-8")
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--out", str(tmp_path)])
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == (f"Erreur : impossible de créer le dossier {tmp_path / 'dodgers'} : un fichier de ce nom est "
+    assert error == (f"Erreur : impossible de créer le dossier {tmp_path / blocked} : un fichier de ce nom est "
                      "déjà là ; déplacez ou renommez le fichier, ou choisissez un autre dossier avec --out\n")
 
 
