@@ -195,7 +195,7 @@ def _report(arguments: argparse.Namespace, message) -> int:
 
 
 def _check_report_folder(out: str, dataset_name: str, week_label: str) -> None:
-    """Raise FileExistsError when a file stands where the report's folders go, before the week is planned.
+    """Raise FileExistsError when a file is where the report's folders go, before the week is planned.
 
     ``write_report`` writes to ``<out>/<dataset>/<week>``, and would find
     the file only after the whole computation.

@@ -296,7 +296,8 @@ class _CalendarReader:
         lines = [self.lines.get(uid) or self.lines.get(uid.rsplit("-", 1)[0]) for uid in events["event_id"]]
         attendance_problems, self.attendance_notes = check_attendance(
             events, self.venues, self.file, lines, {column: prop for prop, column in ATTENDANCE_PROPERTIES.items()})
-        self.problems.extend(attendance_problems)
+        # The occurrences of a recurring event share its line and figures: report each problem once.
+        self.problems.extend(dict.fromkeys(attendance_problems))
         repeated = events["event_id"][events["event_id"].duplicated()]
         for event_id in repeated.unique():
             self.problems.append(Problem(self.file, self.lines.get(event_id), "UID", event_id,

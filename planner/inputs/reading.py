@@ -174,9 +174,8 @@ def check_header(file: str, header: list[str], required: list[str], column_reaso
 
 
 MAX_INPUT_NUMBER = 1e15
-"""The largest magnitude accepted in a number field (the messages write it out as 1e15). No count of people, traffic volume, capacity or
-coordinate comes near it, and the forecasting and sizing arithmetic (Poisson counts, Erlang formulas)
-loses its precision or overflows well before float64's own limit of about 1.8e308."""
+"""The largest magnitude accepted in a number field (the messages write it out as 1e15). No count of people,
+traffic volume, capacity or coordinate comes near it, and the Erlang sizing fails on values such as 1e300."""
 
 
 def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
