@@ -1,4 +1,4 @@
-"""Check event attendance figures against their venue's capacity and against any real crowd size."""
+"""Check event attendance figures: whole numbers, within reach of their venue's capacity and of any real crowd."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def check_attendance(events: pd.DataFrame, venues: pd.DataFrame | None, file: st
     Returns
     -------
     problems : list of Problem
-        A figure above :data:`MAX_ATTENDANCE`, or above
-        :data:`ATTENDANCE_CAPACITY_MULTIPLE` times the venue's capacity.
+        A figure above :data:`MAX_ATTENDANCE`, above
+        :data:`ATTENDANCE_CAPACITY_MULTIPLE` times the venue's capacity, or
+        not a whole number.
     notes : list of Message
         One per event with a figure above its venue's capacity but not above
         the multiple, naming the event, the figure and the capacity.
@@ -74,6 +75,10 @@ def check_attendance(events: pd.DataFrame, venues: pd.DataFrame | None, file: st
                 problems.append(Problem(file, lines[position], name, _whole(value), translatable(
                     "attendance above {limit:,.0f} people, more than any gathering on record; check the value",
                     limit=MAX_ATTENDANCE)))
+            elif not value.is_integer():
+                problems.append(Problem(file, lines[position], name, value, translatable(
+                    "attendance must be a whole number of people; write it without decimals, such as {example:d}",
+                    example=round(value))))
             elif value > venue_capacity:
                 above_capacity.append((name, value))
         if above_capacity:

@@ -371,3 +371,17 @@ def test_ragged_line_listed_with_others(bundled_folder, tmp_path):
     french = render_message(problems[1].describe(), "fr")
     assert "ligne 6001" in french
     assert "la ligne a 4 champs mais l’en-tête en a 3" in french
+
+
+def test_attendance_with_decimals_rejected(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    line = _set_attendance(folder, "san-siro-2013-12-01", "43607.5")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 43607.5)
+    assert render_message(problem.message, "fr") == ("l’affluence doit être un nombre entier de personnes ; "
+                                                      "écrivez-la sans décimales, par exemple 43608")
