@@ -511,3 +511,14 @@ def test_version_printed(capsys):
 
     assert stopped.value.code == 0
     assert capsys.readouterr().out == "planner 0.1.0\n"
+
+
+def test_week_before_data_error_in_french(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    code = main(["report", "--data", str(BUNDLED_DATA / "san-siro"), "--week", "2013-W44", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
+                     "'san-siro', alors que la planification en exige au moins 24 ; les données vont du 1 nov. 2013 "
+                     "00:00 au 1 déc. 2013 23:00 : planifiez une semaine plus tardive\n")

@@ -30,7 +30,7 @@ from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
 from planner.forecasting.uplift import Z_90, PastEvent, uplift_for_event
 from planner.forecasting.windows import HOUR, event_window, metric_window_mask, occurrence_window, occurrences
 from planner.inputs.dataset import Dataset
-from planner.messages import translatable
+from planner.messages import translatable, translatable_plural
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +160,14 @@ class EventForecaster:
         measured = traffic[list(dataset.settings.measure_names)].notna().any(axis=1).to_numpy()
         measured_hours = np.count_nonzero(before_origin & measured)
         if measured_hours < MIN_HISTORY_HOURS:
-            raise ValueError(translatable("only {count} hours of traffic before {origin} in dataset {dataset!r}, and "
-                                          "planning needs at least {minimum}; the data runs from {first} to {last}: "
-                                          "plan a later week", count=int(measured_hours),
-                                          origin=origin.isoformat(), dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
-                                          first=dataset.first_hour.isoformat(), last=dataset.last_hour.isoformat()))
+            raise ValueError(translatable_plural(
+                "only {count} hour of traffic before {origin:%Y-%m-%d %H:%M} in dataset {dataset!r}, and planning "
+                "needs at least {minimum}; the data runs from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}: plan "
+                "a later week",
+                "only {count} hours of traffic before {origin:%Y-%m-%d %H:%M} in dataset {dataset!r}, and planning "
+                "needs at least {minimum}; the data runs from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}: plan "
+                "a later week", int(measured_hours), origin=origin, dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
+                first=dataset.first_hour, last=dataset.last_hour))
         self.dataset_ = dataset
         self.origin_ = origin
         settings = dataset.settings.forecast
