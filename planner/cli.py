@@ -209,7 +209,7 @@ def _check_report_folder(out: str, dataset_name: str, week_label: str) -> None:
 def _backtest(arguments: argparse.Namespace, message) -> int:
     dataset = load_dataset(arguments.data)
     result = run_backtest(dataset, arguments.weeks, models=arguments.models,
-                          progress_bar=not arguments.no_progress)
+                          progress_bar=not arguments.no_progress, progress_label=message("backtest weeks"))
     folder = write_backtest(result, dataset.name, arguments.out)
     print(format_backtest_table(result.metrics, arguments.lang))
     print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
