@@ -551,7 +551,12 @@ class _Reader:
         for name, spec in table.get("roles", {}).items():
             dotted = f"staffing.roles.{name}"
             if name not in ROLES:
-                self.fail(dotted, name, translatable("unknown role; expected one of {roles}", roles=", ".join(ROLES)))
+                close = difflib.get_close_matches(name, ROLES, n=1)
+                hint = translatable(" Did you mean {role!r}?", role=close[0]) if close else ""
+                self.fail(dotted, name, translatable("unknown role; expected one of {roles}.{hint}",
+                                                     roles=", ".join(ROLES), hint=hint))
+                # Reported here, so the check of unknown keys skips it.
+                self.read_keys.add(dotted)
                 continue
             number = (int, float)
             positive = lambda v: v > 0  # noqa: E731

@@ -91,3 +91,16 @@ def test_settings_wrong_type_named_in_toml_terms(tmp_path):
     assert problem.column == "traffic.step_minutes"
     assert render_message(problem.message, "fr").startswith("valeur invalide : un tableau, alors qu’il faut ")
     assert "list" not in render_message(problem.message, "fr")
+
+
+def test_settings_role_typo_one_problem(tmp_path):
+    path, _ = _settings_with(tmp_path, "[staffing.roles.customer_care_agent]", "[staffing.roles.customer_care_agnet]")
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert (problem.column, problem.value) == ("staffing.roles.customer_care_agnet", "customer_care_agnet")
+    assert render_message(problem.message, "fr") == ("rôle inconnu ; attendu l’un de supervision_engineer, "
+                                                      "customer_care_agent. Vouliez-vous dire "
+                                                      "'customer_care_agent' ?")
