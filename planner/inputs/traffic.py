@@ -154,7 +154,7 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         _check_plausible(frame, table, settings, capacities, cell_codes, cell_ids, faults)
     if not ordered:
         # Rows sorted with strictly increasing times within each cell cannot repeat a pair.
-        _check_duplicates(frame, table, cell_codes, faults)
+        _check_duplicates(frame, table, cell_codes, faults, set(timestamps.shifted))
 
     row_problems = [problem for row in faults.values() for _, problem in row]
     if file_problems or (row_problems and inputs.on_bad_rows == "reject_file"):
@@ -317,8 +317,13 @@ def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):
 
 
 def _check_duplicates(frame: pd.DataFrame, table: RawTable, cell_codes: np.ndarray,
-                      faults: dict[int, list[tuple[str, Problem]]]) -> None:
-    """Add a fault for every row after the first with the same cell_id and timestamp."""
+                      faults: dict[int, list[tuple[str, Problem]]], shifted: set[int] = frozenset()) -> None:
+    """Add a fault for every row after the first with the same cell_id and timestamp.
+
+    ``shifted`` are the rows whose local time in the skipped spring hour was
+    shifted forward; the problem says so, because the file shows them with
+    another time than the row they repeat.
+    """
     valid = frame["timestamp"].notna().to_numpy()
     # One integer key per (cell_id, timestamp) pair: hashing two int64 codes is much cheaper than hashing text.
     time_codes, times = pd.factorize(frame["timestamp"])
@@ -334,10 +339,16 @@ def _check_duplicates(frame: pd.DataFrame, table: RawTable, cell_codes: np.ndarr
         first = int(first_index[index])
         same = frame.loc[[first, index], measures].fillna(-1.0).nunique().max() <= 1 if measures else True
         values = translatable("the same values") if same else translatable("different values")
+        message = translatable("duplicate row; line {line:d} has the same cell_id and timestamp, with {values}. Keep "
+                               "one row per cell and time step", line=int(table.lines[first]), values=values)
+        for row in (first, int(index)):
+            if row in shifted:
+                message = translatable("{problem}. Line {line:d} reads {written!r}, a local time in the skipped "
+                                       "spring hour that [inputs] nonexistent_local_time = \"shift_forward\" moved "
+                                       "to the same instant", problem=message, line=int(table.lines[row]),
+                                       written=_text(table.frame.at[row, "timestamp"]))
         faults[int(index)].append(("duplicate", Problem(
-            table.file, int(table.lines[index]), "timestamp", _text(table.frame.at[index, "timestamp"]),
-            translatable("duplicate row; line {line:d} has the same cell_id and timestamp, with {values}. Keep one "
-                         "row per cell and time step", line=int(table.lines[first]), values=values))))
+            table.file, int(table.lines[index]), "timestamp", _text(table.frame.at[index, "timestamp"]), message)))
 
 
 def _note_faults(quality: TableQuality, faults: dict[int, list[tuple[str, Problem]]], rejected: set[int]) -> None:

@@ -12,6 +12,7 @@ from planner.inputs.errors import InputError, Problem
 from planner.inputs.loading import load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+from planner.reporting.i18n import render_message
 
 
 @pytest.fixture
@@ -240,3 +241,23 @@ def test_events_ambiguous_thousands_comma_rejected(dataset_folder, bad_data):
     assert problem.column == "expected_attendance"
     assert "'45,000'" in problem.message
     assert "[inputs] decimal" in problem.message
+
+
+def test_traffic_shifted_duplicate_explained(settings, tmp_path):
+    # Synthetic: 02:00 on 2023-03-26 does not exist in Europe/Paris; shifted forward it is 03:00, which
+    # line 3 has too.
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "c1,2023-03-26 02:00:00,5\n"
+                    "c1,2023-03-26 03:00:00,6\n", encoding="utf-8")
+    shifting = replace(settings, inputs=replace(settings.inputs, nonexistent_local_time="shift_forward"))
+
+    problems = _problems(lambda: read_traffic(path, shifting))
+
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [
+        (3, "timestamp", "2023-03-26 03:00:00")]
+    french = render_message(problems[0].message, "fr")
+    assert french.startswith("ligne en double ; la ligne 2 a les mêmes cell_id et timestamp")
+    assert french.endswith("La ligne 2 indique '2023-03-26 02:00:00', une heure locale de l’heure sautée au "
+                           "printemps que [inputs] nonexistent_local_time = \"shift_forward\" a avancée au même "
+                           "instant")
