@@ -170,7 +170,8 @@ def _plans(client_dataset: Dataset, week, results: list[PartitionForecast]) -> t
                                 [result.strengths[name] for result in results])
         notes = list(dict.fromkeys(note for result in results for note in result.scenarios[name].notes))
         forecast = ForecastResult(table=table, events=events, notes=notes)
-        plans.append(plan_from_forecast(dataset, week, forecast, scenario_events=scenario, reference=reference))
+        plans.append(plan_from_forecast(dataset, week, forecast, scenario_events=scenario, reference=reference,
+                                        log_warnings=not plans))
     return plans[0], plans[1]
 
 
