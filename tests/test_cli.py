@@ -217,7 +217,7 @@ def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
 
     assert code == 2
     assert error.startswith("Erreur : 1 problème dans les données d’entrée :")
-    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur -3.0) : valeur de trafic négative" in error
+    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur '-3') : valeur de trafic négative" in error
     assert "écrivez la valeur mesurée, ou laissez le champ vide si elle manque" in error
 
 
@@ -231,7 +231,7 @@ def test_bad_input_error_in_english(dataset_folder, tmp_path, capsys):
 
     assert code == 2
     assert error.startswith("Error: 1 problem in the input:")
-    assert f"{folder / 'traffic.csv'}, line 4, column 'calls' (value -3.0): negative traffic value" in error
+    assert f"{folder / 'traffic.csv'}, line 4, column 'calls' (value '-3'): negative traffic value" in error
     assert "write the measured value, or leave the field empty when it is missing" in error
 
 

@@ -310,8 +310,9 @@ def _on_step_grid(timestamps: pd.Series, step_minutes: int) -> np.ndarray:
 
 
 def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):
-    """Return a measure as parsed, and any other field as written in the file."""
-    if column not in ("cell_id", "timestamp") and pd.notna(frame.at[index, column]):
+    """Return a field as written in a CSV file, such as ``-5`` rather than ``-5.0``, and a Parquet number as stored."""
+    written = table.frame[column]
+    if pd.api.types.is_numeric_dtype(written) and pd.notna(frame.at[index, column]):
         return float(frame.at[index, column])
     return _text(table.frame.at[index, column])
 
