@@ -1,4 +1,4 @@
-"""Check event attendance figures: whole numbers, within reach of their venue's capacity and of any real crowd."""
+"""Check event attendance figures: whole numbers, not far above their venue's capacity, and below any real crowd."""
 
 from __future__ import annotations
 
