@@ -11,6 +11,7 @@ records their measured effect in the dataset's event history.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -19,10 +20,12 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+from planner import __version__
 from planner.decisions.scenario import compare_plans, plan_scenario
 from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
+from planner.inputs.attendance import ATTENDANCE_CAPACITY_MULTIPLE, MAX_ATTENDANCE
 from planner.inputs.tables import read_events
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
@@ -31,10 +34,16 @@ from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
 from planner.reporting.backtest import format_backtest_table, metrics_by_measure, write_backtest
 from planner.reporting.summary import usual_week_plan
+from planner.reporting.writer import safe_folder_name
 from planner.review import review_week, save_event_history, write_review
 from planner.translated_parser import TranslatedArgumentParser
 
 logger = logging.getLogger(__name__)
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT stopped."""
+
+_PACKAGE_LOGGER = "planner"
 
 LANGUAGE_VARIABLE = "PLANNER_LANG"
 """Environment variable that sets the default language when no ``--lang`` is given: ``fr`` or ``en``."""
@@ -49,22 +58,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(cli_messages(DEFAULT_LANGUAGE)("Error: {message}").format(
             message=render_message(error.args[0], DEFAULT_LANGUAGE)), file=sys.stderr)
         return 2
-    arguments = _parser(lang).parse_args(argv)
-    lang = arguments.lang
     message = cli_messages(lang)
     try:
+        arguments = _parser(lang).parse_args(argv)
+        lang = arguments.lang
+        message = cli_messages(lang)
         with console_logging(lang, verbose=arguments.verbose):
             _check_output_folder(getattr(arguments, "out", None))
             return arguments.run(arguments, message)
-    except (InputError, ValueError, FileNotFoundError) as error:
+    except KeyboardInterrupt:
+        # NOTE: Ctrl-C while Python imports this module, before main runs, still prints a traceback.
+        text = render_message(translatable("interrupted (Ctrl-C); the outputs of earlier runs are left as they were"),
+                              lang)
+        print(message("Error: {message}").format(message=text), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (InputError, ValueError, FileNotFoundError, ImportError) as error:
         print(message("Error: {message}").format(message=_error_text(error, lang)), file=sys.stderr)
         return 2
     except OSError as error:
         # A folder that cannot be written (a file in the way, no permission, a full disk) fails late,
         # after the computation; the message names the path so that the user can fix it.
-        text = render_message(translatable("could not write the output: {error}", error=str(error)), lang)
-        print(message("Error: {message}").format(message=text), file=sys.stderr)
+        print(message("Error: {message}").format(message=render_message(os_error_message(error), lang)),
+              file=sys.stderr)
         return 2
+
+
+def os_error_message(error: OSError) -> Message:
+    """Describe an error of the file system with its path and the fix, for the usual causes."""
+    path = error.filename
+    if path is None:
+        return translatable("could not write the output: {error}", error=str(error))
+    path = os.fsdecode(path)
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return translatable("could not create the folder {path}: a file of that name is in the way; move or rename "
+                            "the file, or choose another folder with --out", path=path)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return translatable("permission denied on {path}; choose a folder you can write to with --out, or change "
+                            "the permissions", path=path)
+    if error.errno == errno.ENOSPC:
+        return translatable("no space left on the device of {path}; free some space, or choose another folder "
+                            "with --out", path=path)
+    if error.errno == errno.EROFS:
+        return translatable("{path} is on a read-only file system; choose another folder with --out", path=path)
+    return translatable("could not write {path}: {reason} (errno {code}); check the path, or choose another folder "
+                        "with --out", path=path, reason=error.strerror or str(error), code=error.errno)
 
 
 @contextmanager
@@ -72,22 +109,33 @@ def console_logging(lang: str, *, verbose: bool = False) -> Iterator[None]:
     """Show log records on standard error in ``lang`` while the block runs.
 
     The handler goes on the root logger, so warnings of other packages show
-    too. The level is WARNING, or DEBUG with ``verbose``, which also adds
-    each record's logger name. The root logger's handlers and level are
-    restored on exit, so that ``main`` can run several times in one process,
-    as in the tests.
+    too. The level is WARNING; ``verbose`` sets planner's own loggers to
+    DEBUG and adds each record's logger name, while other packages stay at
+    WARNING. The loggers' handlers and levels are restored on exit, so that
+    ``main`` can run several times in one process, as in the tests.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ConsoleFormatter(lang, show_names=verbose))
+    # Other packages (matplotlib, PIL, WeasyPrint, fontTools) log hundreds of DEBUG lines per report.
+    handler.addFilter(_own_or_warning)
     root = logging.getLogger()
-    previous_level = root.level
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    own = logging.getLogger(_PACKAGE_LOGGER)
+    previous_levels = root.level, own.level
+    root.setLevel(logging.WARNING)
+    own.setLevel(logging.DEBUG if verbose else logging.NOTSET)
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        root.setLevel(previous_level)
+        root.setLevel(previous_levels[0])
+        own.setLevel(previous_levels[1])
+
+
+def _own_or_warning(record: logging.LogRecord) -> bool:
+    """Pass planner's records at every level, and other packages' records from WARNING up."""
+    own = record.name == _PACKAGE_LOGGER or record.name.startswith(_PACKAGE_LOGGER + ".")
+    return own or record.levelno >= logging.WARNING
 
 
 def _error_text(error: Exception, lang: str) -> str:
@@ -126,6 +174,7 @@ def _report(arguments: argparse.Namespace, message) -> int:
     elif arguments.scenario:
         dataset = load_dataset(arguments.data)
         week = resolve_week(arguments.week, dataset)
+        _check_report_folder(arguments.out, dataset.name, week.label)
         scenario_events, _quality = read_events(Path(arguments.scenario), dataset.settings, dataset.venues)
         without, plan, changes = plan_scenario(dataset, week, scenario_events)
         scenario = {"name": Path(arguments.scenario).name, "changes": changes,
@@ -133,7 +182,9 @@ def _report(arguments: argparse.Namespace, message) -> int:
         usual = usual_week_plan(plan)
     else:
         dataset = load_dataset(arguments.data)
-        plan, usual = plan_with_usual_week(dataset, resolve_week(arguments.week, dataset))
+        week = resolve_week(arguments.week, dataset)
+        _check_report_folder(arguments.out, dataset.name, week.label)
+        plan, usual = plan_with_usual_week(dataset, week)
     folder = write_report(plan, arguments.out, lang=arguments.lang, usual_staffing=usual.staffing, scenario=scenario)
     print(message("Report written to {path}").format(path=folder / "report.html"))
     if not (folder / "report.pdf").exists():
@@ -143,10 +194,22 @@ def _report(arguments: argparse.Namespace, message) -> int:
     return 0
 
 
+def _check_report_folder(out: str, dataset_name: str, week_label: str) -> None:
+    """Raise FileExistsError when a file is where the report's folders go, before the week is planned.
+
+    ``write_report`` writes to ``<out>/<dataset>/<week>``, and would find
+    the file only after the whole computation.
+    """
+    dataset_folder = Path(out) / safe_folder_name(dataset_name)
+    for folder in (dataset_folder, dataset_folder / safe_folder_name(week_label)):
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
+
+
 def _backtest(arguments: argparse.Namespace, message) -> int:
     dataset = load_dataset(arguments.data)
     result = run_backtest(dataset, arguments.weeks, models=arguments.models,
-                          progress_bar=not arguments.no_progress)
+                          progress_bar=not arguments.no_progress, progress_label=message("backtest weeks"))
     folder = write_backtest(result, dataset.name, arguments.out)
     print(format_backtest_table(result.metrics, arguments.lang))
     if len(dataset.settings.measure_names) > 1:
@@ -159,7 +222,9 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
 def _review(arguments: argparse.Namespace, message) -> int:
     dataset = load_dataset(arguments.data)
     week = resolve_week(arguments.week, dataset)
-    review = review_week(dataset, week, attendance=dict(arguments.attendance))
+    attendance = dict(arguments.attendance)
+    _check_review_attendance(dataset, attendance)
+    review = review_week(dataset, week, attendance=attendance)
     history = save_event_history(dataset.path, review.history, week.label)
     folder = write_review(review, arguments.out, lang=arguments.lang)
     print(message("Review written to {path}").format(path=folder / "review.html"))
@@ -173,6 +238,8 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     parser = TranslatedArgumentParser(prog="planner", gettext=_,
                                       description=_("Planned-event capacity planner for telecom networks."))
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log every step (DEBUG level)"))
+    parser.add_argument("--version", action="version", version=f"planner {__version__}",
+                        help=_("show the version of planner and exit"))
     parser.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                         help=_("language of the help, the messages and the errors; a command's own --lang "
                                "gives the same choice (default: fr, or PLANNER_LANG)"))
@@ -198,6 +265,7 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     report.add_argument("--scheduler", metavar=_("ADDRESS"),
                         help=_("address of a running Dask scheduler, such as tcp://10.0.0.5:8786; without it "
                                "--engine dask starts a local cluster on 127.0.0.1"))
+    _add_verbose(_, report)
     report.set_defaults(run=_report)
 
     backtest = commands.add_parser("backtest", help=_("plan past weeks with only earlier history and score them"),
@@ -211,6 +279,7 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     backtest.add_argument("--no-progress", action="store_true", help=_("hide the progress bar"))
     backtest.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                           help=_("language of the help, the messages and the errors (default: fr, or PLANNER_LANG)"))
+    _add_verbose(_, backtest)
     backtest.set_defaults(run=_backtest)
 
     review = commands.add_parser("review", help=_("compare a past week's events with their forecast and record them"),
@@ -226,8 +295,17 @@ def _parser(lang: str) -> TranslatedArgumentParser:
     review.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=lang,
                         help=_("language of review.html, the help, the messages and the errors "
                                "(default: fr, or PLANNER_LANG)"))
+    _add_verbose(_, review)
     review.set_defaults(run=_review)
     return parser
+
+
+def _add_verbose(gettext: Callable[[str], str], command: argparse.ArgumentParser) -> None:
+    """Accept ``-v`` after the command too, as users type ``planner report -v``."""
+    # SUPPRESS leaves the attribute unset when -v is absent, so the command's default does not undo a -v
+    # given before the command.
+    command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help=gettext("log every step (DEBUG level)"))
 
 
 def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
@@ -267,15 +345,42 @@ def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.envi
 
 
 def _attendance(text: str, gettext: Callable[[str], str]) -> tuple[str, float]:
+    """Parse ``EVENT_ID=N`` with N a whole number of people above 0, written with digits only."""
     event_id, separator, value = text.partition("=")
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not separator or not event_id or number < 0:
-        raise argparse.ArgumentTypeError(gettext("invalid attendance {text!r}; expected EVENT_ID=N such as "
+    value = value.strip()
+    if not separator or not event_id or not (value.isascii() and value.isdigit()) or int(value) == 0:
+        raise argparse.ArgumentTypeError(gettext("invalid attendance {text!r}; expected EVENT_ID=N with N a whole "
+                                                 "number of people above 0, such as "
                                                  "san-siro-2013-11-23=52000").format(text=text))
-    return event_id, number
+    return event_id, float(value)
+
+
+def _check_review_attendance(dataset, attendance: Mapping[str, float]) -> None:
+    """Reject an actual attendance far above its venue's capacity, or above any real crowd.
+
+    The review stores the attendance in the event history, from which later
+    forecasts scale their uplift, so a typing error there would skew every
+    later plan. Events not in the dataset are left to ``review_week``.
+    """
+    events = dataset.events.set_index("event_id")
+    capacities = dataset.venues.set_index("venue_id")["capacity_people"] if dataset.venues is not None else None
+    for event_id, value in attendance.items():
+        if event_id not in events.index:
+            continue
+        venue_id = events.at[event_id, "venue_id"]
+        capacity = float("nan")
+        if capacities is not None and venue_id in capacities.index:
+            capacity = float(capacities[venue_id])
+        if value > ATTENDANCE_CAPACITY_MULTIPLE * capacity:
+            raise ValueError(translatable(
+                "invalid --attendance {event}={value:d}: more than {multiple:.0f} times the capacity of venue "
+                "{venue} ({capacity:,.0f} people, capacity_people in venues.csv); check the number",
+                event=event_id, value=int(value), multiple=ATTENDANCE_CAPACITY_MULTIPLE, venue=venue_id,
+                capacity=capacity))
+        if value > MAX_ATTENDANCE:
+            raise ValueError(translatable(
+                "invalid --attendance {event}={value:d}: more than {limit:,.0f} people, more than any gathering on "
+                "record; check the number", event=event_id, value=int(value), limit=MAX_ATTENDANCE))
 
 
 def _positive_int(text: str, gettext: Callable[[str], str]) -> int:

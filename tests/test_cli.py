@@ -1,16 +1,20 @@
 """The planner command end to end on the bundled real data."""
 
+import errno
+import importlib.util
 import logging
 import os
+import shutil
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
-from planner.cli import main, requested_language
+from planner import cli
+from planner.cli import console_logging, main, os_error_message, requested_language
 from planner.reporting.console import ConsoleFormatter
-from planner.reporting.i18n import translations
+from planner.reporting.i18n import render_message, translations
 from planner.translated_parser import translate_error
 from tests.conftest import BAD_DATA, BUNDLED_DATA
 
@@ -133,7 +137,7 @@ def test_report_week_folder_blocked_by_file(tmp_path, capsys):
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(tmp_path)])
 
     assert code == 2
-    assert "impossible d’écrire les résultats" in capsys.readouterr().err
+    assert f"impossible de créer le dossier {blocked} : un fichier de ce nom est déjà là" in capsys.readouterr().err
     assert blocked.read_text(encoding="utf-8") == "in the way"
 
 
@@ -188,8 +192,9 @@ def test_gap_warning_in_english_verbose(tmp_path, capsys, monkeypatch):
     console = capsys.readouterr().err
 
     assert code == 0
-    assert ("warning planner.decisions.plan: 2005-W43 starts 22 days after the last traffic before it "
-            "(Oct 1, 2005 23:00); the forecast repeats the weeks before that date") in console
+    warning = ("warning planner.decisions.plan: 2005-W43 starts 22 days after the last traffic before it "
+               "(Oct 1, 2005 23:00); the forecast repeats the weeks before that date")
+    assert console.count(warning) == 1
     assert "avertissement" not in console
     assert not any(isinstance(handler.formatter, ConsoleFormatter) for handler in logging.getLogger().handlers)
 
@@ -212,7 +217,7 @@ def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
 
     assert code == 2
     assert error.startswith("Erreur : 1 problème dans les données d’entrée :")
-    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur -3.0) : valeur de trafic négative" in error
+    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur '-3') : valeur de trafic négative" in error
     assert "écrivez la valeur mesurée, ou laissez le champ vide si elle manque" in error
 
 
@@ -226,7 +231,7 @@ def test_bad_input_error_in_english(dataset_folder, tmp_path, capsys):
 
     assert code == 2
     assert error.startswith("Error: 1 problem in the input:")
-    assert f"{folder / 'traffic.csv'}, line 4, column 'calls' (value -3.0): negative traffic value" in error
+    assert f"{folder / 'traffic.csv'}, line 4, column 'calls' (value '-3'): negative traffic value" in error
     assert "write the measured value, or leave the field empty when it is missing" in error
 
 
@@ -289,7 +294,7 @@ def test_command_help_english_from_environment(monkeypatch, capsys):
         main(["--help"])
     help_text = capsys.readouterr().out
 
-    assert help_text.startswith("usage: planner [-h] [-v] [--lang {fr,en}] COMMAND ...")
+    assert help_text.startswith("usage: planner [-h] [-v] [--version] [--lang {fr,en}] COMMAND ...")
     assert "Planned-event capacity planner for telecom networks." in help_text
     assert "plan one ISO week and write its report" in help_text
 
@@ -389,3 +394,148 @@ def test_backtest_prints_each_measure(tmp_path, capsys):
     line = next(line for line in printed.splitlines() if line.split()[:1] == ["planner"] and "internet" in line
                 and "toutes les heures" in line)
     assert f"{planner_internet['mae']:.3f}".replace(".", ",") in line
+
+
+@pytest.mark.parametrize("value", ["san-siro-2013-12-01=43607.5", "san-siro-2013-12-01=0",
+                                   "san-siro-2013-12-01=-5", "san-siro-2013-12-01=1e5", "43607"])
+def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["review", "--data", str(BUNDLED_DATA / "san-siro"), "--week", "2013-W48", "--attendance", value])
+    error = capsys.readouterr().err
+
+    assert stopped.value.code == 2
+    assert (f"argument --attendance : affluence {value!r} invalide ; attendu : ÉVÉNEMENT=N, avec N un nombre entier "
+            "de personnes supérieur à 0") in error
+
+
+def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
+    # San Siro has a capacity of 80,018 people: 99,999,999,999 would be stored in the event history and skew later plans.
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    folder = tmp_path / "san-siro"
+    shutil.copytree(BUNDLED_DATA / "san-siro", folder)
+
+    code = main(["review", "--data", str(folder), "--week", "2013-W48", "--out", str(tmp_path / "out"),
+                 "--attendance", "san-siro-2013-12-01=99999999999"])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert ("Erreur : --attendance san-siro-2013-12-01=99999999999 invalide : plus de 10 fois la capacité du lieu "
+            "san-siro (80\u202f018 personnes, capacity_people dans venues.csv) ; vérifiez le nombre") in error
+    assert not (folder / "history").exists()
+
+
+def test_verbose_debug_only_for_planner(capsys):
+    with console_logging("fr", verbose=True):
+        logging.getLogger("planner.inputs.reading").debug("lecture de cells.csv")
+        logging.getLogger("matplotlib.font_manager").debug("findfont: score 10.05")
+        logging.getLogger("fontTools.subset").info("subsetting")
+        logging.getLogger("weasyprint").warning("unsupported CSS property")
+    lines = capsys.readouterr().err.splitlines()
+
+    assert len(lines) == 2
+    assert lines[0].endswith("planner.inputs.reading : lecture de cells.csv")
+    assert lines[1].endswith("weasyprint : unsupported CSS property")
+    assert logging.getLogger("planner").level == logging.NOTSET
+
+
+def test_ctrl_c_one_line_exit_130(monkeypatch, capsys):
+    def interrupted(arguments, message):
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    monkeypatch.setattr(cli, "_report", interrupted)
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32"])
+    error = capsys.readouterr().err
+
+    assert code == 130
+    assert error == ("Erreur : interrompu (Ctrl-C) ; les résultats des exécutions précédentes sont laissés tels "
+                     "quels\n")
+
+
+def test_dask_engine_missing_extra(monkeypatch, capsys, tmp_path):
+    # None in sys.modules makes "from dask.distributed import ..." raise ImportError, as without the extra.
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--engine", "dask",
+                 "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : le moteur dask nécessite le paquet dask.distributed, qui n’est pas installé ; "
+                     "installez l’extra dask avec pip install -e \".[dask]\" dans le dossier de planner\n")
+
+
+def test_mstl_missing_extra(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    if importlib.util.find_spec("statsforecast") is not None:
+        pytest.skip("statsforecast is installed")
+    code = main(["backtest", "--data", str(BUNDLED_DATA / "san-siro"), "--weeks", "1", "--models", "mstl",
+                 "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : le modèle de référence mstl nécessite le paquet statsforecast, qui n’est pas "
+                     "installé ; installez l’extra bench avec pip install -e \".[bench]\" dans le dossier de "
+                     "planner\n")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("blocked", ["dodgers", "dodgers/2005-W32"])
+def test_output_file_in_the_way(monkeypatch, capsys, tmp_path, blocked):
+    # The check runs before the week is planned, so planning must not be reached.
+    def not_planned(*arguments):
+        raise AssertionError("the week was planned")
+
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    monkeypatch.setattr(cli, "plan_with_usual_week", not_planned)
+    (tmp_path / blocked).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / blocked).write_text("not a folder\n", encoding="utf-8")
+    code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == (f"Erreur : impossible de créer le dossier {tmp_path / blocked} : un fichier de ce nom est "
+                     "déjà là ; déplacez ou renommez le fichier, ou choisissez un autre dossier avec --out\n")
+
+
+def test_os_error_without_known_cause():
+    error = OSError(errno.EIO, "Input/output error", "/mnt/reports/milan")
+
+    text = render_message(os_error_message(error), "fr")
+
+    assert text == ("impossible d’écrire /mnt/reports/milan : Input/output error (errno 5) ; vérifiez le chemin, ou "
+                    "choisissez un autre dossier avec --out")
+
+
+def test_verbose_after_command_accepted(monkeypatch):
+    seen = {}
+
+    def run(arguments, message):
+        seen["verbose"] = arguments.verbose
+        return 0
+
+    monkeypatch.setattr(cli, "_report", run)
+    for argv, verbose in ((["report", "-v"], True), (["-v", "report"], True), (["report"], False)):
+        code = main([*argv, "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W32"])
+        assert code == 0
+        assert seen.pop("verbose") is verbose, argv
+
+
+def test_version_printed(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == "planner 0.1.0\n"
+
+
+def test_week_before_data_error_in_french(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    code = main(["report", "--data", str(BUNDLED_DATA / "san-siro"), "--week", "2013-W44", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+
+    assert code == 2
+    assert error == ("Erreur : seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
+                     "'san-siro', alors que la planification en exige au moins 24 ; les données vont du 1 nov. 2013 "
+                     "00:00 au 1 déc. 2013 23:00 : planifiez une semaine plus tardive\n")

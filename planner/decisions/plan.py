@@ -99,7 +99,8 @@ class WeeklyPlan:
         return bool(self.forecast["actual"].notna().any())
 
 
-def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | None = None) -> WeeklyPlan:
+def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | None = None,
+              log_warnings: bool = True) -> WeeklyPlan:
     """Forecast one ISO week from the history before it, then plan capacity and staffing.
 
     Parameters
@@ -110,6 +111,8 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
     week : Week
     scenario_events : DataFrame, optional
         Events to plan for in place of the dataset's calendar for this week.
+    log_warnings : bool, default True
+        See :func:`plan_from_forecast`.
     """
     check_history_recent(dataset, week)
     # Forecast from the history strictly before the week.
@@ -117,12 +120,12 @@ def plan_week(dataset: Dataset, week: Week, *, scenario_events: pd.DataFrame | N
     result = forecaster.predict(week.start, week.end, scenario_events)
     logger.info("forecast %s for %s: %d cells, %d events", dataset.name, week.label,
                 len(dataset.cells), result.events["event_id"].nunique())
-    return plan_from_forecast(dataset, week, result, scenario_events=scenario_events)
+    return plan_from_forecast(dataset, week, result, scenario_events=scenario_events, log_warnings=log_warnings)
 
 
 def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
                        scenario_events: pd.DataFrame | None = None,
-                       reference: dict[str, float] | None = None) -> WeeklyPlan:
+                       reference: dict[str, float] | None = None, log_warnings: bool = True) -> WeeklyPlan:
     """Plan capacity and staffing for one ISO week from its forecast.
 
     ``plan_week`` is this function applied to ``EventForecaster().fit(dataset,
@@ -143,6 +146,10 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
     reference : dict of str to float, optional
         Mean hourly network total of each measure over the four weeks before
         the week; computed from ``dataset.traffic`` when omitted.
+    log_warnings : bool, default True
+        Log the plan's warnings as well as adding them to its notes. False
+        for a second plan of the same week, such as the usual week, so that
+        the console shows each warning once.
     """
     last_data = check_history_recent(dataset, week)
     forecast = _with_actuals(result.table, dataset, week)
@@ -166,7 +173,8 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
         gap_note = translatable("{week} starts {days:.0f} days after the last traffic before it ({last:%Y-%m-%d "
                                 "%H:%M}); the forecast repeats the weeks before that date", week=week.label,
                                 days=gap_days, last=last_data)
-        logger.warning(gap_note)
+        if log_warnings:
+            logger.warning(gap_note)
         notes.append(gap_note)
     for measure, value in reference.items():
         notes.append(translatable("staffing workload is scaled by the network's {measure} against its mean of "

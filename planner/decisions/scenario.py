@@ -47,7 +47,7 @@ def plan_scenario(dataset: Dataset, week: Week, scenario: pd.DataFrame) -> tuple
     """Plan a week without and with a scenario; return both plans and the scenario's changes."""
     without = plan_week(dataset, week)
     events, changes = apply_scenario(dataset.events, scenario)
-    with_scenario = plan_week(dataset, week, scenario_events=events)
+    with_scenario = plan_week(dataset, week, scenario_events=events, log_warnings=False)
     return without, with_scenario, changes
 
 

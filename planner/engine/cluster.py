@@ -78,7 +78,9 @@ def plan_on_cluster(folder: str | Path, week_text: str, *, scheduler: str | None
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as error:
-        raise ImportError("the dask engine needs dask.distributed: pip install -e '.[dask]'") from error
+        raise ImportError(translatable("the dask engine needs the dask.distributed package, which is not "
+                                       "installed; install the dask extra with pip install -e \".[dask]\" in the "
+                                       "planner folder")) from error
 
     folder = Path(folder).resolve()
     # Cells and venues first, to find the context cells; then the dataset with their traffic only.
@@ -168,7 +170,8 @@ def _plans(client_dataset: Dataset, week, results: list[PartitionForecast]) -> t
                                 [result.strengths[name] for result in results])
         notes = list(dict.fromkeys(note for result in results for note in result.scenarios[name].notes))
         forecast = ForecastResult(table=table, events=events, notes=notes)
-        plans.append(plan_from_forecast(dataset, week, forecast, scenario_events=scenario, reference=reference))
+        plans.append(plan_from_forecast(dataset, week, forecast, scenario_events=scenario, reference=reference,
+                                        log_warnings=not plans))
     return plans[0], plans[1]
 
 

@@ -31,6 +31,6 @@ def plan_with_usual_week(dataset: Dataset, week: Week) -> tuple[WeeklyPlan, Week
     no_events = dataset.events.iloc[0:0]
     plan = plan_from_forecast(dataset, week, forecaster.predict(week.start, week.end), reference=reference)
     usual = plan_from_forecast(dataset, week, forecaster.predict(week.start, week.end, no_events),
-                               scenario_events=no_events, reference=reference)
+                               scenario_events=no_events, reference=reference, log_warnings=False)
     logger.info("planned %s %s in process: %d cells", dataset.name, week.label, len(dataset.cells))
     return plan, usual

@@ -111,7 +111,7 @@ def partition_pooled_sums(frame: Dataset, origin: pd.Timestamp, own: list[str]) 
     :func:`planner.forecasting.clock_drift.pooled_from_sums`), because every
     cell is owned by exactly one partition and all of its rows are read.
     """
-    traffic, _ = _read_partition_traffic(Path(frame.path), frame.settings, frame.cells["cell_id"], own)
+    traffic, _ = _read_partition_traffic(Path(frame.path), frame.settings, frame.cells, own)
     origin = pd.Timestamp(origin).tz_convert(frame.timezone)
     first = traffic["timestamp"].min() if not traffic.empty else origin
     index = pd.date_range(first, origin, freq="h", inclusive="left")
@@ -144,11 +144,11 @@ def forecast_partition(frame: Dataset, week: Week, own: list[str], context: list
     wanted = set(own) | set(context)
     settings, cells, events = frame.settings, frame.cells, frame.events
     folder = Path(frame.path)
-    traffic, quality = _read_partition_traffic(folder, settings, cells["cell_id"], own)
+    traffic, quality = _read_partition_traffic(folder, settings, cells, own)
     others = sorted(set(context) - set(own))
     if others:
         # The context cells' rows are counted in their own partition's quality record, not here.
-        context_traffic, _ = _read_partition_traffic(folder, settings, cells["cell_id"], others)
+        context_traffic, _ = _read_partition_traffic(folder, settings, cells, others)
         traffic = pd.concat([traffic, context_traffic], ignore_index=True)
     dataset = replace(frame, traffic=traffic, cells=cells[cells["cell_id"].isin(wanted)].reset_index(drop=True),
                       quality=DataQuality(tables=[quality]))
@@ -190,8 +190,9 @@ class _OwnCellsForecaster(EventForecaster):
                                   affected, columns)
 
 
-def _read_partition_traffic(folder: Path, settings: Settings, known_cells: pd.Series,
+def _read_partition_traffic(folder: Path, settings: Settings, cells: pd.DataFrame,
                             cell_ids: list[str]) -> tuple[pd.DataFrame, TableQuality]:
     """Read, bring to hourly values and gap-check the traffic of some cells, as ``load_dataset`` does."""
-    steps, quality = read_traffic(traffic_file(folder, settings), settings, known_cells, cell_ids=cell_ids)
+    steps, quality = read_traffic(traffic_file(folder, settings), settings, cells["cell_id"], cell_ids=cell_ids,
+                                  capacities=cells)
     return hourly_traffic(steps, settings, quality), quality

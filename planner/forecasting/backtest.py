@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.model import MIN_HISTORY_HOURS, EventForecaster
-from planner.forecasting.references import reference_models
+from planner.forecasting.references import check_model_packages, reference_models
 from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
@@ -83,7 +83,7 @@ def last_complete_weeks(dataset: Dataset, count: int) -> list[Week]:
 
 
 def run_backtest(dataset: Dataset, weeks: int | Sequence[Week], models: Sequence[str] = ("planner", REFERENCE_MODEL),
-                 *, progress_bar: bool = True) -> BacktestResult:
+                 *, progress_bar: bool = True, progress_label: str = "backtest weeks") -> BacktestResult:
     """Plan each week with only the history before it, and score every model.
 
     Parameters
@@ -95,6 +95,8 @@ def run_backtest(dataset: Dataset, weeks: int | Sequence[Week], models: Sequence
         added, since the relative MAE is measured against it.
     progress_bar : bool, default True
         Show a tqdm bar over weeks.
+    progress_label : str, default "backtest weeks"
+        The bar's label, such as its translation for the command line.
     """
     if isinstance(weeks, int):
         weeks = last_complete_weeks(dataset, weeks)
@@ -103,9 +105,10 @@ def run_backtest(dataset: Dataset, weeks: int | Sequence[Week], models: Sequence
     if unknown:
         raise ValueError(f"unknown model(s) {', '.join(unknown)}; available: {', '.join(registry)}")
     models = list(dict.fromkeys([*models, REFERENCE_MODEL]))
+    check_model_packages(models)
 
     frames = []
-    for week in tqdm(list(weeks), desc="backtest weeks", disable=not progress_bar):
+    for week in tqdm(list(weeks), desc=progress_label, disable=not progress_bar):
         actual = _actual_table(dataset, week)
         for name in models:
             forecast = registry[name](dataset, week)

@@ -24,9 +24,9 @@ from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly
 from planner.forecasting.clock_drift import ClockDrift, feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
-from planner.forecasting.past_events import (VenueReach, event_number, learn_profiles, network_columns,
-                                             past_events_with_placebos, stored_past_events, strongest_cell,
-                                             window_excess)
+from planner.forecasting.past_events import (VenueReach, cap_attendance_at_capacity, event_number, learn_profiles,
+                                             network_columns, past_events_with_placebos, stored_past_events,
+                                             strongest_cell, window_excess)
 from planner.forecasting.past_events import positive_levels as _positive
 from planner.forecasting.planned_events import PlannedEvents, empty_summary, summarise_event
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
@@ -168,11 +168,14 @@ class EventForecaster:
         measured = traffic[list(dataset.settings.measure_names)].notna().any(axis=1).to_numpy()
         measured_hours = np.count_nonzero(before_origin & measured)
         if measured_hours < MIN_HISTORY_HOURS:
-            raise ValueError(translatable("only {count} hours of traffic before {origin} in dataset {dataset!r}, and "
-                                          "planning needs at least {minimum}; the data runs from {first} to {last}: "
-                                          "plan a later week", count=int(measured_hours),
-                                          origin=origin.isoformat(), dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
-                                          first=dataset.first_hour.isoformat(), last=dataset.last_hour.isoformat()))
+            raise ValueError(translatable_plural(
+                "only {count} hour of traffic before {origin:%Y-%m-%d %H:%M} in dataset {dataset!r}, and planning "
+                "needs at least {minimum}; the data runs from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}: plan "
+                "a later week",
+                "only {count} hours of traffic before {origin:%Y-%m-%d %H:%M} in dataset {dataset!r}, and planning "
+                "needs at least {minimum}; the data runs from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}: plan "
+                "a later week", int(measured_hours), origin=origin, dataset=dataset.name, minimum=MIN_HISTORY_HOURS,
+                first=dataset.first_hour, last=dataset.last_hour))
         self.dataset_ = dataset
         self.origin_ = origin
         settings = dataset.settings.forecast
@@ -203,6 +206,9 @@ class EventForecaster:
             self.stored_events_ = stored
             logger.info("event history of %s: %d reviewed events, %d with their actual attendance", dataset.name,
                         stored["event_id"].nunique(), int(known.sum()))
+        self.past_events_, capped = cap_attendance_at_capacity(self.past_events_, dataset.venues)
+        for note in capped:
+            logger.info("past event %s", note)
         self.measures_ = {}
         for measure in dataset.settings.measure_names:
             self.measures_[measure] = self._fit_measure(dataset, measure, origin)
@@ -241,13 +247,14 @@ class EventForecaster:
             events = self.dataset_.events
         events = events[(events["end"] > start - self.hours_after_event * HOUR)
                         & (events["start"] < end + self.hours_before_event * HOUR)]
+        events, capped = cap_attendance_at_capacity(events, self.dataset_.venues)
 
         self.planned_ = PlannedEvents(self.dataset_, self.dataset_.routes if routes is None else routes, self.reach_,
                                       footprint_radius_m=self.footprint_radius_m,
                                       time_of_day_bandwidth_hours=self.time_of_day_bandwidth_hours,
                                       duration_bandwidth_hours=self.duration_bandwidth_hours)
 
-        tables, summaries, notes = [], [], []
+        tables, summaries, notes = [], [], list(capped)
         for measure, fit in self.measures_.items():
             table, summary, measure_notes = self._predict_measure(fit, measure, start, end, events)
             tables.append(table)
@@ -495,7 +502,9 @@ class EventForecaster:
                                              baseline, mean, sd, affected, columns))
 
         spread = Z_90 * np.sqrt(variance)
-        p50 = baseline + uplift
+        # Traffic cannot be negative: a past event that lowered a cell's traffic, scaled to a much larger
+        # crowd, would otherwise forecast less than nothing there.
+        p50 = np.maximum(baseline + uplift, 0.0)
         spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
         low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
         high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour

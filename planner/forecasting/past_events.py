@@ -23,6 +23,7 @@ from planner.forecasting.uplift import EffectProfile, PastEvent, learn_profile
 from planner.forecasting.windows import EventWindow, occurrence_window, time_of_day_known
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hour
+from planner.messages import translatable
 
 PLACEBO_SHIFTS_WEEKS = (-4, -3, -2, -1, 1, 2, 3, 4)
 """Whole-week moves of an event's window that give its placebos, when those hours are event-free."""
@@ -268,6 +269,48 @@ def event_attendance(event) -> float:
     if np.isnan(attendance) and not (np.isnan(low) or np.isnan(high)):
         attendance = 0.5 * (low + high)
     return attendance
+
+
+ATTENDANCE_COLUMNS: tuple[str, ...] = ("expected_attendance", "attendance_low", "attendance_high")
+
+
+def cap_attendance_at_capacity(events: pd.DataFrame, venues: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Cap the attendance figures of events at their venue's ``capacity_people`` for scaling the uplift.
+
+    The uplift grows in proportion to the attendance, but a venue's crowd
+    cannot grow past its capacity, so a figure above it would forecast an
+    effect no crowd there could cause. Events without a venue, and venues
+    with an empty ``capacity_people``, are left as they are.
+
+    Returns
+    -------
+    events : DataFrame
+        A copy with ``expected_attendance``, ``attendance_low`` and
+        ``attendance_high`` (those present) capped; the input when nothing
+        is above a capacity.
+    notes : list of str
+        One note per capped event, naming the event, its attendance and the capacity.
+    """
+    columns = [column for column in ATTENDANCE_COLUMNS if column in events.columns]
+    if events.empty or not columns or "venue_id" not in events.columns or venues is None or venues.empty:
+        return events, []
+    capacity_by_venue = venues.set_index("venue_id")["capacity_people"]
+    capacity = events["venue_id"].map(capacity_by_venue).astype(float)
+    figures = events[columns].astype(float)
+    above = figures.gt(capacity, axis=0)
+    if not above.to_numpy().any():
+        return events, []
+
+    capped = events.copy()
+    capped[columns] = figures.where(~above, pd.concat([capacity] * len(columns), axis=1, keys=columns))
+    notes = []
+    for index in events.index[above.any(axis=1)]:
+        attendance = figures.loc[index, columns].max()
+        notes.append(translatable("{event}: attendance {attendance:,.0f} is above the venue's capacity of "
+                                  "{capacity:,.0f} people (capacity_people in venues.csv), so the uplift is scaled "
+                                  "as if {capacity:,.0f} people attend", event=events.at[index, "event_id"],
+                                  attendance=float(attendance), capacity=float(capacity[index])))
+    return capped, notes
 
 
 def hour_of_day(timestamp: pd.Timestamp, timezone) -> float:

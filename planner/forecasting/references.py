@@ -20,9 +20,10 @@ Every model gives p10 and p90 from its own 80 % interval.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from planner.forecasting.windows import HOUR
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hour
 from planner.inputs.weeks import Week
+from planner.messages import Message, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,28 @@ WINDOW_HOURS_BEFORE = 1
 WINDOW_HOURS_AFTER = 2
 MAX_WINDOW_HOURS = 12
 """Hours of an event window that get their own Prophet regressor; later hours share the last one."""
+
+
+MODEL_PACKAGES: dict[str, str] = {"mstl": "statsforecast", "mstl_events": "statsforecast", "prophet_events": "prophet"}
+"""The package of the ``bench`` extra that each reference model imports; the other models need no extra."""
+
+
+def check_model_packages(models: Sequence[str]) -> None:
+    """Raise ImportError naming the ``bench`` extra when a requested model's package is not installed.
+
+    A backtest calls this before its first week, so that a missing package
+    fails at once rather than after planner's own forecasts.
+    """
+    for name in models:
+        package = MODEL_PACKAGES.get(name)
+        if package is not None and importlib.util.find_spec(package) is None:
+            raise ImportError(_missing_package(name, package))
+
+
+def _missing_package(model: str, package: str) -> Message:
+    return translatable("the {model} reference model needs the {package} package, which is not installed; install "
+                        "the bench extra with pip install -e \".[bench]\" in the planner folder", model=model,
+                        package=package)
 
 
 def reference_models() -> dict[str, Callable[[Dataset, Week], pd.DataFrame]]:
@@ -96,7 +120,7 @@ def _mstl(history, history_hours, hours, history_offsets, future_offsets):
     try:
         from statsforecast.models import MSTL, AutoARIMA
     except ImportError as error:
-        raise ImportError("the mstl reference models need the bench extra: pip install -e '.[bench]'") from error
+        raise ImportError(_missing_package("mstl", "statsforecast")) from error
     series = _filled(history)
     seasons = [season for season in (24, 168) if len(series) >= 2 * season]
     if not seasons:
@@ -114,7 +138,7 @@ def _prophet(history, history_hours, hours, history_offsets, future_offsets):
     try:
         from prophet import Prophet
     except ImportError as error:
-        raise ImportError("the prophet reference model needs the bench extra: pip install -e '.[bench]'") from error
+        raise ImportError(_missing_package("prophet_events", "prophet")) from error
     logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     frame = pd.DataFrame({"ds": history_hours.tz_localize(None), "y": history})
     future = pd.DataFrame({"ds": hours.tz_localize(None)})

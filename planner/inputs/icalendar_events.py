@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import recurring_ical_events
 
+from planner.inputs.attendance import check_attendance
 from planner.inputs.dataset import EVENT_KINDS, TableQuality
 from planner.inputs.dialect import decode_file
 from planner.inputs.errors import InputError, Problem
@@ -147,6 +148,8 @@ class _CalendarReader:
         self.lines = _vevent_lines(text)
         self.defaulted_kinds: list[str] = []
         self.recurring_uids: set[str] = set()
+        self.venues = venues
+        self.attendance_notes: list[str] = []
         self.venues_by_key: dict[str, str] | None = None
         if venues is not None:
             self.venues_by_key = {}
@@ -290,6 +293,11 @@ class _CalendarReader:
                 self.problems.append(Problem(self.file, line, "X-ATTENDANCE", expected,
                                              translatable("attendance figures out of order; they must satisfy "
                                                           "X-ATTENDANCE-LOW <= X-ATTENDANCE <= X-ATTENDANCE-HIGH")))
+        lines = [self.lines.get(uid) or self.lines.get(uid.rsplit("-", 1)[0]) for uid in events["event_id"]]
+        attendance_problems, self.attendance_notes = check_attendance(
+            events, self.venues, self.file, lines, {column: prop for prop, column in ATTENDANCE_PROPERTIES.items()})
+        # The occurrences of a recurring event share its line and figures: report each problem once.
+        self.problems.extend(dict.fromkeys(attendance_problems))
         repeated = events["event_id"][events["event_id"].duplicated()]
         for event_id in repeated.unique():
             self.problems.append(Problem(self.file, self.lines.get(event_id), "UID", event_id,
@@ -301,6 +309,7 @@ class _CalendarReader:
         quality = TableQuality(table="events", file=self.file, rows_read=len(components),
                                rows_rejected=len(cancelled))
         quality.rows_accepted = quality.rows_read - quality.rows_rejected
+        quality.notes.extend(self.attendance_notes)
         if cancelled:
             uids = ", ".join(str(component.get("UID", "")) for component in cancelled)
             quality.notes.append(translatable("events rejected because STATUS is CANCELLED: {count} ({uids})",

@@ -78,7 +78,8 @@ def load_dataset(path: str | Path, *, cell_ids: Collection[str] | None = None) -
     venues_result = _collect(problems, read_venues, folder / "venues.csv", settings.inputs)
     venues = venues_result[0] if venues_result else None
     known_cells = cells_result[0]["cell_id"] if cells_result else None
-    traffic_result = _collect(problems, _read_traffic_of, traffic_path, settings, known_cells, cell_ids)
+    traffic_result = _collect(problems, _read_traffic_of, traffic_path, settings, known_cells, cell_ids,
+                              cells_result[0] if cells_result else None)
     window = None
     file_span = traffic_span(traffic_path, settings) if cell_ids is not None else None
     if file_span is not None:
@@ -241,8 +242,9 @@ def read_event_files(folder: Path, settings: Settings, venues: pd.DataFrame | No
     return events, [quality for _, _, quality in results]
 
 
-def _read_traffic_of(path: Path, settings: Settings, known_cells, cell_ids: Collection[str] | None):
-    return read_traffic(path, settings, known_cells, cell_ids=cell_ids)
+def _read_traffic_of(path: Path, settings: Settings, known_cells, cell_ids: Collection[str] | None,
+                     cells: pd.DataFrame | None):
+    return read_traffic(path, settings, known_cells, cell_ids=cell_ids, capacities=cells)
 
 
 def _collect(problems: list[Problem], reader: Callable[..., _Result], *arguments) -> _Result | None:

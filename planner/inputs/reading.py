@@ -35,7 +35,7 @@ class RawTable:
     of ``frame`` and listed in ``blank_lines``. ``notes`` say how the file was
     read when that differs from plain UTF-8 CSV, and ``problems`` hold the
     problems of the whole file found after the header (such as mixed decimal
-    marks), which no repair can fix.
+    marks or a line with the wrong number of fields), which no repair can fix.
     """
 
     file: str
@@ -81,9 +81,11 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
     ------
     InputError
         If the file is missing, cannot be decoded, has no header, repeats a
-        column name, lacks a required column (one problem per missing column,
-        listing the columns found) or has lines with more or fewer fields than
-        the header (one problem per line).
+        column name, or lacks a required column (one problem per missing
+        column, listing the columns found). A line with more or fewer fields
+        than the header is left out of ``frame`` and gets a problem in
+        ``problems``, which the readers raise with the problems of the other
+        lines.
     """
     path = Path(path)
     file = str(path)
@@ -125,15 +127,15 @@ def read_csv_table(path: str | Path, required: list[str], text_columns: list[str
             continue
         rows.append([field.strip() for field in record])
         row_lines.append(first)
-    if ragged:
-        raise InputError(ragged)
 
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
     for name in header:
         frame[name] = frame[name].astype(object)
     lines = pd.Series(np.array(row_lines, dtype=np.int64), index=frame.index)
+    # A line with the wrong number of fields is left out and listed with the file's problems, so that the
+    # readers still check the other lines and report every problem at once.
     table = RawTable(file=file, frame=frame, lines=lines, columns_found=header, blank_lines=blank_lines,
-                     rows_read=len(rows) + len(blank_lines), dialect=dialect)
+                     rows_read=len(rows) + len(blank_lines), dialect=dialect, problems=ragged)
 
     numbers = [name for name in (number_columns or [c for c in required if c not in text_columns]) if name in header]
     _resolve_decimal(table, numbers, inputs.decimal)
@@ -171,8 +173,15 @@ def check_header(file: str, header: list[str], required: list[str], column_reaso
         raise InputError(problems)
 
 
+MAX_INPUT_NUMBER = 1e15
+"""The largest magnitude accepted in a number field (the messages write it out as 1e15). No count of people,
+traffic volume, capacity or coordinate comes near it, and the Erlang sizing fails on values such as 1e300."""
+
+
 def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem]]:
     """Return a column as float64, NaN where empty, with a problem per value that is not a finite number.
+
+    A number above :data:`MAX_INPUT_NUMBER` in magnitude is a problem too.
 
     Text is read with the table's decimal mark (see ``planner.inputs.numbers``).
     """
@@ -190,7 +199,12 @@ def parse_numbers(table: RawTable, column: str) -> tuple[pd.Series, list[Problem
             bad &= bad_other
     problems = [number_problem(table.file, int(table.lines[index]), column, _plain(text[index]), table.decimal)
                 for index in numbers.index[bad]]
-    return numbers.where(~bad), problems
+    too_large = ~bad & (numbers.abs() > MAX_INPUT_NUMBER)
+    problems += [Problem(table.file, int(table.lines[index]), column, _plain(text[index]),
+                         translatable("number too large to be a real value (above 1e15); check the unit and the "
+                                      "value"))
+                 for index in numbers.index[too_large]]
+    return numbers.where(~(bad | too_large)), problems
 
 
 def describe_lines(lines: list[int] | pd.Index | np.ndarray, max_ranges: int = 40) -> Message:

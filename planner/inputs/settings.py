@@ -11,8 +11,10 @@ reasons) in another language, keyed by the English text.
 from __future__ import annotations
 
 import codecs
+import datetime
 import difflib
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
@@ -21,7 +23,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.inputs.errors import InputError, Problem
-from planner.messages import translatable
+from planner.messages import Message, translatable
 
 logger = logging.getLogger(__name__)
 
@@ -272,8 +274,7 @@ def load_settings(path: str | Path) -> Settings:
                                   translatable("settings file not found; every dataset folder needs a "
                                                "settings.toml"))]) from None
     except tomllib.TOMLDecodeError as error:
-        raise InputError([Problem(str(path), None, None, None,
-                                  translatable("invalid TOML: {error}", error=str(error)))]) from None
+        raise InputError([_syntax_problem(path, str(error))]) from None
 
     reader = _Reader(path, raw)
     settings = reader.settings()
@@ -313,8 +314,14 @@ class _Reader:
                                                     expected=expected or _type_name(kind)))
             return None
         if not isinstance(value, kind):
-            self.fail(full_key, value, translatable("invalid type {type}; expected {expected}",
-                                                    type=type(value).__name__, expected=expected or _type_name(kind)))
+            expected = expected or _type_name(kind)
+            if isinstance(value, str) and _NUMBER.match(value.strip()) and _numeric(kind):
+                self.fail(full_key, value, translatable("invalid value: text where {expected} is expected; write "
+                                                        "the number without quotes, such as {key} = {number}",
+                                                        expected=expected, key=key, number=value.strip()))
+            else:
+                self.fail(full_key, value, translatable("invalid value: {found} where {expected} is expected",
+                                                        found=_value_type(value), expected=expected))
             return None
         if check is not None and not check(value):
             self.fail(full_key, value, translatable("invalid value; expected {expected}", expected=expected))
@@ -544,7 +551,12 @@ class _Reader:
         for name, spec in table.get("roles", {}).items():
             dotted = f"staffing.roles.{name}"
             if name not in ROLES:
-                self.fail(dotted, name, translatable("unknown role; expected one of {roles}", roles=", ".join(ROLES)))
+                close = difflib.get_close_matches(name, ROLES, n=1)
+                hint = translatable(" Did you mean {role!r}?", role=close[0]) if close else ""
+                self.fail(dotted, name, translatable("unknown role; expected one of {roles}.{hint}",
+                                                     roles=", ".join(ROLES), hint=hint))
+                # Reported here, so the check of unknown keys skips it.
+                self.read_keys.add(dotted)
                 continue
             number = (int, float)
             positive = lambda v: v > 0  # noqa: E731
@@ -615,9 +627,69 @@ class _Reader:
         return tuple(shifts)
 
 
-def _type_name(kind: type | tuple[type, ...]) -> str:
+# The TOML words for the Python types that tomllib returns, for the messages.
+_TOML_TYPES: dict[type, Message] = {
+    bool: translatable("true or false"),
+    str: translatable("text"),
+    int: translatable("a whole number"),
+    float: translatable("a number"),
+    list: translatable("an array"),
+    dict: translatable("a table"),
+    datetime.datetime: translatable("a date and time"),
+    datetime.date: translatable("a date"),
+    datetime.time: translatable("a time of day"),
+}
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_TOML_POSITION = re.compile(r"^(?P<detail>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$", re.S)
+_DECIMAL_COMMA = re.compile(r"=\s*[-+]?\d+,\d+\s*(#.*)?$")
+
+
+def _type_name(kind: type | tuple[type, ...]) -> Message:
+    """Name the TOML types of ``kind`` for a message, such as ``a number`` for ``(int, float)``."""
+    kinds = list(kind) if isinstance(kind, tuple) else [kind]
+    if float in kinds and int in kinds:
+        kinds.remove(int)
+    names = [_TOML_TYPES.get(item, item.__name__) for item in kinds]
+    return names[0] if len(names) == 1 else translatable("{first} or {second}", first=names[0],
+                                                             second=_type_name(tuple(kinds[1:])))
+
+
+def _value_type(value: Any) -> Message | str:
+    """Name the TOML type of a value read by tomllib."""
+    for kind, name in _TOML_TYPES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _numeric(kind: type | tuple[type, ...]) -> bool:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(item.__name__ for item in kinds)
+    return int in kinds or float in kinds
+
+
+def _syntax_problem(path: Path, error: str) -> Problem:
+    """Build the problem of a file that is not valid TOML, with its line, column and a hint for the usual mistakes.
+
+    Python's ``tomllib`` (3.11 to 3.13) gives the position only inside its
+    English message, as ``(at line 39, column 14)``; the message is kept as
+    the parser's detail.
+    """
+    position = _TOML_POSITION.match(error)
+    if position is None:
+        return Problem(str(path), None, None, None, translatable(
+            "invalid TOML syntax ({detail}); check the quotes, brackets and = signs", detail=error))
+    line = int(position["line"])
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1].strip()
+    except (OSError, UnicodeDecodeError, IndexError):
+        text = None
+    if text is not None and _DECIMAL_COMMA.search(text):
+        hint = translatable("numbers use a decimal point in TOML: write 0.3, not 0,3")
+    else:
+        hint = translatable("check the quotes, brackets and = signs of this line; text values need quotes")
+    return Problem(str(path), line, None, text, translatable(
+        "invalid TOML syntax at column {column:d}; {hint} (parser detail: {detail})", column=int(position["column"]),
+        hint=hint, detail=position["detail"]))
 
 
 def _optional_float(value: float | None) -> float | None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs.accounting import index_of_line, note_extra_columns, table_quality
+from planner.inputs.attendance import check_attendance
 from planner.inputs.dataset import TableQuality
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.reading import RawTable, parse_numbers, read_csv_table
@@ -192,11 +193,18 @@ def read_events(path: str | Path, settings: Settings,
     reported = {(index_of_line(table, problem.row), problem.column) for problem in problems}
     check_problems, _ = validate_table(frame, events_schema(None if venues is None else venues["venue_id"]), table, reported)
     problems.extend(check_problems)
+    attendance_columns = ["expected_attendance", *EVENT_OPTIONAL_COLUMNS]
+    attendance_problems, attendance_notes = check_attendance(frame, venues, table.file,
+                                                             [int(line) for line in table.lines],
+                                                             {column: column for column in attendance_columns})
+    problems.extend(problem for problem in attendance_problems
+                    if (index_of_line(table, problem.row), problem.column) not in reported)
     if problems:
         raise InputError(sorted(problems, key=lambda problem: problem.row or 0))
 
     quality = table_quality("events", table)
     quality.notes.extend(notes)
+    quality.notes.extend(attendance_notes)
     note_extra_columns(quality, table, [*EVENT_COLUMNS, *EVENT_OPTIONAL_COLUMNS])
     frame["source"] = "calendar"
     columns = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",

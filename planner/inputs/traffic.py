@@ -50,18 +50,28 @@ PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
 FAULTS: dict[str, tuple[bool, str]] = {
     "not_a_number": (True, translatable("values set to missing because they are not numbers")),
     "negative": (True, translatable("values set to missing because they are negative")),
+    "implausible": (True, translatable("values set to missing because they are more than 100 times the cell's "
+                                       "capacity")),
     "timestamp": (False, translatable("rows rejected because the timestamp is missing, invalid or does not exist")),
     "off_grid": (False, translatable("rows rejected because the timestamp is off the step grid")),
     "cell": (False, translatable("rows rejected because cell_id is empty or not in cells.csv")),
     "duplicate": (False, translatable("rows rejected because an earlier line has the same cell_id and timestamp "
                                       "(the first row is kept)")),
 }
-_CHECK_FAULTS = {"traffic_non_negative": "negative", "on_step_grid": "off_grid", "non_empty": "cell",
+_CHECK_FAULTS = {"traffic_non_negative": "negative", "plausible": "implausible", "on_step_grid": "off_grid", "non_empty": "cell",
                  "known_cell": "cell"}
 
 
+IMPLAUSIBLE_CAPACITY_MULTIPLE = 100.0
+"""A value whose hourly rate is above this many times its cell's capacity is rejected: a cell that carried it
+would have been overloaded a hundredfold, which is a unit or typing error rather than traffic. The hourly rate
+of a volume is the step's value times the steps per hour, so no hour made of accepted steps can exceed the
+multiple. A rate's value is its hourly rate."""
+
+
 def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[str] | None = None, *,
-                 cell_ids: Collection[str] | None = None) -> tuple[pd.DataFrame, TableQuality]:
+                 cell_ids: Collection[str] | None = None,
+                 capacities: pd.DataFrame | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Read the traffic table: one row per cell and time step.
 
     Parameters
@@ -83,6 +93,12 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
         network); a Parquet file is then read one row group at a time, never
         whole. Line numbers in problems stay those of the whole file, and the
         row counts of ``quality`` cover these cells only.
+    capacities : DataFrame, optional
+        The cells table, with ``cell_id`` and a ``capacity_<measure>`` column
+        per measure. A value whose hourly rate is above
+        :data:`IMPLAUSIBLE_CAPACITY_MULTIPLE` times its cell's capacity is then
+        a bad field, repaired to missing under ``"repair"``. Not checked when
+        omitted.
 
     Returns
     -------
@@ -134,9 +150,11 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
     cell_codes, cell_ids = pd.factorize(frame["cell_id"], sort=True)
     ordered = _sorted_by_cell_and_time(frame, cell_codes)
     _check_rows(frame, table, settings, known_cells, cell_codes, cell_ids, faults, file_problems)
+    if capacities is not None:
+        _check_plausible(frame, table, settings, capacities, cell_codes, cell_ids, faults)
     if not ordered:
         # Rows sorted with strictly increasing times within each cell cannot repeat a pair.
-        _check_duplicates(frame, table, cell_codes, faults)
+        _check_duplicates(frame, table, cell_codes, faults, set(timestamps.shifted))
 
     row_problems = [problem for row in faults.values() for _, problem in row]
     if file_problems or (row_problems and inputs.on_bad_rows == "reject_file"):
@@ -147,7 +165,7 @@ def read_traffic(path: str | Path, settings: Settings, known_cells: Collection[s
     repaired = ({index for index in faults if index not in rejected} | set(timestamps.shifted)) - rejected
     for index in repaired:
         for kind, problem in faults.get(index, []):
-            if kind == "negative":
+            if kind in ("negative", "implausible"):
                 frame.at[index, problem.column] = float("nan")
 
     quality = table_quality("traffic", table, rejected=len(rejected), repaired=len(repaired))
@@ -253,6 +271,31 @@ def _check_rows(frame: pd.DataFrame, table: RawTable, settings: Settings, known_
             faults[index].append((_CHECK_FAULTS[check], problem))
 
 
+def _check_plausible(frame: pd.DataFrame, table: RawTable, settings: Settings, capacities: pd.DataFrame,
+                     cell_codes: np.ndarray, cell_ids: pd.Index, faults: dict[int, list[tuple[str, Problem]]]) -> None:
+    """Add a fault for every value whose hourly rate is above the multiple of its cell's capacity.
+
+    Rows of cells missing from ``capacities`` are skipped: they already have
+    a fault of their own.
+    """
+    by_cell = capacities.assign(cell_id=capacities["cell_id"].astype(str)).drop_duplicates("cell_id").set_index("cell_id")
+    steps_per_hour = 60 // settings.step_minutes
+    for measure in settings.measures:
+        # Look up each distinct cell once, not each of the long table's rows.
+        capacity = by_cell[f"capacity_{measure.name}"].reindex(cell_ids).to_numpy(dtype="float64")[cell_codes]
+        values = frame[measure.name].to_numpy()
+        hourly_rate = values * steps_per_hour if measure.kind == "volume" else values
+        implausible = hourly_rate > IMPLAUSIBLE_CAPACITY_MULTIPLE * capacity
+        for position in np.flatnonzero(implausible):
+            index = int(frame.index[position])
+            faults[index].append(("implausible", Problem(
+                table.file, int(table.lines[index]), measure.name, _text(table.frame.at[index, measure.name]),
+                translatable("more than {multiple:.0f} times the cell's capacity of {capacity:,.1f} per hour in "
+                             "cells.csv (as an hourly rate: {rate:,.1f}); check the unit or the value, or the "
+                             "cell's capacity in cells.csv", multiple=IMPLAUSIBLE_CAPACITY_MULTIPLE,
+                             capacity=float(capacity[position]), rate=float(hourly_rate[position])))))
+
+
 def _on_step_grid(timestamps: pd.Series, step_minutes: int) -> np.ndarray:
     """Return whether each local wall-clock time is a whole multiple of the step within its hour."""
     # Each distinct time once: every cell repeats the same timestamps. A missing time (code -1) is off the grid.
@@ -267,15 +310,21 @@ def _on_step_grid(timestamps: pd.Series, step_minutes: int) -> np.ndarray:
 
 
 def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):
-    """Return a measure as parsed, and any other field as written in the file."""
-    if column not in ("cell_id", "timestamp") and pd.notna(frame.at[index, column]):
+    """Return a field as written in a CSV file, such as ``-5`` rather than ``-5.0``, and a Parquet number as stored."""
+    written = table.frame[column]
+    if pd.api.types.is_numeric_dtype(written) and pd.notna(frame.at[index, column]):
         return float(frame.at[index, column])
     return _text(table.frame.at[index, column])
 
 
 def _check_duplicates(frame: pd.DataFrame, table: RawTable, cell_codes: np.ndarray,
-                      faults: dict[int, list[tuple[str, Problem]]]) -> None:
-    """Add a fault for every row after the first with the same cell_id and timestamp."""
+                      faults: dict[int, list[tuple[str, Problem]]], shifted: set[int] = frozenset()) -> None:
+    """Add a fault for every row after the first with the same cell_id and timestamp.
+
+    ``shifted`` are the rows whose local time in the skipped spring hour was
+    shifted forward; the problem says so, because the file shows them with
+    another time than the row they repeat.
+    """
     valid = frame["timestamp"].notna().to_numpy()
     # One integer key per (cell_id, timestamp) pair: hashing two int64 codes is much cheaper than hashing text.
     time_codes, times = pd.factorize(frame["timestamp"])
@@ -291,10 +340,16 @@ def _check_duplicates(frame: pd.DataFrame, table: RawTable, cell_codes: np.ndarr
         first = int(first_index[index])
         same = frame.loc[[first, index], measures].fillna(-1.0).nunique().max() <= 1 if measures else True
         values = translatable("the same values") if same else translatable("different values")
+        message = translatable("duplicate row; line {line:d} has the same cell_id and timestamp, with {values}. Keep "
+                               "one row per cell and time step", line=int(table.lines[first]), values=values)
+        for row in (first, int(index)):
+            if row in shifted:
+                message = translatable("{problem}. Line {line:d} reads {written!r}, a local time in the skipped "
+                                       "spring hour that [inputs] nonexistent_local_time = \"shift_forward\" moved "
+                                       "to the same instant", problem=message, line=int(table.lines[row]),
+                                       written=_text(table.frame.at[row, "timestamp"]))
         faults[int(index)].append(("duplicate", Problem(
-            table.file, int(table.lines[index]), "timestamp", _text(table.frame.at[index, "timestamp"]),
-            translatable("duplicate row; line {line:d} has the same cell_id and timestamp, with {values}. Keep one "
-                         "row per cell and time step", line=int(table.lines[first]), values=values))))
+            table.file, int(table.lines[index]), "timestamp", _text(table.frame.at[index, "timestamp"]), message)))
 
 
 def _note_faults(quality: TableQuality, faults: dict[int, list[tuple[str, Problem]]], rejected: set[int]) -> None:

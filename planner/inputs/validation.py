@@ -139,8 +139,10 @@ def _duplicate_message(keys: list[str], first_line: int, check: str) -> Message:
 
 
 def _original(table: RawTable, frame: pd.DataFrame, index: int, column: str):
-    """Return a number field as parsed, and any other field as written in the file."""
-    if column in frame.columns and pd.api.types.is_numeric_dtype(frame[column]) and pd.notna(frame.at[index, column]):
+    """Return a field as written in a CSV file, such as ``-5`` rather than ``-5.0``, and as stored in Parquet."""
+    if column in table.frame.columns and not pd.api.types.is_numeric_dtype(table.frame[column]):
+        return _text(table.frame.at[index, column])
+    if column in frame.columns and pd.notna(frame.at[index, column]):
         return _plain(frame.at[index, column])
     if column in table.frame.columns:
         return _text(table.frame.at[index, column])

@@ -42,7 +42,7 @@ def synthetic_dataset(events: pd.DataFrame, excess_by_hour: dict[int, float], *,
     cells = pd.DataFrame({"cell_id": ["cell-a"], "site_id": ["site-a"], "latitude": [48.8414],
                           "longitude": [2.2530], "utilisation_threshold": [0.8], "capacity_load": [400.0]})
     venues = pd.DataFrame({"venue_id": ["stadium"], "name": ["Stadium"], "latitude": [48.8414],
-                           "longitude": [2.2530], "capacity_people": [48000]})
+                           "longitude": [2.2530], "capacity_people": [80000]})
     settings = Settings(name="synthetic", title="Synthetic", timezone=TIMEZONE, country="", subdivision="",
                         step_minutes=60, measures=(Measure("load", "MB", "volume"),),
                         capacity=CapacitySettings(), staffing=StaffingSettings())

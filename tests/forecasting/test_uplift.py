@@ -82,6 +82,33 @@ def test_uplift_unknown_attendance_uses_mean():
     assert unknown_row["p90"] - unknown_row["p10"] > known_row["p90"] - known_row["p10"]
 
 
+def test_uplift_capped_at_venue_capacity():
+    # The synthetic stadium has a capacity of 80,000 people: a crowd of 160,000 is forecast as a full stadium.
+    _, _, capped = plan_synthetic(160000.0)
+    _, _, full = plan_synthetic(80000.0)
+
+    assert capped.table["p50"].to_numpy() == pytest.approx(full.table["p50"].to_numpy(), rel=1e-9)
+    assert capped.table["p90"].to_numpy() == pytest.approx(full.table["p90"].to_numpy(), rel=1e-9)
+    notes = [note for note in capped.notes if "above the venue's capacity" in note]
+    assert notes == ["match-2024-03-09: attendance 160,000 is above the venue's capacity of 80,000 people "
+                     "(capacity_people in venues.csv), so the uplift is scaled as if 80,000 people attend"]
+    assert not [note for note in full.notes if "above the venue's capacity" in note]
+
+
+def test_uplift_uncapped_without_venue_capacity():
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [96000.0])
+    dataset = synthetic_dataset(events, EXCESS)
+    dataset.venues["capacity_people"] = np.nan
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    table = result.table.set_index("timestamp")
+    hour = pd.Timestamp(PLANNED, tz=TIMEZONE) + pd.Timedelta(hours=2)
+    expected = daily_shape(pd.DatetimeIndex([hour]))[0] + EXCESS[2] * 96000.0 / 40000.0
+    assert table.loc[hour, "p50"] == pytest.approx(expected, rel=1e-6)
+    assert not [note for note in result.notes if "above the venue's capacity" in note]
+
+
 def test_uplift_new_venue_borrows_from_kind():
     events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [40000.0])
     events.loc[events.index[-1], "venue_id"] = "arena"
@@ -143,3 +170,19 @@ def test_outlying_event_downweighted():
     assert profile.sigma[0, 0] > 3.0
     # Three events are too few to single one out: the slope is their mean.
     assert learn_profile(events[2:], {}).beta[0, 0] == pytest.approx((0.9 + 1.05 + 10.0) / 3)
+
+
+def test_negative_uplift_floored_at_zero():
+    # Past matches lowered the cell's traffic by 90 at the second hour; a crowd ten times the reference would
+    # forecast a negative traffic without the floor.
+    events = match_events(PAST + [PLANNED], PAST_ATTENDANCE + [400000.0])
+    dataset = synthetic_dataset(events, {0: -60.0, 1: -90.0})
+    dataset.venues["capacity_people"] = np.nan
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    table = result.table.set_index("timestamp")
+    hour = pd.Timestamp(PLANNED, tz=TIMEZONE) + pd.Timedelta(hours=1)
+    assert daily_shape(pd.DatetimeIndex([hour]))[0] - 90.0 * 10 < 0
+    assert table.loc[hour, "p50"] == 0.0
+    assert (result.table[["p10", "p50", "p90"]] >= 0).all().all()

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.inputs import load_dataset
+from planner.inputs import InputError, load_dataset
 from planner.inputs.icalendar_events import read_events_ics
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_events, read_traffic, read_venues
+from planner.reporting.i18n import render_message
 
 DIALECTS = Path(__file__).resolve().parents[1] / "data" / "dialects"
 PARIS = "Europe/Paris"
@@ -168,3 +169,32 @@ def test_ics_and_csv_merged_in_folder(dataset_folder, settings):
     assert "psg-league-20240330T2100" not in set(calendar["event_id"])
     assert [table.file for table in dataset.quality.tables if table.table == "events"] == [
         str(folder / "events.csv"), str(folder / "events.ics")]
+
+
+def test_ics_attendance_checked_against_capacity(settings, venues, tmp_path):
+    # The Parc des Princes has a capacity of 47,929 people (tests/data/bad/venues.csv).
+    calendar = (DIALECTS / "events.ics").read_text(encoding="utf-8")
+    path = tmp_path / "events.ics"
+    path.write_text(calendar.replace("X-ATTENDANCE-HIGH:47929", "X-ATTENDANCE-HIGH:4792900"), encoding="utf-8")
+
+    with pytest.raises(InputError) as caught:
+        read_events_ics(path, settings, venues)
+
+    problems = [(problem.row, problem.column, problem.value) for problem in caught.value.problems]
+    assert problems == [(4, "X-ATTENDANCE-HIGH", 4792900)]
+    message = caught.value.problems[0].message
+    assert render_message(message, "fr").startswith("affluence supérieure à 10 fois la capacité du lieu, "
+                                                    "47\u202f929 personnes")
+
+
+def test_ics_attendance_above_capacity_noted(settings, venues, tmp_path):
+    calendar = (DIALECTS / "events.ics").read_text(encoding="utf-8")
+    path = tmp_path / "events.ics"
+    path.write_text(calendar.replace("X-ATTENDANCE-HIGH:47929", "X-ATTENDANCE-HIGH:52000"), encoding="utf-8")
+
+    _, quality = read_events_ics(path, settings, venues)
+
+    notes = [note for note in quality.notes if "above the venue's capacity" in note]
+    assert len(notes) == 3
+    assert notes[0].startswith("psg-league")
+    assert "X-ATTENDANCE-HIGH 52,000 is above the venue's capacity of 47,929 people" in notes[0]

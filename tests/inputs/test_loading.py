@@ -12,6 +12,7 @@ import pytest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_traffic
+from planner.reporting.i18n import render_message
 
 EVENT_COLUMNS = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
                  "attendance_low", "attendance_high", "source", "time_known"]
@@ -197,24 +198,190 @@ def test_matching_offsets_not_noted(bundled_folder):
     assert not [note for note in notes if "does not use at those times" in note]
 
 
-def test_implausible_value_noted(bundled_folder, tmp_path):
-    # One 5-minute count of 5 million cars on a ramp assumed to carry 700 cars an hour.
-    folder = tmp_path / "dodgers"
-    shutil.copytree(bundled_folder("dodgers"), folder)
+def _set_traffic_value(folder, line: int, value: str) -> str:
+    """Write ``value`` into the last field of a 1-based line of traffic.csv; return the cell id of that line."""
     traffic = folder / "traffic.csv"
     lines = traffic.read_text(encoding="utf-8").splitlines()
-    cell, stamp, _ = lines[5000].split(",")
-    lines[5000] = f"{cell},{stamp},5000000"
+    fields = lines[line - 1].split(",")
+    fields[-1] = value
+    lines[line - 1] = ",".join(fields)
     traffic.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return fields[0]
+
+
+def test_implausible_value_rejected(bundled_folder, tmp_path):
+    # One 5-minute count of 5 million cars on a ramp assumed to carry 700 cars an hour, and a negative count:
+    # both are listed in one error.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    cell = _set_traffic_value(folder, 5001, "5000000")
+    _set_traffic_value(folder, 6001, "-3")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(5001, "cars"), (6001, "cars")]
+    assert problems[0].value == "5000000"
+    french = render_message(problems[0].describe(), "fr")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur '5000000')")
+    assert "100 fois la capacité de la cellule" in french
+    assert "capacité de la cellule, 700,0 par heure" in french
+    assert "(en débit horaire : 60\u202f000\u202f000,0)" in french
+    assert "cells.csv" in french
+    assert cell == "glendale-ramp"
+
+
+def test_implausible_value_repaired(bundled_folder, tmp_path):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    settings = folder / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n[inputs]\non_bad_rows = \"repair\"\n",
+                        encoding="utf-8")
+    _set_traffic_value(folder, 5001, "5000000")
+
+    dataset = load_dataset(folder)
+
+    traffic = dataset.quality.table("traffic")
+    assert traffic.rows_repaired == 1
+    assert dataset.traffic["cars"].max() < 700 * 10
+    notes = [note for note in traffic.notes if "more than 100 times the cell's capacity" in note]
+    assert len(notes) == 1
+    assert "5000000" in notes[0]
+
+
+@pytest.mark.parametrize("value", ["1e300", "inf", "-1e20"])
+def test_huge_traffic_value_rejected(bundled_folder, tmp_path, value):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, value)
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [(5001, "cars", value)]
+    french = render_message(problems[0].describe(), "fr")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur {value!r})")
+
+
+def test_suspect_value_noted(bundled_folder, tmp_path):
+    # Two 5-minute counts of 4,000 cars in one hour on a ramp assumed to carry 700 cars an hour: the hour is
+    # suspect (over 10 times the capacity), but neither step's hourly rate reaches 100 times.
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, "4000")
+    _set_traffic_value(folder, 5002, "4000")
 
     notes = load_dataset(folder).quality.table("traffic").notes
-    implausible = [note for note in notes if "above 100 times the cell's capacity" in note]
-    assert len(implausible) == 1
-    assert implausible[0].startswith("cars: 1 hourly values")
-    assert "glendale-ramp" in implausible[0]
+
+    suspect = [note for note in notes if "above 10 times the cell's capacity" in note]
+    assert len(suspect) == 1
+    assert suspect[0].startswith("cars: 1 hourly values")
+    assert "glendale-ramp" in suspect[0]
 
 
 def test_bundled_values_plausible(bundled_folder):
     for name in ("dodgers", "milan", "san-siro"):
         notes = load_dataset(bundled_folder(name)).quality.table("traffic").notes
         assert not [note for note in notes if "times the cell's capacity" in note], name
+
+
+def _set_attendance(folder, event_id: str, value: str) -> int:
+    """Write ``value`` as the expected_attendance of an event of events.csv; return the event's 1-based line."""
+    events = folder / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split(",")
+        if fields[0] == event_id:
+            fields[header.index("expected_attendance")] = value
+            lines[number - 1] = ",".join(fields)
+            events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            return number
+    raise AssertionError(f"{event_id} not in {events}")
+
+
+def test_attendance_above_capacity_noted(bundled_folder, tmp_path, caplog):
+    # San Siro has a capacity of 80,018 people (venues.csv): 800,000 is suspect, but below 10 times the capacity.
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    _set_attendance(folder, "san-siro-2013-12-01", "800000")
+
+    with caplog.at_level(logging.WARNING, logger="planner.inputs.attendance"):
+        dataset = load_dataset(folder)
+
+    notes = [note for note in dataset.quality.table("events").notes if "above the venue's capacity" in note]
+    assert len(notes) == 1
+    french = render_message(notes[0], "fr")
+    assert french.startswith("san-siro-2013-12-01 : expected_attendance 800\u202f000 dépasse la capacité du lieu, "
+                             "80\u202f018 personnes")
+    assert "capacity_people dans venues.csv" in french
+    assert len(caplog.records) == 1
+    attendance = dataset.events.set_index("event_id").loc["san-siro-2013-12-01", "expected_attendance"]
+    assert attendance == 800000.0
+
+
+def test_attendance_far_above_capacity_rejected(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    line = _set_attendance(folder, "san-siro-2013-12-01", "4360700000")
+    _set_traffic_value(folder, 3001, "-5")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = {problem.file.rsplit("/", 1)[-1]: problem for problem in caught.value.problems}
+    assert sorted(problems) == ["events.csv", "traffic.csv"]
+    event = problems["events.csv"]
+    assert (event.row, event.column, event.value) == (line, "expected_attendance", 4360700000)
+    french = render_message(event.describe(), "fr")
+    assert french.startswith(f"{folder / 'events.csv'}, ligne {line}, colonne 'expected_attendance' "
+                             "(valeur 4360700000) : affluence supérieure à 10 fois la capacité du lieu, "
+                             "80\u202f018 personnes (capacity_people dans venues.csv)")
+
+
+def test_attendance_too_large_without_capacity(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    venues = folder / "venues.csv"
+    venues.write_text(venues.read_text(encoding="utf-8").replace(",80018", ","), encoding="utf-8")
+    line = _set_attendance(folder, "san-siro-2013-12-01", "4360700000")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 4360700000)
+    assert render_message(problem.message, "fr") == ("affluence supérieure à 100\u202f000\u202f000 personnes, plus "
+                                                      "qu’aucun rassemblement connu ; vérifiez la valeur")
+
+
+def test_ragged_line_listed_with_others(bundled_folder, tmp_path):
+    folder = tmp_path / "dodgers"
+    shutil.copytree(bundled_folder("dodgers"), folder)
+    _set_traffic_value(folder, 5001, "-3")
+    _set_traffic_value(folder, 6001, "12,extra")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    problems = caught.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(5001, "cars"), (6001, None)]
+    french = render_message(problems[1].describe(), "fr")
+    assert "ligne 6001" in french
+    assert "la ligne a 4 champs mais l’en-tête en a 3" in french
+
+
+def test_attendance_with_decimals_rejected(bundled_folder, tmp_path):
+    folder = tmp_path / "san-siro"
+    shutil.copytree(bundled_folder("san-siro"), folder)
+    line = _set_attendance(folder, "san-siro-2013-12-01", "43607.5")
+
+    with pytest.raises(InputError) as caught:
+        load_dataset(folder)
+
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 43607.5)
+    assert render_message(problem.message, "fr") == ("l’affluence doit être un nombre entier de personnes ; "
+                                                      "écrivez-la sans décimales, par exemple 43608")

@@ -4,6 +4,7 @@ import pytest
 
 from planner.inputs.errors import InputError
 from planner.inputs.settings import load_settings
+from planner.reporting.i18n import render_message
 from tests.conftest import BUNDLED_DATA
 
 
@@ -29,3 +30,77 @@ def test_settings_unknown_key_named(tmp_path, original, misspelt, key, hint):
 def test_settings_bundled_have_no_unknown_key():
     for name in ("dodgers", "milan", "san-siro"):
         assert load_settings(BUNDLED_DATA / name / "settings.toml").name == name
+
+
+def _settings_with(tmp_path, original: str, replacement: str):
+    text = (BUNDLED_DATA / "san-siro" / "settings.toml").read_text(encoding="utf-8")
+    assert original in text
+    path = tmp_path / "settings.toml"
+    path.write_text(text.replace(original, replacement, 1), encoding="utf-8")
+    line = text[:text.index(original)].count("\n") + 1
+    return path, line
+
+
+def test_settings_decimal_comma_hint(tmp_path):
+    path, line = _settings_with(tmp_path, "shrinkage = 0.3", "shrinkage = 0,3")
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert (problem.row, problem.value) == (line, "shrinkage = 0,3")
+    french = render_message(problem.describe(), "fr")
+    assert french == (f"{path}, ligne {line} (valeur 'shrinkage = 0,3') : syntaxe TOML invalide à la colonne 14 ; "
+                      "les nombres s’écrivent avec un point décimal en TOML : écrivez 0.3, et non 0,3 (détail de "
+                      "l’analyseur : Expected newline or end of document after a statement)")
+
+
+def test_settings_other_syntax_error_hint(tmp_path):
+    path, line = _settings_with(tmp_path, 'name = "san-siro"', "name = san-siro")
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert problem.row == line
+    french = render_message(problem.message, "fr")
+    assert french.startswith("syntaxe TOML invalide à la colonne 8 ; vérifiez les guillemets, les crochets et les "
+                             "signes = de cette ligne")
+
+
+def test_settings_quoted_number_hint(tmp_path):
+    path, _ = _settings_with(tmp_path, "handle_time_seconds = 180", 'handle_time_seconds = "180"')
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert problem.column == "staffing.roles.customer_care_agent.handle_time_seconds"
+    french = render_message(problem.message, "fr")
+    assert french == ("valeur invalide : du texte, alors qu’il faut des secondes > 0 ; écrivez le nombre sans "
+                      "guillemets, par exemple handle_time_seconds = 180")
+
+
+def test_settings_wrong_type_named_in_toml_terms(tmp_path):
+    path, _ = _settings_with(tmp_path, "step_minutes = 10", "step_minutes = [10]")
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert problem.column == "traffic.step_minutes"
+    assert render_message(problem.message, "fr").startswith("valeur invalide : un tableau, alors qu’il faut ")
+    assert "list" not in render_message(problem.message, "fr")
+
+
+def test_settings_role_typo_one_problem(tmp_path):
+    path, _ = _settings_with(tmp_path, "[staffing.roles.customer_care_agent]", "[staffing.roles.customer_care_agnet]")
+
+    with pytest.raises(InputError) as caught:
+        load_settings(path)
+
+    [problem] = caught.value.problems
+    assert (problem.column, problem.value) == ("staffing.roles.customer_care_agnet", "customer_care_agnet")
+    assert render_message(problem.message, "fr") == ("rôle inconnu ; attendu l’un de supervision_engineer, "
+                                                      "customer_care_agent. Vouliez-vous dire "
+                                                      "'customer_care_agent' ?")

@@ -12,6 +12,7 @@ from planner.inputs.errors import InputError, Problem
 from planner.inputs.loading import load_dataset
 from planner.inputs.settings import load_settings
 from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+from planner.reporting.i18n import render_message
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ BAD_FILES = [
     ("traffic_non_numeric.csv", 5, "calls", "n/a", "invalid number"),
     ("traffic_unknown_cell.csv", 9, "cell_id", "cell-z", "unknown cell_id"),
     ("traffic_missing_column.csv", 1, "calls", None, "missing column"),
-    ("cells_bad_threshold.csv", 3, "utilisation_threshold", 1.5, "threshold out of range"),
+    ("cells_bad_threshold.csv", 3, "utilisation_threshold", "1.5", "threshold out of range"),
     ("traffic_spring_gap.csv", 13, "timestamp", "2024-03-31 02:10:00", "does not exist"),
 ]
 
@@ -98,7 +99,7 @@ def test_events_every_problem_listed(bad_data, settings, venues):
         (2, "venue_id", "stade-de-france"),
         (3, "event_id", "psg-2024-03-30"),
         (3, "expected_attendance", "many"),
-        (4, "expected_attendance", 30000.0),
+        (4, "expected_attendance", "30000"),
     }
     duplicate = next(problem for problem in problems if problem.column == "event_id")
     assert "line 2 has the same value" in duplicate.message
@@ -154,7 +155,7 @@ def test_traffic_negative_and_duplicate_listed(settings, tmp_path):
     problems = _problems(lambda: read_traffic(path, settings))
 
     assert [(problem.row, problem.column, problem.value) for problem in problems] == [
-        (3, "calls", -2.0), (5, "timestamp", "2024-01-10T10:00:00+01:00")]
+        (3, "calls", "-2"), (5, "timestamp", "2024-01-10T10:00:00+01:00")]
     assert "negative traffic value" in problems[0].message
     assert "line 2 has the same cell_id and timestamp, with different values" in problems[1].message
 
@@ -173,7 +174,7 @@ def test_traffic_negative_and_duplicate_repaired(settings, tmp_path):
     assert list(traffic["calls"].fillna(-1)) == [5.0, -1.0, 7.0, -1.0]
     assert quality.missing_values == {"calls": 2}
     notes = " | ".join(quality.notes)
-    assert "values set to missing because they are negative (calls): 1 (line 3: -2.0)" in notes
+    assert "values set to missing because they are negative (calls): 1 (line 3: '-2')" in notes
     assert ("rows rejected because an earlier line has the same cell_id and timestamp (the first row is kept) "
             "(timestamp): 1 (line 5: '2024-01-10T10:00:00+01:00')") in notes
     assert "blank lines rejected: 1 (line 6)" in notes
@@ -240,3 +241,23 @@ def test_events_ambiguous_thousands_comma_rejected(dataset_folder, bad_data):
     assert problem.column == "expected_attendance"
     assert "'45,000'" in problem.message
     assert "[inputs] decimal" in problem.message
+
+
+def test_traffic_shifted_duplicate_explained(settings, tmp_path):
+    # Synthetic: 02:00 on 2023-03-26 does not exist in Europe/Paris; shifted forward it is 03:00, which
+    # line 3 has too.
+    path = tmp_path / "traffic.csv"
+    path.write_text("cell_id,timestamp,calls\n"
+                    "c1,2023-03-26 02:00:00,5\n"
+                    "c1,2023-03-26 03:00:00,6\n", encoding="utf-8")
+    shifting = replace(settings, inputs=replace(settings.inputs, nonexistent_local_time="shift_forward"))
+
+    problems = _problems(lambda: read_traffic(path, shifting))
+
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [
+        (3, "timestamp", "2023-03-26 03:00:00")]
+    french = render_message(problems[0].message, "fr")
+    assert french.startswith("ligne en double ; la ligne 2 a les mêmes cell_id et timestamp")
+    assert french.endswith("La ligne 2 indique '2023-03-26 02:00:00', une heure locale de l’heure sautée au "
+                           "printemps que [inputs] nonexistent_local_time = \"shift_forward\" a avancée au même "
+                           "instant")
