@@ -537,5 +537,5 @@ def test_week_before_data_error_in_french(monkeypatch, capsys, tmp_path):
 
     assert code == 2
     assert error == ("Erreur : seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
-                     "'san-siro', alors que la planification en exige au moins 24 ; les données vont du 1 nov. 2013 "
-                     "00:00 au 1 déc. 2013 23:00 : planifiez une semaine plus tardive\n")
+                     "'san-siro', alors que la planification en exige au moins 24 ; les données vont du 1er nov. 2013 "
+                     "00:00 au 1er déc. 2013 23:00 : planifiez une semaine plus tardive\n")
