@@ -94,8 +94,8 @@ def _context(plan: WeeklyPlan, lang: str, generated_at: datetime,
     actions = summary.capacity_actions(plan)
     events = summary.week_events(plan)
     # A cell counts once, under its worst action over all its measures.
-    worst_action = cells_at_risk.groupby("cell_id")["action"].agg(lambda actions: "add" if (actions == "add").any()
-                                                                   else "watch")
+    needs_unit = (cells_at_risk["action"] == "add").groupby(cells_at_risk["cell_id"]).any()
+    worst_action = needs_unit.map({True: "add", False: "watch"})
     return {
         "lang": lang,
         "title": i18n.settings_text(settings, settings.title, lang) or plan.dataset.name,

@@ -161,13 +161,18 @@ def cells_at_risk(plan: WeeklyPlan) -> pd.DataFrame:
     keys = ["cell_id", "measure"]
     grouped = capacity.groupby(keys)
     peak_rows = capacity.loc[grouped["utilisation_p90"].idxmax()].set_index(keys)
+    worst_rank = capacity["action"].map(_ACTION_RANK).groupby([capacity[key] for key in keys]).max()
+    action_of_rank = {rank: action for action, rank in _ACTION_RANK.items()}
+    # Most at-risk hours of a large network fall outside any event, so only the others are joined.
+    with_events = capacity[capacity["event_id"].fillna("").astype(str) != ""]
+    event_ids = with_events.groupby(keys)["event_id"].agg(_join_event_ids).reindex(worst_rank.index, fill_value="")
     table = pd.DataFrame({
-        "action": grouped["action"].agg(lambda actions: max(actions, key=_ACTION_RANK.__getitem__)),
+        "action": worst_rank.map(action_of_rank),
         "peak_utilisation_p90": peak_rows["utilisation_p90"],
         "peak_time": peak_rows["timestamp"],
         "max_extra_units": grouped["extra_units"].max(),
         "extra_unit_name": peak_rows["extra_unit_name"],
-        "event_ids": grouped["event_id"].agg(_join_event_ids),
+        "event_ids": event_ids,
     }).reset_index()
     table = table.sort_values(["peak_utilisation_p90", "cell_id"], ascending=[False, True])
     return table[columns].reset_index(drop=True)
