@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -232,7 +233,8 @@ class _PdfJob:
             return
         context = multiprocessing.get_context("fork")
         self.connection, child_connection = context.Pipe(duplex=False)
-        self.process = context.Process(target=_render_pdf_into, args=(page, child_connection), daemon=True)
+        self.process = context.Process(target=_render_pdf_into, args=(page, child_connection, self.connection),
+                                       daemon=True)
         self.process.start()
         child_connection.close()
 
@@ -261,9 +263,13 @@ class _PdfJob:
             outcome = self.connection.recv()
         except EOFError:
             outcome = ("error", "ChildProcessError", "the PDF process ended without a result")
-        finally:
+        except BaseException:
+            # Ctrl-C while waiting: the child may be blocked sending a large PDF, so it is stopped, not awaited.
             self.connection.close()
-            self.process.join()
+            self.cancel()
+            raise
+        self.connection.close()
+        self.process.join()
         if outcome[0] == "error":
             raise _PdfRenderError(outcome[1], outcome[2])
         return outcome[1]
@@ -277,8 +283,15 @@ class _PdfRenderError(RuntimeError):
         self.type_name = type_name
 
 
-def _render_pdf_into(page: str, connection) -> None:
-    """Render ``page`` in the child process and send ``("pdf", bytes)`` or ``("error", type, message)``."""
+def _render_pdf_into(page: str, connection, parent_end) -> None:
+    """Render ``page`` in the child process and send ``("pdf", bytes)`` or ``("error", type, message)``.
+
+    The child closes its inherited copy of the parent's end of the pipe, so that a parent that stops
+    reading closes the pipe and a blocked send fails instead of hanging. Ctrl-C is left to the parent,
+    which stops the child.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent_end.close()
     try:
         outcome = ("pdf", pdf.render_pdf(page))
     except Exception as error:  # noqa: BLE001 - the parent logs it and keeps the HTML report
