@@ -7,8 +7,11 @@ marks as affected by it (its ``event_id`` column). When the forecast marks
 none, they are the cells the backtest scores for its venue: those within
 1 km and always the nearest one (:func:`planner.forecasting.backtest.scoring_cells`).
 An event without a venue is measured on the whole network. Its hours are
-those that overlap the scoring window, from one hour before the start to
-two hours after the end (:func:`planner.forecasting.windows.metric_window_mask`).
+those the forecast marks, which follow where the plan placed the event (a
+learned timing offset, or the usual start of an event without a time of
+day). When it marks none, they are those that overlap the scoring window,
+from one hour before the start to two hours after the end
+(:func:`planner.forecasting.windows.metric_window_mask`).
 """
 
 from __future__ import annotations
@@ -131,7 +134,15 @@ def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> d
     forecast = plan.forecast
     cells, basis = event_cells(plan, event.event_id, event.measure, event.venue_id)
     index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
-    in_window = index[metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), index)]
+    # The hours the plan scored the event on: they follow its placement (a learned timing offset, or the
+    # usual start of an event without a time of day), which can be hours away from the calendar's times.
+    marked = forecast[(forecast["measure"] == event.measure)
+                      & forecast["event_id"].fillna("").astype(str).str.split(";").map(
+                          lambda ids: event.event_id in ids)]
+    if marked.empty:
+        in_window = index[metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), index)]
+    else:
+        in_window = pd.DatetimeIndex(sorted(marked["timestamp"].unique()))
     rows = forecast[(forecast["measure"] == event.measure) & forecast["cell_id"].isin(cells)
                     & forecast["timestamp"].isin(in_window)]
     # Network totals over the event's cells, hour by hour.
