@@ -136,9 +136,7 @@ def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> d
     index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
     # The hours the plan scored the event on: they follow its placement (a learned timing offset, or the
     # usual start of an event without a time of day), which can be hours away from the calendar's times.
-    marked = forecast[(forecast["measure"] == event.measure)
-                      & forecast["event_id"].fillna("").astype(str).str.split(";").map(
-                          lambda ids: event.event_id in ids)]
+    marked = forecast[(forecast["measure"] == event.measure) & _marks(forecast["event_id"], event.event_id)]
     if marked.empty:
         in_window = index[metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), index)]
     else:
@@ -187,7 +185,7 @@ def _capacity_check(plan: WeeklyPlan, event, cells: list[str]) -> dict:
     """Return the actual utilisation after the recommended extra units, at the worst hour of the event."""
     capacity = plan.capacity
     mine = capacity[(capacity["measure"] == event.measure)
-                     & capacity["event_id"].fillna("").str.split(";").apply(lambda ids: event.event_id in ids)]
+                     & _marks(capacity["event_id"], event.event_id)]
     if mine.empty:
         return {"extra_units": 0, "capacity_enough": np.nan}
     actual = plan.forecast[["cell_id", "measure", "timestamp", "actual"]]
@@ -270,7 +268,7 @@ def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object)
     """
     forecast = plan.forecast
     rows = forecast[forecast["measure"] == measure]
-    marked = rows["event_id"].fillna("").astype(str).str.split(";").apply(lambda ids: event_id in ids)
+    marked = _marks(rows["event_id"], event_id)
     cells = sorted(rows.loc[marked, "cell_id"].astype(str).unique())
     if cells:
         return cells, CELLS_FROM_FORECAST
@@ -331,3 +329,8 @@ def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataF
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _marks(event_ids: pd.Series, event_id: str) -> pd.Series:
+    """Return whether each row's ``;``-joined ``event_id`` field names the event."""
+    return event_ids.fillna("").astype(str).str.split(";").map(lambda ids: event_id in ids).astype(bool)
