@@ -123,7 +123,7 @@ def time_of_day_known(event) -> bool:
     """Return whether a calendar row gives the event's time of day (``time_known``; missing or NaN: known).
 
     An event written with dates only in ``events.csv`` runs from midnight to
-    midnight, and its window says nothing about when the crowd comes.
+    midnight, and its window does not tell when the crowd comes.
     """
     value = getattr(event, "time_known", True)
     return bool(value) if pd.notna(value) else True

@@ -307,8 +307,8 @@ def floor_hour(timestamp: pd.Timestamp) -> pd.Timestamp:
     """Return the start of the local hour of a tz-aware timestamp, also inside the repeated hour of autumn.
 
     ``Timestamp.floor`` works on the wall-clock time, so 02:15+02:00 on the
-    night clocks go back floors to 02:00, which occurs twice; the
-    timestamp's own offset says which of the two it is.
+    night clocks go back floors to 02:00, which occurs twice. The
+    timestamp's own offset tells which of the two it is.
     """
     return timestamp.floor("h", ambiguous=bool(timestamp.dst()), nonexistent="shift_backward")
 

@@ -158,7 +158,7 @@ def test_holiday_excess_without_its_match():
 def test_outlying_event_downweighted():
     # Synthetic: five past events at one cell, equal crowds, two hours each. Four have an excess near
     # 1.0 and 0.5, one (a final, say) ten times that. The least-squares slope would be their mean,
-    # 2.8 at the first hour; the Huber fit stays with the four, and the spread keeps room for the fifth.
+    # 2.8 at the first hour. The Huber fit stays with the four, and the spread keeps room for the fifth.
     excess = [(1.0, 0.5), (1.1, 0.45), (0.9, 0.55), (1.05, 0.5), (10.0, 5.0)]
     events = [PastEvent(f"e{number}", "match", "stadium", 40000.0, np.array([0.5, 1.5]), np.array([[first], [second]]))
               for number, (first, second) in enumerate(excess)]

@@ -228,8 +228,8 @@ def test_review_staffing_verdict_matches_loads():
 
 
 def test_report_earlier_week_after_review(dataset_copy, tmp_path):
-    # The plan -> review -> plan loop: a week planned again after a later week was reviewed, whose
-    # history then holds no event before the origin (pandas 3 typed that empty column as strings).
+    # The plan -> review -> plan loop: a week planned again after a later week was reviewed. The history
+    # then contains no event before the origin, and pandas 3 typed that empty column as strings.
     out = tmp_path / "out"
     assert main(["review", "--data", str(dataset_copy), "--week", "2013-W47", "--out", str(out)]) == 0
     assert main(["report", "--data", str(dataset_copy), "--week", "2013-W45", "--out", str(out)]) == 0
