@@ -4,6 +4,7 @@ import errno
 import importlib.util
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -197,6 +198,24 @@ def test_gap_warning_in_english_verbose(tmp_path, capsys, monkeypatch):
     assert console.count(warning) == 1
     assert "avertissement" not in console
     assert not any(isinstance(handler.formatter, ConsoleFormatter) for handler in logging.getLogger().handlers)
+
+
+def test_verbose_french_diagnostics_in_english(tmp_path, capsys, monkeypatch):
+    # With -v in French, the warnings for the user are in French and the developer's INFO and DEBUG lines in English.
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    code = main(["report", "-v", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W43", "--out",
+                 str(tmp_path)])
+    lines = capsys.readouterr().err.splitlines()
+    diagnostics = [line for line in lines if line.split(" ")[0] in ("debug", "info")]
+
+    assert code == 0
+    assert not [line for line in lines if line.startswith("débogage")]
+    assert len(diagnostics) > 10
+    assert [line for line in diagnostics if not re.match(r"(debug|info) planner\.[a-z_.]+: \S", line)] == []
+    assert any(line.startswith("info planner.inputs.loading: ") for line in diagnostics)
+    assert any(line.startswith("debug planner.decisions.staffing: planned ") for line in diagnostics)
+    assert ("avertissement planner.decisions.plan : la semaine 2005-W43 commence 22 jours après le dernier trafic "
+            "connu") in "\n".join(lines)
 
 
 def test_report_lists_cells_at_risk_per_event(dodgers_report):
@@ -427,15 +446,15 @@ def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
 
 def test_verbose_debug_only_for_planner(capsys):
     with console_logging("fr", verbose=True):
-        logging.getLogger("planner.inputs.reading").debug("lecture de cells.csv")
+        logging.getLogger("planner.inputs.reading").debug("reading cells.csv")
         logging.getLogger("matplotlib.font_manager").debug("findfont: score 10.05")
         logging.getLogger("fontTools.subset").info("subsetting")
         logging.getLogger("weasyprint").warning("unsupported CSS property")
     lines = capsys.readouterr().err.splitlines()
 
     assert len(lines) == 2
-    assert lines[0].endswith("planner.inputs.reading : lecture de cells.csv")
-    assert lines[1].endswith("weasyprint : unsupported CSS property")
+    assert lines[0] == "debug planner.inputs.reading: reading cells.csv"
+    assert lines[1] == "avertissement weasyprint : unsupported CSS property"
     assert logging.getLogger("planner").level == logging.NOTSET
 
 

@@ -2,7 +2,9 @@
 
 The library logs user-relevant warnings as :class:`~planner.messages.Message`
 objects, whose ``str`` is English. :class:`ConsoleFormatter` renders them in
-the language of the command line, with a translated level word. It is a
+the language of the command line, with a translated level word. The INFO and
+DEBUG records, shown with ``-v``, are developer diagnostics logged as plain
+English text, so they are shown in English, level word included. It is a
 formatter only: the library never installs it, and the ``planner`` command
 attaches it to its own console handler.
 """
@@ -14,10 +16,8 @@ import logging
 from planner.messages import Message
 from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, check_language, render_message, translations
 
-# Level names as the console shows them. A level without an entry is shown in lower case as logging names it.
+# Level names of the translated records, from WARNING up. Other levels are shown in lower case as logging names them.
 LEVEL_NAMES: dict[int, str] = {
-    logging.DEBUG: N_("debug"),
-    logging.INFO: N_("info"),
     logging.WARNING: N_("warning"),
     logging.ERROR: N_("error"),
     logging.CRITICAL: N_("critical"),
@@ -26,15 +26,19 @@ _PACKAGE = "planner"
 
 
 class ConsoleFormatter(logging.Formatter):
-    """Format a log record as ``level: message`` in one language, such as ``avertissement : …`` in French.
+    """Format a log record as ``level: message``, such as ``avertissement : …`` in French.
 
-    A record whose message, or one of whose ``%`` arguments, is a
-    :class:`~planner.messages.Message` is translated; other text is shown
-    as logged. The logger name is shown with ``show_names``, and always for
-    records of other packages (``weasyprint``, ``distributed``), whose
-    English text would otherwise have no visible source. A traceback or a
-    stack, when the record carries one, follows the line as
-    :class:`logging.Formatter` writes it.
+    A record from WARNING up is for the user, so its level word and its line
+    are in the formatter's language. Its message, or a ``%`` argument, is
+    translated when it is a :class:`~planner.messages.Message`. Other text,
+    such as the warnings of other packages, is shown as logged. A record
+    below WARNING is a developer diagnostic, shown in English as the code
+    logged it, with its level word and ``Message`` arguments in English. The
+    logger name is shown with ``show_names``, and always for records of
+    other packages (``weasyprint``, ``distributed``), whose English text
+    would otherwise have no visible source. A traceback or a stack, when the
+    record carries one, follows the line as :class:`logging.Formatter`
+    writes it.
     """
 
     def __init__(self, lang: str = DEFAULT_LANGUAGE, *, show_names: bool = False) -> None:
@@ -43,9 +47,10 @@ class ConsoleFormatter(logging.Formatter):
         self.show_names = show_names
 
     def format(self, record: logging.LogRecord) -> str:
-        gettext = translations(self.lang).gettext
+        lang = self.lang if record.levelno >= logging.WARNING else "en"
+        gettext = translations(lang).gettext
         level = gettext(LEVEL_NAMES[record.levelno]) if record.levelno in LEVEL_NAMES else record.levelname.lower()
-        message = self._message(record)
+        message = self._message(record, lang)
         own_record = record.name == _PACKAGE or record.name.startswith(_PACKAGE + ".")
         if self.show_names or not own_record:
             text = gettext("{level} {logger}: {message}").format(level=level, logger=record.name, message=message)
@@ -60,11 +65,12 @@ class ConsoleFormatter(logging.Formatter):
             text += "\n" + self.formatStack(record.stack_info)
         return text
 
-    def _message(self, record: logging.LogRecord) -> str:
+    @staticmethod
+    def _message(record: logging.LogRecord, lang: str) -> str:
         if not record.args:
-            return render_message(record.msg, self.lang)
+            return render_message(record.msg, lang)
         if isinstance(record.args, tuple):
-            arguments = tuple(render_message(value, self.lang) if isinstance(value, Message) else value
+            arguments = tuple(render_message(value, lang) if isinstance(value, Message) else value
                               for value in record.args)
             return str(record.msg) % arguments
         return record.getMessage()

@@ -248,8 +248,9 @@ class _PdfJob:
             path.write_bytes(data)
         except Exception as error:  # noqa: BLE001 - any renderer failure must leave the HTML report intact
             path.unlink(missing_ok=True)
-            logger.error("report.pdf not written, the HTML report and tables are kept: %s: %s",
-                         getattr(error, "type_name", type(error).__name__), error)
+            logger.error(translatable("report.pdf not written, the HTML report and tables are kept: {error_type}: "
+                                      "{error}", error_type=getattr(error, "type_name", type(error).__name__),
+                                      error=str(error)))
 
     def cancel(self) -> None:
         """Stop the child process, if any, without waiting for its PDF."""
@@ -304,7 +305,8 @@ def _restore(retired: Path, target: Path) -> None:
     try:
         os.rename(retired, target)
     except OSError as error:
-        logger.error("could not restore the earlier report %s to %s: %s", retired, target, error)
+        logger.error(translatable("could not restore the earlier report {retired} to {target}: {error}",
+                                  retired=str(retired), target=str(target), error=str(error)))
 
 
 def _write_text(path: Path, text: str) -> None:
