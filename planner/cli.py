@@ -23,6 +23,7 @@ from pathlib import Path
 from planner import __version__
 from planner.decisions.scenario import compare_plans, plan_scenario
 from planner.engine import ENGINES, plan_on_cluster, plan_with_usual_week
+from planner.entry_point import EXIT_INTERRUPTED, interrupted_message, requested_language
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.attendance import ATTENDANCE_CAPACITY_MULTIPLE, MAX_ATTENDANCE
@@ -40,17 +41,16 @@ from planner.translated_parser import TranslatedArgumentParser
 
 logger = logging.getLogger(__name__)
 
-EXIT_INTERRUPTED = 130
-"""Exit code after Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT stopped."""
-
 _PACKAGE_LOGGER = "planner"
-
-LANGUAGE_VARIABLE = "PLANNER_LANG"
-"""Environment variable that sets the default language when no ``--lang`` is given: ``fr`` or ``en``."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
+    """Run the command line; return the process exit code.
+
+    The ``planner`` command and ``python -m planner`` start in
+    :func:`planner.entry_point.main`, which imports this module and calls
+    this function.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         lang = requested_language(argv)
@@ -67,10 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_output_folder(getattr(arguments, "out", None))
             return arguments.run(arguments, message)
     except KeyboardInterrupt:
-        # NOTE: Ctrl-C while Python imports this module, before main runs, still prints a traceback.
-        text = render_message(translatable("interrupted (Ctrl-C); the outputs of earlier runs are left as they were"),
-                              lang)
-        print(message("Error: {message}").format(message=text), file=sys.stderr)
+        print(interrupted_message(lang), file=sys.stderr)
         return EXIT_INTERRUPTED
     except (InputError, ValueError, FileNotFoundError, ImportError) as error:
         print(message("Error: {message}").format(message=_error_text(error, lang)), file=sys.stderr)
@@ -306,42 +303,6 @@ def _add_verbose(gettext: Callable[[str], str], command: argparse.ArgumentParser
     # given before the command.
     command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                          help=gettext("log every step (DEBUG level)"))
-
-
-def requested_language(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
-    """Return the language of the command's help, messages and report.
-
-    The rule, in order: the last ``--lang`` of ``argv`` (before or after the
-    command) when its value is supported, then the ``PLANNER_LANG``
-    environment variable, then French. The machine's locale (``LANG``,
-    ``LC_ALL``) is not read, so a scheduled job on an English-speaking server
-    still writes the French report unless it sets ``--lang`` or
-    ``PLANNER_LANG``. An unsupported
-    ``--lang`` is left for the parser to reject, in the language that this
-    rule gives without it.
-
-    Raises
-    ------
-    ValueError
-        If ``PLANNER_LANG`` is set to an unsupported language and no
-        ``--lang`` is given.
-    """
-    pre_parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    pre_parser.add_argument("--lang")
-    try:
-        known, _unknown = pre_parser.parse_known_args(list(argv))
-    except argparse.ArgumentError:
-        known = argparse.Namespace(lang=None)
-    if known.lang in SUPPORTED_LANGUAGES:
-        return known.lang
-    configured = environ.get(LANGUAGE_VARIABLE, "").strip()
-    if not configured:
-        return DEFAULT_LANGUAGE
-    if configured not in SUPPORTED_LANGUAGES:
-        raise ValueError(translatable("invalid {variable}={value!r}; set it to one of {choices}, or unset it",
-                                      variable=LANGUAGE_VARIABLE, value=configured,
-                                      choices=list(SUPPORTED_LANGUAGES)))
-    return configured
 
 
 def _attendance(text: str, gettext: Callable[[str], str]) -> tuple[str, float]:

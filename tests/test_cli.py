@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from planner import cli
-from planner.cli import console_logging, main, os_error_message, requested_language
+from planner.cli import console_logging, main, os_error_message
+from planner.entry_point import requested_language
 from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import render_message, translations
 from planner.translated_parser import translate_error

@@ -2,10 +2,10 @@
 
 The report is written in French by default and in English on request. Message
 ids are English strings in the code and the Jinja2 template. The French texts
-are in ``locales/fr/LC_MESSAGES/planner.po``, which is read and compiled in
-memory at run time, so no ``.mo`` file is built or shipped. Numbers, dates and
-percentages go through Babel with its own CLDR data, so the output does not
-depend on the operating system's locales.
+are in ``locales/fr/LC_MESSAGES/planner.po``, which :mod:`planner.catalog`
+reads and compiles in memory at run time. Numbers, dates and percentages go
+through Babel with its own CLDR data, so the output does not depend on the
+operating system's locales.
 """
 
 from __future__ import annotations
@@ -17,26 +17,17 @@ import string
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from functools import lru_cache
-from io import BytesIO
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
+from planner.catalog import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, check_language, translations
 from planner.inputs.settings import Measure, Settings
 from planner.messages import Message, Region
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en")
-DEFAULT_LANGUAGE = "fr"
-DOMAIN = "planner"
-LOCALES_DIR = Path(__file__).parent / "locales"
 MISSING = "–"
 # Magnitude from which numbers are written in scientific notation, such as ``1,5E20``.
 _SCIENTIFIC_FROM = 1e15
@@ -117,34 +108,6 @@ CLI_MESSAGES: tuple[str, ...] = (
     N_("Warning: report.pdf could not be rendered; the HTML report and the tables are written. "
        "Run with -v for the cause."),
 )
-
-
-def check_language(lang: str) -> str:
-    """Return ``lang`` if the report supports it.
-
-    Raises
-    ------
-    ValueError
-        Naming the supported languages.
-    """
-    if lang not in SUPPORTED_LANGUAGES:
-        supported = ", ".join(SUPPORTED_LANGUAGES)
-        raise ValueError(f"unsupported report language {lang!r}; supported languages: {supported}")
-    return lang
-
-
-def translations(lang: str = DEFAULT_LANGUAGE) -> NullTranslations:
-    """Return the message catalog of ``lang``, compiled in memory from its ``.po`` file.
-
-    English is the language of the message ids, so it gets a catalog that
-    returns every message unchanged.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not one of ``SUPPORTED_LANGUAGES``.
-    """
-    return _translations(check_language(lang))
 
 
 def cli_messages(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
@@ -409,19 +372,6 @@ class _MessageFormatter(string.Formatter):
         if not with_time or not isinstance(value, datetime):
             return day
         return f"{day} {value:%H:%M}"
-
-
-@lru_cache(maxsize=None)
-def _translations(lang: str) -> NullTranslations:
-    if lang == "en":
-        return NullTranslations()
-    po_path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled, domain=DOMAIN)
 
 
 def _is_missing(value: object) -> bool:
