@@ -416,6 +416,26 @@ def test_backtest_prints_each_measure(tmp_path, capsys):
     assert f"{planner_internet['mae']:.3f}".replace(".", ",") in line
 
 
+def test_backtest_pooled_peak_error_printed(tmp_path, capsys):
+    # The pooled table's median peak error is over the event-day peaks of both San Siro measures. The last week has
+    # one match, so the pooled median is the mean of the two measures' errors and differs from each of them.
+    code = main(["backtest", "--data", str(BUNDLED_DATA / "san-siro"), "--weeks", "1", "--out", str(tmp_path),
+                 "--no-progress", "--lang", "en"])
+    printed = capsys.readouterr().out.splitlines()
+    folder = next((tmp_path / "san-siro").glob("backtest-*"))
+    peaks = pd.read_csv(folder / "backtest_peaks.csv")
+    by_measure = pd.read_csv(folder / "backtest_by_measure.csv")
+    planner_peaks = peaks[peaks["model"] == "planner"]
+    pooled_median = planner_peaks["peak_error"].abs().median()
+    pooled_line = next(line for line in printed if line.split()[:3] == ["planner", "all", "hours"])
+    measure_medians = by_measure[(by_measure["model"] == "planner") & (by_measure["scope"] == "overall")]
+
+    assert code == 0
+    assert set(planner_peaks["measure"]) == {"internet", "calls_sms"}
+    assert f" {pooled_median * 100:.1f}% " in pooled_line
+    assert not any(value == pytest.approx(pooled_median, abs=5e-4) for value in measure_medians["peak_error_median"])
+
+
 @pytest.mark.parametrize("value", ["san-siro-2013-12-01=43607.5", "san-siro-2013-12-01=0",
                                    "san-siro-2013-12-01=-5", "san-siro-2013-12-01=1e5", "43607"])
 def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):

@@ -48,7 +48,9 @@ class BacktestResult:
     metrics : DataFrame
         One row per model and scope (``overall``, ``event_windows``,
         ``outside_events``) with the columns ``METRIC_COLUMNS``, pooled over
-        weeks, cells and measures.
+        weeks, cells and measures. ``peak_error_median`` is the median of
+        the absolute ``peak_error`` over all the model's rows of ``peaks``,
+        every measure included, for ``overall`` and ``event_windows``.
     peaks : DataFrame
         One row per model, event day and measure: the forecast and actual
         daily peak at the venue's cells and their relative error.

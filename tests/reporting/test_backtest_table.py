@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from planner.forecasting.backtest import METRIC_COLUMNS, BacktestResult, run_backtest
-from planner.inputs import load_dataset
+from planner.forecasting.backtest import METRIC_COLUMNS, REFERENCE_MODEL, BacktestResult, run_backtest
+from planner.inputs import load_dataset, parse_week
+from planner.inputs.settings import Measure
 from planner.reporting.backtest import MEASURE_METRIC_COLUMNS, format_backtest_table, metrics_by_measure, write_backtest
 from tests.conftest import BUNDLED_DATA
+from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 METRICS = pd.DataFrame({
     "model": ["planner", "same_hour_last_week"],
@@ -108,3 +112,62 @@ def test_write_backtest_by_measure_csv(san_siro_backtest, tmp_path):
     assert list(pooled.columns) == METRIC_COLUMNS
     assert list(by_measure.columns) == MEASURE_METRIC_COLUMNS
     assert set(by_measure["measure"]) == {"internet", "calls_sms"}
+
+
+# Synthetic: every hour of 2024-W02 is 100 for both measures, so same_hour_last_week forecasts a peak of 100 on
+# each day of 2024-W03. On each match day of 2024-W03 every hour is the value below, which is that day's actual peak.
+SYNTHETIC_MATCH_DAYS = ["2024-01-16 20:00", "2024-01-18 20:00", "2024-01-20 20:00"]
+SYNTHETIC_DAY_VALUES = {"volume": [125.0, 80.0, 1000.0], "calls": [200.0, 250.0, 400.0]}
+# |100 - actual| / actual: volume 0.2, 0.25, 0.9 (median 0.25) and calls 0.5, 0.6, 0.75 (median 0.6). Pooled, the
+# six errors have the median (0.5 + 0.6) / 2 = 0.55, which is neither measure's median nor the mean of the two.
+SYNTHETIC_PEAK_ERROR_MEDIANS = {"volume": 0.25, "calls": 0.6}
+SYNTHETIC_POOLED_PEAK_ERROR_MEDIAN = 0.55
+
+
+@pytest.fixture(scope="module")
+def two_measure_backtest() -> BacktestResult:
+    events = match_events(SYNTHETIC_MATCH_DAYS, [40000.0] * len(SYNTHETIC_MATCH_DAYS))
+    dataset = synthetic_dataset(events, {}, weeks=3)
+    traffic = dataset.traffic.drop(columns="load")
+    local_dates = traffic["timestamp"].dt.date
+    for measure, day_values in SYNTHETIC_DAY_VALUES.items():
+        traffic[measure] = 100.0
+        for start, value in zip(SYNTHETIC_MATCH_DAYS, day_values):
+            traffic.loc[local_dates == pd.Timestamp(start).date(), measure] = value
+    settings = replace(dataset.settings, measures=(Measure("volume", "MB", "volume"), Measure("calls", "calls", "volume")))
+    dataset = replace(dataset, traffic=traffic, settings=settings)
+    return run_backtest(dataset, [parse_week("2024-W03", TIMEZONE)], models=[REFERENCE_MODEL], progress_bar=False)
+
+
+def test_pooled_peak_error_over_all_measures(two_measure_backtest):
+    pooled = two_measure_backtest.metrics.set_index("scope")["peak_error_median"]
+    peaks = two_measure_backtest.peaks
+
+    assert len(peaks) == 6
+    assert sorted(peaks["peak_error"].abs().round(6)) == [0.2, 0.25, 0.5, 0.6, 0.75, 0.9]
+    assert pooled["overall"] == pytest.approx(SYNTHETIC_POOLED_PEAK_ERROR_MEDIAN)
+    assert pooled["event_windows"] == pytest.approx(SYNTHETIC_POOLED_PEAK_ERROR_MEDIAN)
+    assert np.isnan(pooled["outside_events"])
+
+
+def test_measure_peak_error_own_peaks(two_measure_backtest):
+    by_measure = metrics_by_measure(two_measure_backtest)
+    overall = by_measure[by_measure["scope"] == "overall"].set_index("measure")["peak_error_median"]
+
+    assert overall.to_dict() == pytest.approx(SYNTHETIC_PEAK_ERROR_MEDIANS)
+
+
+def test_san_siro_pooled_peak_error_median(san_siro_backtest):
+    # Real data: each model has 4 event-day peaks, 2 matches times 2 measures, at the stadium's square.
+    pooled = san_siro_backtest.metrics.set_index(["model", "scope"])["peak_error_median"]
+    by_measure = metrics_by_measure(san_siro_backtest).set_index(["model", "scope", "measure"])["peak_error_median"]
+    peaks = san_siro_backtest.peaks
+
+    for model in ("planner", REFERENCE_MODEL):
+        errors = peaks.loc[peaks["model"] == model, "peak_error"].abs()
+        assert len(errors) == 4
+        assert pooled[(model, "overall")] == pytest.approx(errors.median())
+    # The reference model's two middle errors come from different measures, so its pooled median is neither measure's.
+    reference = pooled[(REFERENCE_MODEL, "overall")]
+    assert reference != pytest.approx(by_measure[(REFERENCE_MODEL, "overall", "internet")])
+    assert reference != pytest.approx(by_measure[(REFERENCE_MODEL, "overall", "calls_sms")])
