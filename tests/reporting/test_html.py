@@ -84,7 +84,7 @@ def test_render_html_escapes_event_names(make_plan):
 
 def test_render_html_summary_lists_action(french_html):
     summary = french_html.split('id="events"')[0]
-    assert "Cellule C1, Data traffic (MB) : ajouter 1 renfort (temporary carrier) avant le mer. 14 août 20:00." in summary
+    assert "Cellule C1, Data traffic (MB)\u00a0: ajouter 1 renfort (temporary carrier) avant le mer. 14 août 20:00." in summary
     assert "Milan v Inter" in summary
 
 
