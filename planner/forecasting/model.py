@@ -451,11 +451,7 @@ class EventForecaster:
                                           times=", ".join(start_times)))
             timing = fit.timings.get(event.venue_id or "")
             if timing is not None and cell_weights is None:
-                shift = pd.Timedelta(hours=timing.offset_for(event.start))
-                placements = [(start + shift, end + shift) for start, end in placements]
-                notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
-                                          "scheduled times; this one is placed {timing}", event=event.event_id,
-                                          measure=measure, timing=timing.describe(event.start)))
+                placements = self._moved_by_timing(event, placements, timing, measure, notes)
             windows = [occurrence_window(start, end, hours, hours_before=self.hours_before_event,
                                          hours_after=self.hours_after_event) for start, end in placements]
             window = _joined(windows)
@@ -537,6 +533,30 @@ class EventForecaster:
         table = table.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
         summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
         return table, summary, notes
+
+    def _moved_by_timing(self, event, placements: list[tuple[pd.Timestamp, pd.Timestamp]], timing,
+                         measure: str, notes: list[str]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Return the placements moved by the venue's timing offset, and note how far they moved.
+
+        An event written with a date only has no scheduled time. Its
+        placements are the usual start times of past events, so the offset is
+        read at their mean start, not at the midnight of its date, and the
+        note does not speak of a schedule.
+        """
+        if time_of_day_known(event):
+            placed_at = event.start
+            notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
+                                      "scheduled times; this one is placed {timing}", event=event.event_id,
+                                      measure=measure, timing=timing.describe(placed_at)))
+        else:
+            starts = [start for start, _ in placements]
+            placed_at = starts[0] + sum((start - starts[0] for start in starts), pd.Timedelta(0)) / len(starts)
+            notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
+                                      "scheduled times, so the usual start times this event is placed at are "
+                                      "moved {timing}", event=event.event_id, measure=measure,
+                                      timing=timing.describe(placed_at, scheduled=False)))
+        shift = pd.Timedelta(hours=timing.offset_for(placed_at))
+        return [(start + shift, end + shift) for start, end in placements]
 
     def _usual_placements(self, event, profile) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """Return an event of unknown time of day placed at each start time and duration of the profile's events.

@@ -67,6 +67,22 @@ def test_unknown_time_placed_at_usual_start(tmp_path):
     assert any("no time of day in the calendar" in note and "(20:45)" in note for note in map(str, notes))
 
 
+def test_unknown_time_drift_note_names_no_schedule(tmp_path):
+    # Past matches at San Siro drift earlier week after week. A match without a time has no scheduled time to
+    # be early against: the note says that its usual start times (20:45) are moved, and by how much.
+    _, notes = planned_match(copy_with_times(tmp_path, "2013-12-01,2013-12-01"))
+    [drift_note] = [note for note in notes if note.startswith("san-siro-2013-12-01: past events at this venue moved "
+                                                              "internet")]
+
+    assert "scheduled times, so the usual start times this event is placed at are moved 3 h 26 min earlier, " \
+           "following a drift of 10.4 min earlier each day" in drift_note
+    assert "than scheduled" not in drift_note
+    assert "-" not in drift_note.split("moved", 2)[2]
+    assert render_message(drift_note, "fr").endswith("les heures de début habituelles auxquelles cet événement est "
+                                                     "placé sont donc décalées 3 h 26 min plus tôt, selon une dérive "
+                                                     "de 10,4 min plus tôt chaque jour")
+
+
 def test_past_event_without_time_not_learned(tmp_path):
     folder = copy_with_times(tmp_path, "2013-11-23,2013-11-23",
                              match="2013-11-23T20:45:00+01:00,2013-11-23T22:40:00+01:00")
