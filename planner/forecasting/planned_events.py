@@ -183,15 +183,20 @@ def summarise_event(event_id: str, measure: str, pooling: str, profile: EffectPr
                     sd: np.ndarray, affected: np.ndarray, columns: np.ndarray) -> dict:
     """Return an event's summary row: its peak ratio to the baseline, with a p10-p90 range, and where and when.
 
-    The peak is at the cell with the largest total uplift, the hour with the
-    largest uplift. ``mean``, ``sd`` and ``affected`` span the network
-    columns ``columns``; ``baseline`` spans the whole network.
+    The peak is at the cell with the largest total uplift, at the hour where
+    the uplift is largest relative to the baseline. So ``peak_time`` is the
+    hour of the ``peak_uplift_ratio`` reported, which can come after the
+    hour of the largest uplift in traffic when the baseline falls.
+    ``mean``, ``sd`` and ``affected`` span the network columns ``columns``;
+    ``baseline`` spans the whole network.
     """
     base = baseline[np.ix_(window.rows, columns)]
     if not affected.any() or not (base > 0).any():
         return empty_summary(event_id, measure, pooling, profile.event_ids, 0)
     column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
-    row = int(np.argmax(np.where(base[:, column] > 0, np.abs(mean[:, column]), -np.inf)))
+    positive = base[:, column] > 0
+    relative = np.abs(mean[:, column]) / np.where(positive, base[:, column], 1.0)
+    row = int(np.argmax(np.where(positive, relative, -np.inf)))
     peak = base[:, column] + mean[:, column]
     ratio = peak[row] / base[row, column]
     low = (peak[row] - Z_90 * sd[row, column]) / base[row, column]

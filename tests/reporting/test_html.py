@@ -93,6 +93,21 @@ def test_render_html_borrowed_uplift_sentence(french_html):
     assert "E0 (2013-05-19)" in french_html
 
 
+def _event_card(plan, lang: str = "en") -> str:
+    page = render_html(plan, lang=lang, generated_at=GENERATED_AT)
+    return page.split('id="events"')[1].split("</section>")[0]
+
+
+def test_render_html_event_peak_hour(make_plan):
+    plan = make_plan()
+    peak_time = pd.Series([pd.Timestamp("2013-08-14 22:00", tz="Europe/Paris")], dtype=object)
+    events = plan.events.assign(peak_time=peak_time, peak_cell_id="C1")
+    card = _event_card(dataclasses.replace(plan, events=events))
+
+    assert "<th>Peak hour and cell</th>" in card
+    assert "<td>Wed 14 Aug 22:00, C1</td>" in card
+
+
 def test_render_html_assumptions_marked_assumed(french_html):
     section = french_html.split('id="assumptions"')[1].split("</section>")[0]
     assert "supposé" in section
