@@ -69,7 +69,7 @@ def test_unknown_time_placed_at_usual_start(tmp_path):
 
 def test_unknown_time_drift_note_names_no_schedule(tmp_path):
     # Past matches at San Siro drift earlier week after week. A match without a time has no scheduled time to
-    # be early against: the note says that its usual start times (20:45) are moved, and by how much.
+    # be early against, so the note states how far its usual start times (20:45) are moved.
     _, notes = planned_match(copy_with_times(tmp_path, "2013-12-01,2013-12-01"))
     [drift_note] = [note for note in notes if note.startswith("san-siro-2013-12-01: past events at this venue moved "
                                                               "internet")]

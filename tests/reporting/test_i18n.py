@@ -35,7 +35,7 @@ REPORTING_DIR = Path(i18n.__file__).parent
 PO_PATH = REPORTING_DIR / "locales" / "fr" / "LC_MESSAGES" / "planner.po"
 NARROW_NO_BREAK_SPACE = "\u202f"
 NO_BREAK_SPACES = ("\u00a0", NARROW_NO_BREAK_SPACE)
-# A field of a message, ``{name:.1f}`` or ``%(name)s``, whose format spec may hold a colon.
+# A field of a message, ``{name:.1f}`` or ``%(name)s``, whose format spec may contain a colon.
 FIELD_PATTERN = re.compile(r"\{[^{}]*\}|%\([^)]*\)[a-z]")
 # French punctuation that takes a no-break space before it: ; : ! ? followed by a space, a quote or the end.
 # A colon inside a word, a time (18:00) or a URL (tcp://host:8786) is followed by neither.
