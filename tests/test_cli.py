@@ -139,7 +139,7 @@ def test_report_week_folder_blocked_by_file(tmp_path, capsys):
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W33", "--out", str(tmp_path)])
 
     assert code == 2
-    assert f"impossible de créer le dossier {blocked} : un fichier de ce nom est déjà là" in capsys.readouterr().err
+    assert f"impossible de créer le dossier {blocked}\u00a0: un fichier de ce nom est déjà là" in capsys.readouterr().err
     assert blocked.read_text(encoding="utf-8") == "in the way"
 
 
@@ -181,8 +181,8 @@ def test_report_after_autumn_change_and_gap(tmp_path, capsys):
     assert forecast["p50"].notna().all()
     assert staffing["expected_load"].notna().all()
     assert "jours après le dernier trafic connu" in (folder / "report.html").read_text(encoding="utf-8")
-    assert ("avertissement : la semaine 2005-W43 commence 22 jours après le dernier trafic connu "
-            "(1er oct. 2005 23:00) ; la prévision reprend les semaines antérieures à cette date") in console
+    assert ("avertissement\u00a0: la semaine 2005-W43 commence 22 jours après le dernier trafic connu "
+            "(1er oct. 2005 23:00)\u202f; la prévision reprend les semaines antérieures à cette date") in console
     assert "planner.decisions.plan" not in console
     assert "WARNING" not in console
 
@@ -236,8 +236,8 @@ def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error.startswith("Erreur : 1 problème dans les données d’entrée :")
-    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur '-3') : valeur de trafic négative" in error
+    assert error.startswith("Erreur\u00a0: 1 problème dans les données d’entrée\u00a0:")
+    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur '-3')\u00a0: valeur de trafic négative" in error
     assert "écrivez la valeur mesurée, ou laissez le champ vide si elle manque" in error
 
 
@@ -260,7 +260,7 @@ def test_missing_dataset_error_in_french(tmp_path, capsys):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert "dossier du jeu de données introuvable ; indiquez un dossier qui contient settings.toml" in error
+    assert "dossier du jeu de données introuvable\u202f; indiquez un dossier qui contient settings.toml" in error
 
 
 def test_report_help_french_by_default(monkeypatch, capsys):
@@ -270,13 +270,13 @@ def test_report_help_french_by_default(monkeypatch, capsys):
     help_text = capsys.readouterr().out
 
     assert stop.value.code == 0
-    assert help_text.startswith("utilisation : planner report [-h] --data DOSSIER --week SEMAINE")
+    assert help_text.startswith("utilisation\u00a0: planner report [-h] --data DOSSIER --week SEMAINE")
     assert "afficher ce message d’aide et quitter" in help_text
     assert "dossier du jeu de données, par exemple data/milan" in help_text
-    assert "dossier de sortie (par défaut : reports)" in help_text
+    assert "dossier de sortie (par défaut\u00a0: reports)" in help_text
     assert "show this help message" not in help_text
     assert "usage:" not in help_text
-    assert "\noptions :\n" in help_text
+    assert "\noptions\u00a0:\n" in help_text
     assert "options:" not in help_text
 
 
@@ -288,7 +288,7 @@ def test_command_help_french_headings(monkeypatch, capsys):
     headings = [line for line in help_text.splitlines() if line.endswith(":")]
 
     assert stop.value.code == 0
-    assert headings == ["arguments positionnels :", "options :"]
+    assert headings == ["arguments positionnels\u00a0:", "options\u00a0:"]
 
 
 @pytest.mark.parametrize("argv", [["report", "--help", "--lang", "en"], ["report", "--lang=en", "--help"],
@@ -326,7 +326,7 @@ def test_report_help_french_in_subprocess():
                                text=True, encoding="utf-8", env=environment, check=False, timeout=120)
 
     assert completed.returncode == 0
-    assert completed.stdout.startswith("utilisation : planner report")
+    assert completed.stdout.startswith("utilisation\u00a0: planner report")
     assert "semaine ISO, par exemple 2013-W48" in completed.stdout
 
 
@@ -337,8 +337,8 @@ def test_missing_week_error_in_french(monkeypatch, capsys):
     error = capsys.readouterr().err
 
     assert stop.value.code == 2
-    assert error.startswith("utilisation : planner report [-h]")
-    assert error.endswith("planner report : erreur : les arguments suivants sont obligatoires : --week\n")
+    assert error.startswith("utilisation\u00a0: planner report [-h]")
+    assert error.endswith("planner report\u00a0: erreur\u00a0: les arguments suivants sont obligatoires\u00a0: --week\n")
 
 
 def test_missing_week_error_in_english(capsys):
@@ -357,7 +357,7 @@ def test_invalid_choice_error_in_french(monkeypatch, capsys):
     error = capsys.readouterr().err
 
     assert stop.value.code == 2
-    assert "argument --engine : choix invalide : 'spark' (choisissez parmi 'local', 'dask')" in error
+    assert "argument --engine\u00a0: choix invalide\u00a0: 'spark' (choisissez parmi 'local', 'dask')" in error
 
 
 def test_invalid_weeks_error_in_french(monkeypatch, capsys):
@@ -366,7 +366,7 @@ def test_invalid_weeks_error_in_french(monkeypatch, capsys):
         main(["backtest", "--data", str(BUNDLED_DATA / "dodgers"), "--weeks", "deux"])
     error = capsys.readouterr().err
 
-    assert "argument --weeks : nombre de semaines 'deux' invalide ; attendu : un nombre entier, par exemple 8" in error
+    assert "argument --weeks\u00a0: nombre de semaines 'deux' invalide\u202f; attendu\u00a0: un nombre entier, par exemple 8" in error
 
 
 def test_invalid_planner_lang_rejected(monkeypatch, capsys):
@@ -375,7 +375,7 @@ def test_invalid_planner_lang_rejected(monkeypatch, capsys):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == "Erreur : PLANNER_LANG='de' invalide ; donnez-lui l’une des valeurs fr, en, ou supprimez-la\n"
+    assert error == "Erreur\u00a0: PLANNER_LANG='de' invalide\u202f; donnez-lui l’une des valeurs fr, en, ou supprimez-la\n"
 
 
 @pytest.mark.parametrize("argv, environment, expected", [
@@ -396,7 +396,7 @@ def test_translate_error_keeps_unknown_message():
     gettext = translations("fr").gettext
 
     assert translate_error("argument --week: expected one argument", gettext) == (
-        "argument --week : une valeur est attendue")
+        "argument --week\u00a0: une valeur est attendue")
     assert translate_error("some future argparse message", gettext) == "some future argparse message"
 
 
@@ -445,7 +445,7 @@ def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):
     error = capsys.readouterr().err
 
     assert stopped.value.code == 2
-    assert (f"argument --attendance : affluence {value!r} invalide ; attendu : ÉVÉNEMENT=N, avec N un nombre entier "
+    assert (f"argument --attendance\u00a0: affluence {value!r} invalide\u202f; attendu\u00a0: ÉVÉNEMENT=N, avec N un nombre entier "
             "de personnes supérieur à 0") in error
 
 
@@ -460,8 +460,8 @@ def test_review_attendance_far_above_capacity(tmp_path, capsys, monkeypatch):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert ("Erreur : --attendance san-siro-2013-12-01=99999999999 invalide : plus de 10 fois la capacité du lieu "
-            "san-siro (80\u202f018 personnes, capacity_people dans venues.csv) ; vérifiez le nombre") in error
+    assert ("Erreur\u00a0: --attendance san-siro-2013-12-01=99999999999 invalide\u00a0: plus de 10 fois la capacité du lieu "
+            "san-siro (80\u202f018 personnes, capacity_people dans venues.csv)\u202f; vérifiez le nombre") in error
     assert not (folder / "history").exists()
 
 
@@ -475,7 +475,7 @@ def test_verbose_debug_only_for_planner(capsys):
 
     assert len(lines) == 2
     assert lines[0] == "debug planner.inputs.reading: reading cells.csv"
-    assert lines[1] == "avertissement weasyprint : unsupported CSS property"
+    assert lines[1] == "avertissement weasyprint\u00a0: unsupported CSS property"
     assert logging.getLogger("planner").level == logging.NOTSET
 
 
@@ -489,7 +489,7 @@ def test_ctrl_c_one_line_exit_130(monkeypatch, capsys):
     error = capsys.readouterr().err
 
     assert code == 130
-    assert error == ("Erreur : interrompu (Ctrl-C) ; les résultats des exécutions précédentes sont laissés tels "
+    assert error == ("Erreur\u00a0: interrompu (Ctrl-C)\u202f; les résultats des exécutions précédentes sont laissés tels "
                      "quels\n")
 
 
@@ -502,7 +502,7 @@ def test_dask_engine_missing_extra(monkeypatch, capsys, tmp_path):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == ("Erreur : le moteur dask nécessite le paquet dask.distributed, qui n’est pas installé ; "
+    assert error == ("Erreur\u00a0: le moteur dask nécessite le paquet dask.distributed, qui n’est pas installé\u202f; "
                      "installez l’extra dask avec pip install -e \".[dask]\" dans le dossier de planner\n")
 
 
@@ -515,8 +515,8 @@ def test_mstl_missing_extra(monkeypatch, capsys, tmp_path):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == ("Erreur : le modèle de référence mstl nécessite le paquet statsforecast, qui n’est pas "
-                     "installé ; installez l’extra bench avec pip install -e \".[bench]\" dans le dossier de "
+    assert error == ("Erreur\u00a0: le modèle de référence mstl nécessite le paquet statsforecast, qui n’est pas "
+                     "installé\u202f; installez l’extra bench avec pip install -e \".[bench]\" dans le dossier de "
                      "planner\n")
     assert not list(tmp_path.iterdir())
 
@@ -535,8 +535,8 @@ def test_output_file_in_the_way(monkeypatch, capsys, tmp_path, blocked):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == (f"Erreur : impossible de créer le dossier {tmp_path / blocked} : un fichier de ce nom est "
-                     "déjà là ; déplacez ou renommez le fichier, ou choisissez un autre dossier avec --out\n")
+    assert error == (f"Erreur\u00a0: impossible de créer le dossier {tmp_path / blocked}\u00a0: un fichier de ce nom est "
+                     "déjà là\u202f; déplacez ou renommez le fichier, ou choisissez un autre dossier avec --out\n")
 
 
 def test_os_error_without_known_cause():
@@ -544,7 +544,7 @@ def test_os_error_without_known_cause():
 
     text = render_message(os_error_message(error), "fr")
 
-    assert text == ("impossible d’écrire /mnt/reports/milan : Input/output error (errno 5) ; vérifiez le chemin, ou "
+    assert text == ("impossible d’écrire /mnt/reports/milan\u00a0: Input/output error (errno 5)\u202f; vérifiez le chemin, ou "
                     "choisissez un autre dossier avec --out")
 
 
@@ -576,6 +576,6 @@ def test_week_before_data_error_in_french(monkeypatch, capsys, tmp_path):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == ("Erreur : seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
-                     "'san-siro', alors que la planification en exige au moins 24 ; les données vont du 1er nov. 2013 "
-                     "00:00 au 1er déc. 2013 23:00 : planifiez une semaine plus tardive\n")
+    assert error == ("Erreur\u00a0: seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
+                     "'san-siro', alors que la planification en exige au moins 24\u202f; les données vont du 1er nov. 2013 "
+                     "00:00 au 1er déc. 2013 23:00\u00a0: planifiez une semaine plus tardive\n")

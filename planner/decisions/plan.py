@@ -40,8 +40,12 @@ class WeeklyPlan:
         ``measure``, ``peak_uplift_ratio`` (peak of p50 over baseline across the
         event's cells and hours), ``uplift_ratio_p10``, ``uplift_ratio_p90``,
         ``cells_affected``, ``pooling`` (``venue``, ``kind``, ``all`` or
-        ``none``: which history the uplift was learned from) and
-        ``learned_from`` (the past events used, as text).
+        ``none``: which history the uplift was learned from),
+        ``learned_from`` (the past events used, as text),
+        ``learned_events`` (how many), ``learned_at_venue`` (how many of
+        them at the event's venue) and ``attendance_capped_to`` (the venue's
+        ``capacity_people`` when an attendance figure is above it, so the
+        uplift is scaled for that many people; NaN otherwise).
     capacity : DataFrame
         ``cell_id``, ``measure``, ``event_id`` (empty outside events),
         ``timestamp``, ``forecast_p90``, ``capacity``, ``threshold``,

@@ -181,13 +181,13 @@ class _OwnCellsForecaster(EventForecaster):
         self.strengths: dict[tuple[str, str], float] = {}
 
     def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
-                   columns):
+                   columns, venue_id=""):
         owned = np.fromiter((fit.cells[column] in self.own for column in columns), dtype=bool, count=len(columns))
         affected = affected & owned
         strength = np.abs(mean).sum(axis=0)
         self.strengths[(event_id, measure)] = float(strength[affected].max()) if affected.any() else -math.inf
         return super()._summarise(event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd,
-                                  affected, columns)
+                                  affected, columns, venue_id)
 
 
 def _read_partition_traffic(folder: Path, settings: Settings, cells: pd.DataFrame,

@@ -24,9 +24,9 @@ from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly
 from planner.forecasting.clock_drift import ClockDrift, feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
-from planner.forecasting.past_events import (VenueReach, cap_attendance_at_capacity, event_number, learn_profiles,
-                                             network_columns, past_events_with_placebos, stored_past_events,
-                                             strongest_cell, window_excess)
+from planner.forecasting.past_events import (VenueReach, attendance_caps, cap_attendance_at_capacity, event_number,
+                                             learn_profiles, network_columns, past_events_with_placebos,
+                                             stored_past_events, strongest_cell, window_excess)
 from planner.forecasting.past_events import positive_levels as _positive
 from planner.forecasting.planned_events import PlannedEvents, empty_summary, summarise_event
 from planner.forecasting.timing import MAX_OFFSET_HOURS, estimate_timing
@@ -48,7 +48,8 @@ BAND_CEILING = 1.5
 room for months of fast growth while a single odd week cannot push the band to several times the cell's record."""
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
 EVENT_COLUMNS = ["event_id", "measure", "peak_uplift_ratio", "uplift_ratio_p10", "uplift_ratio_p90",
-                 "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from"]
+                 "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from", "learned_events",
+                 "learned_at_venue", "attendance_capped_to"]
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ class EventForecaster:
             events = self.dataset_.events
         events = events[(events["end"] > start - self.hours_after_event * HOUR)
                         & (events["start"] < end + self.hours_before_event * HOUR)]
+        caps = attendance_caps(events, self.dataset_.venues)
         events, capped = cap_attendance_at_capacity(events, self.dataset_.venues)
 
         self.planned_ = PlannedEvents(self.dataset_, self.dataset_.routes if routes is None else routes, self.reach_,
@@ -261,6 +263,7 @@ class EventForecaster:
             summaries.append(summary)
             notes.extend(measure_notes)
         events_table = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=EVENT_COLUMNS)
+        events_table["attendance_capped_to"] = events_table["event_id"].map(caps).astype(float)
         return ForecastResult(table=pd.concat(tables, ignore_index=True), events=events_table,
                               notes=list(dict.fromkeys(notes)))
 
@@ -451,16 +454,12 @@ class EventForecaster:
                                           times=", ".join(start_times)))
             timing = fit.timings.get(event.venue_id or "")
             if timing is not None and cell_weights is None:
-                shift = pd.Timedelta(hours=timing.offset_for(event.start))
-                placements = [(start + shift, end + shift) for start, end in placements]
-                notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
-                                          "scheduled times; this one is placed {timing}", event=event.event_id,
-                                          measure=measure, timing=timing.describe(event.start)))
+                placements = self._moved_by_timing(event, placements, timing, measure, notes)
             windows = [occurrence_window(start, end, hours, hours_before=self.hours_before_event,
                                          hours_after=self.hours_after_event) for start, end in placements]
             window = _joined(windows)
             if profile is None or len(window.rows) == 0:
-                summaries.append(empty_summary(event.event_id, measure, pooling, (), 0))
+                summaries.append(empty_summary(event.event_id, measure, pooling, None, 0))
                 continue
             # The uplift is computed on the event's cells only (those of a venue's reach, or of a borrowed
             # footprint) and added at their columns, so an event costs the same in any size of network.
@@ -499,7 +498,7 @@ class EventForecaster:
             event_ids[marked] = np.where(event_ids[marked] == "", event.event_id,
                                          event_ids[marked] + ";" + event.event_id)
             summaries.append(self._summarise(event.event_id, measure, pooling, profile, fit, hours, window,
-                                             baseline, mean, sd, affected, columns))
+                                             baseline, mean, sd, affected, columns, venue_id=event.venue_id or ""))
 
         spread = Z_90 * np.sqrt(variance)
         # Traffic cannot be negative: a past event that lowered a cell's traffic, scaled to a much larger
@@ -538,6 +537,30 @@ class EventForecaster:
         summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
         return table, summary, notes
 
+    def _moved_by_timing(self, event, placements: list[tuple[pd.Timestamp, pd.Timestamp]], timing,
+                         measure: str, notes: list[str]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Return the placements moved by the venue's timing offset, and note how far they moved.
+
+        An event written with a date only has no scheduled time. Its
+        placements are the usual start times of past events, so the offset is
+        read at their mean start, not at the midnight of its date, and the
+        note does not speak of a schedule.
+        """
+        if time_of_day_known(event):
+            placed_at = event.start
+            notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
+                                      "scheduled times; this one is placed {timing}", event=event.event_id,
+                                      measure=measure, timing=timing.describe(placed_at)))
+        else:
+            starts = [start for start, _ in placements]
+            placed_at = starts[0] + sum((start - starts[0] for start in starts), pd.Timedelta(0)) / len(starts)
+            notes.append(translatable("{event}: past events at this venue moved {measure} away from their "
+                                      "scheduled times, so the usual start times this event is placed at are "
+                                      "moved {timing}", event=event.event_id, measure=measure,
+                                      timing=timing.describe(placed_at, scheduled=False)))
+        shift = pd.Timedelta(hours=timing.offset_for(placed_at))
+        return [(start + shift, end + shift) for start, end in placements]
+
     def _usual_placements(self, event, profile) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """Return an event of unknown time of day placed at each start time and duration of the profile's events.
 
@@ -567,17 +590,17 @@ class EventForecaster:
         """Add a moving event's uplift to ``totals`` and return its summary row (:meth:`PlannedEvents.route_uplift`)."""
         def summarise(pooling, profile, window, mean, sd, affected, columns):
             return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd,
-                                   affected, columns)
+                                   affected, columns, venue_id=event.venue_id or "")
 
         return self.planned_.route_uplift(event, route, fit.profiles, fit.cells, measure, hours, level, totals, notes,
                                           summarise)
 
     def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
-                   columns):
+                   columns, venue_id=""):
         # A method, not a call of summarise_event in place, so that a subclass can narrow the cells summarised
         # (see planner.engine.partition).
         return summarise_event(event_id, measure, pooling, profile, fit.cells, hours, window, baseline, mean, sd,
-                               affected, columns)
+                               affected, columns, venue_id)
 
 
 @dataclass

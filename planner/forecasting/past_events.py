@@ -291,15 +291,10 @@ def cap_attendance_at_capacity(events: pd.DataFrame, venues: pd.DataFrame) -> tu
     notes : list of str
         One note per capped event, naming the event, its attendance and the capacity.
     """
-    columns = [column for column in ATTENDANCE_COLUMNS if column in events.columns]
-    if events.empty or not columns or "venue_id" not in events.columns or venues is None or venues.empty:
+    above = _above_capacity(events, venues)
+    if above is None:
         return events, []
-    capacity_by_venue = venues.set_index("venue_id")["capacity_people"]
-    capacity = events["venue_id"].map(capacity_by_venue).astype(float)
-    figures = events[columns].astype(float)
-    above = figures.gt(capacity, axis=0)
-    if not above.to_numpy().any():
-        return events, []
+    columns, figures, capacity, above = above
 
     capped = events.copy()
     capped[columns] = figures.where(~above, pd.concat([capacity] * len(columns), axis=1, keys=columns))
@@ -311,6 +306,37 @@ def cap_attendance_at_capacity(events: pd.DataFrame, venues: pd.DataFrame) -> tu
                                   "as if {capacity:,.0f} people attend", event=events.at[index, "event_id"],
                                   attendance=float(attendance), capacity=float(capacity[index])))
     return capped, notes
+
+
+def attendance_caps(events: pd.DataFrame, venues: pd.DataFrame) -> dict[str, float]:
+    """Return, by event id, the venue capacity that :func:`cap_attendance_at_capacity` puts in place of attendance.
+
+    Only the events with an attendance figure above their venue's
+    ``capacity_people`` are listed.
+    """
+    above = _above_capacity(events, venues)
+    if above is None:
+        return {}
+    _columns, _figures, capacity, above = above
+    capped = above.any(axis=1)
+    return dict(zip(events.loc[capped, "event_id"], capacity[capped].astype(float)))
+
+
+def _above_capacity(events: pd.DataFrame, venues: pd.DataFrame):
+    """Return the attendance columns, their values, each event's venue capacity and which values exceed it.
+
+    None when no attendance figure is above a capacity.
+    """
+    columns = [column for column in ATTENDANCE_COLUMNS if column in events.columns]
+    if events.empty or not columns or "venue_id" not in events.columns or venues is None or venues.empty:
+        return None
+    capacity_by_venue = venues.set_index("venue_id")["capacity_people"]
+    capacity = events["venue_id"].map(capacity_by_venue).astype(float)
+    figures = events[columns].astype(float)
+    above = figures.gt(capacity, axis=0)
+    if not above.to_numpy().any():
+        return None
+    return columns, figures, capacity, above
 
 
 def hour_of_day(timestamp: pd.Timestamp, timezone) -> float:

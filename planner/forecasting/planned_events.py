@@ -121,7 +121,7 @@ class PlannedEvents:
         else:
             notes.append(translatable("{event}: no past event moved {measure} measurably at any venue; no uplift "
                                       "is forecast along its route", event=event.event_id, measure=measure))
-            return empty_summary(event.event_id, measure, "none", (), 0)
+            return empty_summary(event.event_id, measure, "none", None, 0)
 
         settings = self.dataset.settings
         attendance = float(event_number(event, "expected_attendance"))
@@ -151,7 +151,7 @@ class PlannedEvents:
                                   march_m=march_m, density=settings.routes.density_people_per_m2,
                                   width_m=settings.routes.street_width_m, radius=radius, pooling=pooling))
         if len(rows) == 0:
-            return empty_summary(event.event_id, measure, pooling, profile.event_ids, 0)
+            return empty_summary(event.event_id, measure, pooling, profile, 0, venue_id=event.venue_id or "")
         window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
         return summarise(pooling, profile, window, cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(cells)))
 
@@ -180,18 +180,24 @@ class PlannedEvents:
 
 def summarise_event(event_id: str, measure: str, pooling: str, profile: EffectProfile, cells: list[str],
                     hours: pd.DatetimeIndex, window: EventWindow, baseline: np.ndarray, mean: np.ndarray,
-                    sd: np.ndarray, affected: np.ndarray, columns: np.ndarray) -> dict:
+                    sd: np.ndarray, affected: np.ndarray, columns: np.ndarray, venue_id: str = "") -> dict:
     """Return an event's summary row: its peak ratio to the baseline, with a p10-p90 range, and where and when.
 
-    The peak is at the cell with the largest total uplift, the hour with the
-    largest uplift. ``mean``, ``sd`` and ``affected`` span the network
-    columns ``columns``; ``baseline`` spans the whole network.
+    The peak is at the cell with the largest total uplift, at the hour where
+    the uplift is largest relative to the baseline. So ``peak_time`` is the
+    hour of the ``peak_uplift_ratio`` reported, which can come after the
+    hour of the largest uplift in traffic when the baseline falls.
+    ``mean``, ``sd`` and ``affected`` span the network columns ``columns``;
+    ``baseline`` spans the whole network. ``venue_id`` is the event's
+    venue, for the count of past events learned there.
     """
     base = baseline[np.ix_(window.rows, columns)]
     if not affected.any() or not (base > 0).any():
-        return empty_summary(event_id, measure, pooling, profile.event_ids, 0)
+        return empty_summary(event_id, measure, pooling, profile, 0, venue_id=venue_id)
     column = int(np.argmax(np.where(affected, np.abs(mean).sum(axis=0), -np.inf)))
-    row = int(np.argmax(np.where(base[:, column] > 0, np.abs(mean[:, column]), -np.inf)))
+    positive = base[:, column] > 0
+    relative = np.abs(mean[:, column]) / np.where(positive, base[:, column], 1.0)
+    row = int(np.argmax(np.where(positive, relative, -np.inf)))
     peak = base[:, column] + mean[:, column]
     ratio = peak[row] / base[row, column]
     low = (peak[row] - Z_90 * sd[row, column]) / base[row, column]
@@ -200,16 +206,35 @@ def summarise_event(event_id: str, measure: str, pooling: str, profile: EffectPr
         "event_id": event_id, "measure": measure, "peak_uplift_ratio": float(ratio),
         "uplift_ratio_p10": float(max(low, 0.0)), "uplift_ratio_p90": float(high),
         "peak_time": hours[window.rows[row]], "peak_cell_id": cells[columns[column]],
-        "cells_affected": int(affected.sum()), "pooling": pooling,
-        "learned_from": _describe_sources(profile.event_ids),
+        "cells_affected": int(affected.sum()), "pooling": pooling, **_sources(profile, venue_id),
     }
 
 
-def empty_summary(event_id: str, measure: str, pooling: str, sources: tuple[str, ...], cells: int) -> dict:
-    """Return the summary row of an event with no forecast uplift: ratios of 1 and no peak."""
+def empty_summary(event_id: str, measure: str, pooling: str, profile: EffectProfile | None, cells: int,
+                  venue_id: str = "") -> dict:
+    """Return the summary row of an event with no forecast uplift: ratios of 1 and no peak.
+
+    ``profile`` is the profile it would have taken, for the past events it
+    names, or None when the forecast learned from none.
+    """
     return {"event_id": event_id, "measure": measure, "peak_uplift_ratio": 1.0, "uplift_ratio_p10": 1.0,
             "uplift_ratio_p90": 1.0, "peak_time": pd.NaT, "peak_cell_id": "", "cells_affected": cells,
-            "pooling": pooling, "learned_from": _describe_sources(sources)}
+            "pooling": pooling, **_sources(profile, venue_id)}
+
+
+def _sources(profile: EffectProfile | None, venue_id: str) -> dict:
+    """Return the summary columns on the past events a profile was learned from.
+
+    ``learned_events`` counts them and ``learned_at_venue`` counts those at
+    ``venue_id``. A profile of the event's kind can contain past events at
+    its own venue, because a moving event takes its kind's profile even
+    where past marches started.
+    """
+    event_ids = profile.event_ids if profile is not None else ()
+    venue_ids = profile.venue_ids if profile is not None else ()
+    at_venue = sum(1 for past_venue in venue_ids if venue_id and past_venue == venue_id)
+    return {"learned_from": _describe_sources(event_ids), "learned_events": len(event_ids),
+            "learned_at_venue": at_venue}
 
 
 def _describe_sources(event_ids: tuple[str, ...]) -> str:

@@ -70,10 +70,37 @@ class TimingModel:
         offset = self.intercept_hours + self.drift_hours_per_day * days
         return round(float(np.clip(offset, -MAX_OFFSET_HOURS, MAX_OFFSET_HOURS)) * 60) / 60
 
-    def describe(self, start: pd.Timestamp) -> Message:
-        """Return a sentence for the report's notes."""
-        return translatable("{offset:+.0f} min from its scheduled times, following a drift of {drift:+.1f} min a day",
-                            offset=self.offset_for(start) * 60, drift=self.drift_hours_per_day * 60)
+    def describe(self, start: pd.Timestamp, *, scheduled: bool = True) -> Message:
+        """Return where an event starting at ``start`` is placed, and the drift, as words for the report's notes.
+
+        Such as ``3 h 17 min earlier than scheduled, following a drift of
+        10.4 min earlier each day``. An event written with a date only has
+        no scheduled time, so with ``scheduled=False`` the offset is only
+        ``3 h 17 min earlier``: the caller names the times it moves.
+        """
+        minutes = round(self.offset_for(start) * 60)
+        duration = duration_text(abs(minutes))
+        if minutes < 0:
+            shift = (translatable("{duration} earlier than scheduled", duration=duration) if scheduled
+                     else translatable("{duration} earlier", duration=duration))
+        elif minutes > 0:
+            shift = (translatable("{duration} later than scheduled", duration=duration) if scheduled
+                     else translatable("{duration} later", duration=duration))
+        else:
+            shift = (translatable("at its scheduled times") if scheduled
+                     else translatable("by less than a minute"))
+        drift_minutes = self.drift_hours_per_day * 60
+        drift = (translatable("{minutes:.1f} min earlier each day", minutes=-drift_minutes) if drift_minutes < 0
+                 else translatable("{minutes:.1f} min later each day", minutes=drift_minutes))
+        return translatable("{shift}, following a drift of {drift}", shift=shift, drift=drift)
+
+
+def duration_text(minutes: int) -> str:
+    """Return a whole number of minutes as hours and minutes, such as ``3 h 17 min``, ``3 h`` or ``45 min``."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 def estimate_timing(series: list[np.ndarray], positions: list[np.ndarray], starts: list[pd.Timestamp],

@@ -81,6 +81,8 @@ class EffectProfile:
     attendance_spread : float
         Standard deviation of the known attendances over their mean (zero for one event).
     event_ids : tuple of str
+    venue_ids : tuple of str
+        The venue of each of ``event_ids`` (``""`` for an event without one).
     affected : ndarray of bool, shape (cells,)
     tested : bool
         False when no placebo window existed, so the effect could not be
@@ -100,6 +102,7 @@ class EffectProfile:
     affected: np.ndarray
     tested: bool = True
     columns: np.ndarray | None = None
+    venue_ids: tuple[str, ...] = ()
 
     def scale_for(self, attendance: float) -> float:
         """Return the attendance of a new event relative to the group's reference (1 when unknown)."""
@@ -177,7 +180,7 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     sigma = np.where(affected[None, :], sigma, 0.0)
     return EffectProfile(positions=positions, beta=beta, sigma=sigma, attendance_reference=reference,
                          attendance_spread=spread, event_ids=tuple(e.event_id for e in events), affected=affected,
-                         tested=tested)
+                         tested=tested, venue_ids=tuple(e.venue_id for e in events))
 
 
 def predictive_factor(effective_events: float) -> float:

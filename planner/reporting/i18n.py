@@ -45,6 +45,9 @@ def N_(message: str) -> str:
     return message
 
 
+# The separator between the clauses of a list joined into one text, in English. clause_separator translates it.
+CLAUSE_SEPARATOR = N_("; ")
+
 # Machine values of the plan's tables, as they are shown in the report.
 ROLE_NAMES: dict[str, str] = {
     "supervision_engineer": N_("supervision engineer"),
@@ -218,6 +221,15 @@ def _quoted_fields(template: str) -> set[str]:
     """Return the names of the fields that ``template`` shows with ``!r``."""
     return {field for _literal, field, _spec, conversion in string.Formatter().parse(template)
             if field and conversion == "r"}
+
+
+def clause_separator(lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the separator between the clauses of a list joined into one text, such as data-quality notes.
+
+    English writes ``; ``. French puts a narrow no-break space before the
+    semicolon, as before every ``;``, ``:``, ``!`` and ``?``.
+    """
+    return translations(lang).gettext(CLAUSE_SEPARATOR)
 
 
 def translate_sources(text: str, lang: str = DEFAULT_LANGUAGE) -> str:

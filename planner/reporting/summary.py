@@ -29,15 +29,17 @@ def week_events(plan: WeeklyPlan) -> pd.DataFrame:
     Risk is the peak p90 utilisation over the cell-hours of the event, then
     the peak uplift ratio. Columns: the event's own columns (``event_id``,
     ``name``, ``kind``, ``venue_id``, ``venue_name``, ``start``, ``end``, the
-    attendance and ``time_known`` when the calendar has it), ``peak_uplift_ratio`` (maximum over measures),
+    attendance, ``time_known`` when the calendar has it and ``attendance_capped_to`` when the forecast has it),
+    ``peak_uplift_ratio`` (maximum over measures),
     ``peak_utilisation_p90``, ``cells_add`` and ``cells_watch`` (cells with at
     least one such hour during the event, over all measures).
     """
     events = plan.events
     columns = ["event_id", "name", "kind", "venue_id", "venue_name", "start", "end",
                "expected_attendance", "attendance_low", "attendance_high"]
-    if "time_known" in events.columns:
-        columns.append("time_known")
+    for optional in ("time_known", "attendance_capped_to"):
+        if optional in events.columns:
+            columns.append(optional)
     if events.empty:
         return pd.DataFrame(columns=[*columns, "peak_uplift_ratio", "peak_utilisation_p90", "cells_add",
                                      "cells_watch"])

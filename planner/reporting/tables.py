@@ -43,7 +43,8 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 
 # Counts: written without a decimal part when every value is a whole number.
 COUNT_COLUMNS: frozenset[str] = frozenset({
-    "expected_attendance", "attendance_low", "attendance_high", "cells_affected", "extra_units", "required_staff",
+    "expected_attendance", "attendance_low", "attendance_high", "attendance_capped_to", "cells_affected",
+    "learned_events", "learned_at_venue", "extra_units", "required_staff",
     "channels_needed", "channels_installed", "extra_channels", "calibration_arrivals", "staff_on_shift",
 })
 # Written as ISO 8601 with offset; any other column of datetimes is written the same way.
@@ -80,16 +81,17 @@ def staffing_table(plan: WeeklyPlan) -> pd.DataFrame:
     return _csv_frame(staffing, STAFFING_COLUMNS, plan.dataset.timezone, "staffing")
 
 
-def quality_table(plan: WeeklyPlan, render_note: Callable[[str], str] = str) -> pd.DataFrame:
+def quality_table(plan: WeeklyPlan, render_note: Callable[[str], str] = str, separator: str = "; ") -> pd.DataFrame:
     """Return the data-quality record of the dataset, one row per input table.
 
     Columns: ``table``, ``file``, ``rows_read``, ``rows_accepted``,
     ``rows_repaired``, ``rows_rejected``, then ``missing_values``,
     ``imputed_hours`` and ``missing_hours`` as ``measure=count`` pairs joined
-    by ``;``, and ``notes`` joined by ``; ``. ``render_note`` turns each note
-    into text before the join, such as
-    ``planner.reporting.i18n.message_renderer("fr")``; the default keeps the
-    English text.
+    by ``;``, and ``notes`` joined by ``separator``. ``render_note`` turns
+    each note into text before the join, such as
+    ``planner.reporting.i18n.message_renderer("fr")``, with the separator
+    of that language (``planner.reporting.i18n.clause_separator``). The
+    defaults keep the English text.
     """
     rows = []
     for table in plan.dataset.quality.tables:
@@ -103,7 +105,7 @@ def quality_table(plan: WeeklyPlan, render_note: Callable[[str], str] = str) -> 
             "missing_values": _counts_text(table.missing_values),
             "imputed_hours": _counts_text(table.imputed_hours),
             "missing_hours": _counts_text(table.missing_hours),
-            "notes": "; ".join(render_note(note) for note in table.notes),
+            "notes": separator.join(render_note(note) for note in table.notes),
         })
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 

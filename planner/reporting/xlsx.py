@@ -31,6 +31,7 @@ from planner.messages import translatable, translatable_plural
 from planner.reporting.i18n import (
     DEFAULT_LANGUAGE,
     N_,
+    clause_separator,
     format_number,
     label_message,
     localize_text,
@@ -103,6 +104,9 @@ COLUMN_HEADERS: dict[str, str] = {
     "cells_affected": N_("Cells affected"),
     "pooling": N_("Past events used"),
     "learned_from": N_("Learned from"),
+    "learned_events": N_("Past events learned from"),
+    "learned_at_venue": N_("Of them at this venue"),
+    "attendance_capped_to": N_("Attendance used (venue capacity)"),
     "peak_time": N_("Peak time"),
     "peak_cell_id": N_("Peak cell"),
     "forecast_p90": N_("Forecast p90"),
@@ -203,7 +207,8 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     for sheet_name, build_table in SHEET_TABLES.items():
         if sheet_name == "data_quality":
             # The notes are joined into one text per table, so they are rendered before the join.
-            build_table = partial(quality_table, render_note=partial(_render_note, plan.dataset.settings, lang))
+            build_table = partial(quality_table, render_note=partial(_render_note, plan.dataset.settings, lang),
+                                  separator=clause_separator(lang))
         if sheet_name == "forecast" and len(plan.forecast) > MAX_SHEET_ROWS:
             # Only the rows kept are formatted: the whole forecast of a large network takes a minute.
             kept_rows = _most_at_risk(plan, sheet_name, plan.forecast)
@@ -301,7 +306,7 @@ def _count_pairs(settings, text: str, lang: str) -> str:
         shown_count = format_number(int(count), lang) if count.isdigit() else count
         pairs.append(render_message(translatable("{measure}: {count}", measure=_measure_label(settings, name, lang),
                                                  count=shown_count), lang))
-    return "; ".join(pairs)
+    return clause_separator(lang).join(pairs)
 
 
 def _map_texts(series: pd.Series, translate) -> pd.Series:

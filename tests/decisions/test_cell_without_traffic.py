@@ -64,4 +64,4 @@ def test_empty_cell_note_in_report(report_run):
     _, out, _ = report_run
     page = (out / "report.html").read_text(encoding="utf-8")
 
-    assert "1 cellule n’a aucune donnée (Activité Internet) avant la semaine et n’a donc pas de prévision : 9999" in page
+    assert "1 cellule n’a aucune donnée (Activité Internet) avant la semaine et n’a donc pas de prévision\u00a0: 9999" in page

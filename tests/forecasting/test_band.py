@@ -100,4 +100,4 @@ def test_short_error_sample_fixed_band(caplog):
         band = relative_error_quantiles(actual, estimate, (0.1, 0.5, 0.9))
     np.testing.assert_allclose(band, [[-0.3, -0.3], [0.0, 0.0], [0.3, 0.3]])
     assert render_message(caplog.records[-1].msg, "fr") == (
-        "trop peu d’historique sans événement pour mesurer les erreurs de prévision ; la bande est fixée à ±30 %")
+        "trop peu d’historique sans événement pour mesurer les erreurs de prévision\u202f; la bande est fixée à ±30 %")

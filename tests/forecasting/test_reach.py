@@ -80,10 +80,25 @@ def test_borrowed_uplift_lands_on_footprint(paris):
     summary = result.events.set_index("event_id").loc["march-at-nation"]
 
     assert summary["pooling"] == "kind"
+    assert summary["learned_events"] == 11
+    assert summary["learned_at_venue"] == 0
     assert 0 < len(footprint) < len(cells)
     assert uplifted_cells(result.table) == footprint
     assert set(result.table.loc[result.table["event_id"] == "march-at-nation", "cell_id"]) == footprint
     assert summary["cells_affected"] == len(footprint)
+
+
+def test_moving_event_counts_venue_sources(paris):
+    # The march of 13 April moves along its route, so it takes the profile of its kind, learned from the eleven
+    # earlier marches, which all started at its own venue.
+    dataset, week = paris
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+    summary = result.events.set_index("event_id").loc[EVENT]
+
+    assert summary["pooling"] == "kind"
+    assert summary["learned_from"] == "11 events: paris-protest-2023-01-19 ... paris-protest-2023-04-06"
+    assert summary["learned_events"] == 11
+    assert summary["learned_at_venue"] == 11
 
 
 def test_past_events_blanked_within_reach(paris):

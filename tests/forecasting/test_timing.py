@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from planner.forecasting.model import EventForecaster
-from planner.forecasting.timing import estimate_timing
+from planner.forecasting.timing import duration_text, estimate_timing
 from planner.inputs.weeks import parse_week
+from planner.reporting.i18n import render_message
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
 EXCESS = {0: 40.0, 1: 150.0, 2: 60.0}
@@ -45,7 +46,8 @@ def test_timing_places_peak_where_drift_leads():
 
     # Scheduled 20:00 and drifted 4 hours early, the largest excess (one hour after the start) is at 17:00.
     assert uplift.idxmax() == pd.Timestamp("2024-02-10 17:00", tz=TIMEZONE)
-    assert any("drift of -8.6 min a day" in note for note in result.notes)
+    assert any("this one is placed 2 h 30 min earlier than scheduled, following a drift of 8.6 min earlier each day"
+               in note for note in result.notes)
 
 
 def test_timing_ignores_scattered_offsets():
@@ -79,3 +81,24 @@ def test_timing_drift_from_two_events():
 
 def test_timing_two_events_small_lag():
     assert two_events(-0.5) is None
+
+
+def test_timing_describe_words_direction():
+    model = two_events(-1.5)
+    scheduled = pd.Timestamp("2024-01-20 20:00", tz=TIMEZONE)
+
+    assert str(model.describe(scheduled)) == ("2 h 15 min earlier than scheduled, following a drift of 12.9 min "
+                                              "earlier each day")
+    assert str(model.describe(scheduled, scheduled=False)) == ("2 h 15 min earlier, following a drift of 12.9 min "
+                                                               "earlier each day")
+    assert str(two_events(1.5).describe(scheduled)) == ("2 h 15 min later than scheduled, following a drift of "
+                                                        "12.9 min later each day")
+    assert render_message(model.describe(scheduled), "fr") == ("2 h 15 min plus tôt que prévu, selon une dérive de "
+                                                               "12,9 min plus tôt chaque jour")
+
+
+def test_duration_text_hours_and_minutes():
+    assert duration_text(197) == "3 h 17 min"
+    assert duration_text(180) == "3 h"
+    assert duration_text(45) == "45 min"
+    assert duration_text(0) == "0 min"

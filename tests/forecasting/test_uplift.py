@@ -59,6 +59,8 @@ def test_uplift_summary_names_sources():
     expected_ratio = 1 + 140.0 / daily_shape(pd.DatetimeIndex([peak_hour]))[0]
     assert summary["peak_uplift_ratio"] == pytest.approx(expected_ratio, rel=1e-6)
     assert summary["learned_from"] == "match-2024-01-13, match-2024-01-27, match-2024-02-10, match-2024-02-24"
+    assert summary["learned_events"] == 4
+    assert summary["learned_at_venue"] == 4
 
 
 def test_uplift_band_contains_median():
@@ -93,6 +95,9 @@ def test_uplift_capped_at_venue_capacity():
     assert notes == ["match-2024-03-09: attendance 160,000 is above the venue's capacity of 80,000 people "
                      "(capacity_people in venues.csv), so the uplift is scaled as if 80,000 people attend"]
     assert not [note for note in full.notes if "above the venue's capacity" in note]
+    capped_to = capped.events.set_index("event_id")["attendance_capped_to"]
+    assert capped_to["match-2024-03-09"] == 80000.0
+    assert full.events["attendance_capped_to"].isna().all()
 
 
 def test_uplift_uncapped_without_venue_capacity():

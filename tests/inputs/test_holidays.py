@@ -82,8 +82,8 @@ def test_holiday_names_ignore_machine_locale(monkeypatch, lang_variable):
 
 
 @pytest.mark.parametrize(("country", "subdivision", "french", "english"), [
-    ("IT", "MI", "jours fériés de la zone Italie (MI) : 4 ajoutés", "added 4 public holidays of Italy (MI)"),
-    ("FR", "", "jours fériés de la zone France : 5 ajoutés", "added 5 public holidays of France"),
+    ("IT", "MI", "jours fériés de la zone Italie (MI)\u00a0: 4 ajoutés", "added 4 public holidays of Italy (MI)"),
+    ("FR", "", "jours fériés de la zone France\u00a0: 5 ajoutés", "added 5 public holidays of France"),
 ])
 def test_holiday_note_names_country(dataset_folder, country, subdivision, french, english):
     # The synthetic traffic is on 31 March 2024 (Easter), so the holidays are looked up to 30 May 2024: in Italy Easter,

@@ -227,7 +227,7 @@ def test_implausible_value_rejected(bundled_folder, tmp_path):
     assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur '5000000')")
     assert "100 fois la capacité de la cellule" in french
     assert "capacité de la cellule, 700,0 par heure" in french
-    assert "(en débit horaire : 60\u202f000\u202f000,0)" in french
+    assert "(en débit horaire\u00a0: 60\u202f000\u202f000,0)" in french
     assert "cells.csv" in french
     assert cell == "glendale-ramp"
 
@@ -314,7 +314,7 @@ def test_attendance_above_capacity_noted(bundled_folder, tmp_path, caplog):
     notes = [note for note in dataset.quality.table("events").notes if "above the venue's capacity" in note]
     assert len(notes) == 1
     french = render_message(notes[0], "fr")
-    assert french.startswith("san-siro-2013-12-01 : expected_attendance 800\u202f000 dépasse la capacité du lieu, "
+    assert french.startswith("san-siro-2013-12-01\u00a0: expected_attendance 800\u202f000 dépasse la capacité du lieu, "
                              "80\u202f018 personnes")
     assert "capacity_people dans venues.csv" in french
     assert len(caplog.records) == 1
@@ -337,7 +337,7 @@ def test_attendance_far_above_capacity_rejected(bundled_folder, tmp_path):
     assert (event.row, event.column, event.value) == (line, "expected_attendance", 4360700000)
     french = render_message(event.describe(), "fr")
     assert french.startswith(f"{folder / 'events.csv'}, ligne {line}, colonne 'expected_attendance' "
-                             "(valeur 4360700000) : affluence supérieure à 10 fois la capacité du lieu, "
+                             "(valeur 4360700000)\u00a0: affluence supérieure à 10 fois la capacité du lieu, "
                              "80\u202f018 personnes (capacity_people dans venues.csv)")
 
 
@@ -354,7 +354,7 @@ def test_attendance_too_large_without_capacity(bundled_folder, tmp_path):
     [problem] = caught.value.problems
     assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 4360700000)
     assert render_message(problem.message, "fr") == ("affluence supérieure à 100\u202f000\u202f000 personnes, plus "
-                                                      "qu’aucun rassemblement connu ; vérifiez la valeur")
+                                                      "qu’aucun rassemblement connu\u202f; vérifiez la valeur")
 
 
 def test_ragged_line_listed_with_others(bundled_folder, tmp_path):
@@ -383,5 +383,5 @@ def test_attendance_with_decimals_rejected(bundled_folder, tmp_path):
 
     [problem] = caught.value.problems
     assert (problem.row, problem.column, problem.value) == (line, "expected_attendance", 43607.5)
-    assert render_message(problem.message, "fr") == ("l’affluence doit être un nombre entier de personnes ; "
+    assert render_message(problem.message, "fr") == ("l’affluence doit être un nombre entier de personnes\u202f; "
                                                       "écrivez-la sans décimales, par exemple 43608")

@@ -50,9 +50,9 @@ def test_settings_decimal_comma_hint(tmp_path):
     [problem] = caught.value.problems
     assert (problem.row, problem.value) == (line, "shrinkage = 0,3")
     french = render_message(problem.describe(), "fr")
-    assert french == (f"{path}, ligne {line} (valeur 'shrinkage = 0,3') : syntaxe TOML invalide à la colonne 14 ; "
-                      "les nombres s’écrivent avec un point décimal en TOML : écrivez 0.3, et non 0,3 (détail de "
-                      "l’analyseur : Expected newline or end of document after a statement)")
+    assert french == (f"{path}, ligne {line} (valeur 'shrinkage = 0,3')\u00a0: syntaxe TOML invalide à la colonne 14\u202f; "
+                      "les nombres s’écrivent avec un point décimal en TOML\u00a0: écrivez 0.3, et non 0,3 (détail de "
+                      "l’analyseur\u00a0: Expected newline or end of document after a statement)")
 
 
 def test_settings_other_syntax_error_hint(tmp_path):
@@ -64,7 +64,7 @@ def test_settings_other_syntax_error_hint(tmp_path):
     [problem] = caught.value.problems
     assert problem.row == line
     french = render_message(problem.message, "fr")
-    assert french.startswith("syntaxe TOML invalide à la colonne 8 ; vérifiez les guillemets, les crochets et les "
+    assert french.startswith("syntaxe TOML invalide à la colonne 8\u202f; vérifiez les guillemets, les crochets et les "
                              "signes = de cette ligne")
 
 
@@ -77,7 +77,7 @@ def test_settings_quoted_number_hint(tmp_path):
     [problem] = caught.value.problems
     assert problem.column == "staffing.roles.customer_care_agent.handle_time_seconds"
     french = render_message(problem.message, "fr")
-    assert french == ("valeur invalide : du texte, alors qu’il faut des secondes > 0 ; écrivez le nombre sans "
+    assert french == ("valeur invalide\u00a0: du texte, alors qu’il faut des secondes > 0\u202f; écrivez le nombre sans "
                       "guillemets, par exemple handle_time_seconds = 180")
 
 
@@ -89,7 +89,7 @@ def test_settings_wrong_type_named_in_toml_terms(tmp_path):
 
     [problem] = caught.value.problems
     assert problem.column == "traffic.step_minutes"
-    assert render_message(problem.message, "fr").startswith("valeur invalide : un tableau, alors qu’il faut ")
+    assert render_message(problem.message, "fr").startswith("valeur invalide\u00a0: un tableau, alors qu’il faut ")
     assert "list" not in render_message(problem.message, "fr")
 
 
@@ -101,6 +101,6 @@ def test_settings_role_typo_one_problem(tmp_path):
 
     [problem] = caught.value.problems
     assert (problem.column, problem.value) == ("staffing.roles.customer_care_agnet", "customer_care_agnet")
-    assert render_message(problem.message, "fr") == ("rôle inconnu ; attendu l’un de supervision_engineer, "
+    assert render_message(problem.message, "fr") == ("rôle inconnu\u202f; attendu l’un de supervision_engineer, "
                                                       "customer_care_agent. Vouliez-vous dire "
-                                                      "'customer_care_agent' ?")
+                                                      "'customer_care_agent'\u202f?")

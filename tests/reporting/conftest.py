@@ -151,7 +151,7 @@ def _events(event_name: str, venue_name: str) -> pd.DataFrame:
         "expected_attendance": [75000.0], "attendance_low": [70000.0], "attendance_high": [80000.0],
         "measure": ["traffic"], "peak_uplift_ratio": [3.0], "uplift_ratio_p10": [2.6],
         "uplift_ratio_p90": [3.4], "cells_affected": [1.0], "pooling": ["kind"],
-        "learned_from": ["E0 (2013-05-19)"],
+        "learned_from": ["E0 (2013-05-19)"], "learned_events": [1], "learned_at_venue": [0],
     })
 
 

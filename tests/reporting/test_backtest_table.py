@@ -67,7 +67,7 @@ def test_backtest_table_pooled_footnote():
     english = format_backtest_table(METRICS, "en").splitlines()
 
     assert len(french) == 4
-    assert french[3].startswith("heures : une par heure, cellule et mesure.")
+    assert french[3].startswith("heures\u00a0: une par heure, cellule et mesure.")
     assert "backtest_by_measure.csv" in english[3]
 
 

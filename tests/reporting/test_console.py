@@ -22,7 +22,7 @@ def test_console_translates_message_record():
                      translatable("{place}: {problem}", place="data/milan",
                                   problem=translatable("and {count} more", count=1200)))
 
-    assert ConsoleFormatter("fr").format(record) == "avertissement : data/milan : et 1\u202f200 autres"
+    assert ConsoleFormatter("fr").format(record) == "avertissement\u00a0: data/milan\u00a0: et 1\u202f200 autres"
     assert ConsoleFormatter("en").format(record) == "warning: data/milan: and 1,200 more"
 
 
@@ -30,13 +30,13 @@ def test_console_translates_message_arguments():
     record = _record("planner.engine", logging.ERROR, "%s failed: %s", "cell-7",
                      translatable("and {count} more", count=3))
 
-    assert ConsoleFormatter("fr").format(record) == "erreur : cell-7 failed: et 3 autres"
+    assert ConsoleFormatter("fr").format(record) == "erreur\u00a0: cell-7 failed: et 3 autres"
 
 
 def test_console_names_logger_when_asked():
     record = _record("planner.decisions.plan", logging.WARNING, "plain text")
 
-    assert ConsoleFormatter("fr", show_names=True).format(record) == "avertissement planner.decisions.plan : plain text"
+    assert ConsoleFormatter("fr", show_names=True).format(record) == "avertissement planner.decisions.plan\u00a0: plain text"
     assert ConsoleFormatter("en").format(record) == "warning: plain text"
 
 
@@ -55,7 +55,7 @@ def test_console_diagnostics_in_english():
 def test_console_names_other_packages():
     record = _record("weasyprint", logging.WARNING, "Using fontTools instead of HarfBuzz-Subset")
 
-    expected = "avertissement weasyprint : Using fontTools instead of HarfBuzz-Subset"
+    expected = "avertissement weasyprint\u00a0: Using fontTools instead of HarfBuzz-Subset"
 
     assert ConsoleFormatter("fr").format(record) == expected
 

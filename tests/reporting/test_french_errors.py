@@ -39,4 +39,4 @@ def test_bad_file_error_in_french(bad_data, settings, file):
             assert f"(valeur {problem.value!r})" in french
         # Numbers written in the English text, such as a line or a count, are kept in the French one.
         assert sorted(re.findall(r"\d+", english)) == sorted(re.findall(r"\d+", french))
-    assert error.render(message_renderer("fr")).splitlines()[0].endswith("dans les données d’entrée :")
+    assert error.render(message_renderer("fr")).splitlines()[0].endswith("dans les données d’entrée\u00a0:")

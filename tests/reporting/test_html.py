@@ -84,13 +84,61 @@ def test_render_html_escapes_event_names(make_plan):
 
 def test_render_html_summary_lists_action(french_html):
     summary = french_html.split('id="events"')[0]
-    assert "Cellule C1, Data traffic (MB) : ajouter 1 renfort (temporary carrier) avant le mer. 14 août 20:00." in summary
+    assert "Cellule C1, Data traffic (MB)\u00a0: ajouter 1 renfort (temporary carrier) avant le mer. 14 août 20:00." in summary
     assert "Milan v Inter" in summary
 
 
 def test_render_html_borrowed_uplift_sentence(french_html):
-    assert "la hausse est empruntée aux événements passés du même type (match)" in french_html
+    assert "Aucun événement passé dans ce lieu\u00a0: la hausse est empruntée à 1 événement passé du même type " \
+           "(match)." in french_html
     assert "E0 (2013-05-19)" in french_html
+
+
+def _event_card(plan, lang: str = "en") -> str:
+    page = render_html(plan, lang=lang, generated_at=GENERATED_AT)
+    return page.split('id="events"')[1].split("</section>")[0]
+
+
+def test_render_html_kind_sources_at_venue(make_plan):
+    # A march takes the profile of its kind even where past marches started: the card counts them.
+    plan = make_plan()
+    events = plan.events.assign(learned_events=8, learned_at_venue=8, learned_from="8 events: E0 ... E7")
+    card = _event_card(dataclasses.replace(plan, events=events))
+    french = _event_card(dataclasses.replace(plan, events=events), "fr")
+
+    assert "The uplift is learned from 8 past events of the same kind (match), 8 of them at this venue." in card
+    assert "No past event at this venue" not in card
+    assert "La hausse est apprise sur 8 événements passés du même type (match), dont 8 dans ce lieu." in french
+
+
+def test_render_html_kind_sources_elsewhere(make_plan):
+    plan = make_plan()
+    events = plan.events.assign(learned_events=3, learned_at_venue=0)
+    card = _event_card(dataclasses.replace(plan, events=events))
+
+    assert "No past event at this venue, so the uplift is borrowed from 3 past events of the same kind (match)." in card
+
+
+def test_render_html_attendance_capped(make_plan):
+    plan = make_plan()
+    capped = plan.events.assign(expected_attendance=120000.0, attendance_capped_to=80000.0)
+    card = _event_card(dataclasses.replace(plan, events=capped))
+    plain = _event_card(plan)
+
+    assert "120,000" in card
+    assert ("This is above the venue's capacity of 80,000 people, so the forecast scales the uplift for 80,000 "
+            "people instead.") in card
+    assert "venue's capacity" not in plain
+
+
+def test_render_html_event_peak_hour(make_plan):
+    plan = make_plan()
+    peak_time = pd.Series([pd.Timestamp("2013-08-14 22:00", tz="Europe/Paris")], dtype=object)
+    events = plan.events.assign(peak_time=peak_time, peak_cell_id="C1")
+    card = _event_card(dataclasses.replace(plan, events=events))
+
+    assert "<th>Peak hour and cell</th>" in card
+    assert "<td>Wed 14 Aug 22:00, C1</td>" in card
 
 
 def test_render_html_assumptions_marked_assumed(french_html):

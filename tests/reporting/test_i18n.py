@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +34,12 @@ PACKAGE_DIR = Path(planner.__file__).parent
 REPORTING_DIR = Path(i18n.__file__).parent
 PO_PATH = REPORTING_DIR / "locales" / "fr" / "LC_MESSAGES" / "planner.po"
 NARROW_NO_BREAK_SPACE = "\u202f"
+NO_BREAK_SPACES = ("\u00a0", NARROW_NO_BREAK_SPACE)
+# A field of a message, ``{name:.1f}`` or ``%(name)s``, whose format spec may contain a colon.
+FIELD_PATTERN = re.compile(r"\{[^{}]*\}|%\([^)]*\)[a-z]")
+# French punctuation that takes a no-break space before it: ; : ! ? followed by a space, a quote or the end.
+# A colon inside a word, a time (18:00) or a URL (tcp://host:8786) is followed by neither.
+HIGH_PUNCTUATION = re.compile(r"[;:!?](?=[\s\"»)]|$)")
 
 
 def _used_message_ids() -> dict[str, str | tuple[str, str]]:
@@ -97,6 +104,42 @@ def test_po_keeps_placeholders():
             assert _fields(translated) == _fields(ids[-1]), message.id
 
 
+def _french_typography_errors(text: str) -> list[str]:
+    """Return each high punctuation mark or guillemet of a French text that lacks its no-break space.
+
+    Each error is the mark with the 12 characters before it.
+    """
+    # Each field stands for a word, so that "{value} ;" is checked like "12 ;".
+    plain = FIELD_PATTERN.sub("x", text)
+    errors = []
+    for match in HIGH_PUNCTUATION.finditer(plain):
+        if match.start() > 0 and plain[match.start() - 1] not in NO_BREAK_SPACES:
+            errors.append(plain[max(0, match.start() - 12):match.end()])
+    for match in re.finditer(r"« |«(?=\w)| »|(?<=\w)»", plain):
+        errors.append(plain[max(0, match.start() - 12):match.end()])
+    return errors
+
+
+def test_po_french_no_break_spaces():
+    errors = {}
+    for message in _catalog():
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        found = [error for translated in strings for error in _french_typography_errors(translated)]
+        if found:
+            errors[message.id if isinstance(message.id, str) else message.id[0]] = found
+    assert errors == {}
+
+
+def test_french_typography_check_finds_errors():
+    assert _french_typography_errors("Erreur : {message}") == ["Erreur :"]
+    assert _french_typography_errors("produit; le rapport") == ["produit;"]
+    assert _french_typography_errors("poste « %(shift)s »") == ["poste « ", "poste « x »"]
+    assert _french_typography_errors("Erreur\u00a0: {message}, à 18:00 ; {value:.1f}\u202f!") == [" x, à 18:00 ;"]
+    assert _french_typography_errors("tcp://10.0.0.5:8786\u202f; {name:>5}\u00a0: x") == []
+
+
 def test_render_message_french_numbers_and_plural():
     one = translatable_plural("{measure}: {count} gap of missing hours, {hours} cell hours ({listed})",
                               "{measure}: {count} gaps of missing hours, {hours} cell hours ({listed})",
@@ -106,8 +149,8 @@ def test_render_message_french_numbers_and_plural():
                                3, measure="calls", hours=1234, listed=["cell-a", "cell-b"])
 
     assert str(one) == "calls: 1 gap of missing hours, 1234 cell hours (cell-a)"
-    assert render_message(one, "fr") == f"calls : 1 trou d’heures manquantes, 1{NARROW_NO_BREAK_SPACE}234 heures-cellules (cell-a)"
-    assert render_message(many, "fr") == ("calls : 3 trous d’heures manquantes, "
+    assert render_message(one, "fr") == f"calls\u00a0: 1 trou d’heures manquantes, 1{NARROW_NO_BREAK_SPACE}234 heures-cellules (cell-a)"
+    assert render_message(many, "fr") == ("calls\u00a0: 3 trous d’heures manquantes, "
                                           f"1{NARROW_NO_BREAK_SPACE}234 heures-cellules (cell-a, cell-b)")
     assert render_message(many, "en") == "calls: 3 gaps of missing hours, 1,234 cell hours (cell-a, cell-b)"
 
@@ -124,18 +167,21 @@ def test_render_message_nested_dates_and_decimals():
 
     assert str(gap) == "cell-a 2024-01-10 01:00 to 2024-01-10 05:00 (5 h)"
     assert render_message(gap, "fr") == "cell-a du 10 janv. 2024 01:00 au 10 janv. 2024 05:00 (5 h)"
-    assert render_message(note, "fr").startswith(f"march : se déplace sur un parcours de 5,2 km ; le cortège mesure "
+    assert render_message(note, "fr").startswith(f"march\u00a0: se déplace sur un parcours de 5,2 km\u202f; le cortège mesure "
                                                  f"12{NARROW_NO_BREAK_SPACE}500 m")
     assert render_message("plain text, not a message", "fr") == "plain text, not a message"
 
 
 def test_render_message_keeps_signs():
-    timing = translatable("{offset:+.0f} min from its scheduled times, following a drift of {drift:+.1f} min a day",
-                          offset=12.0, drift=-8.64)
+    later = translatable("the time of day of the traffic drifts by {drift:+.1f} min a day in the data; the baseline "
+                         "reads each past week at the drifted time", drift=8.64)
+    earlier = translatable("the time of day of the traffic drifts by {drift:+.1f} min a day in the data; the baseline "
+                           "reads each past week at the drifted time", drift=-8.64)
 
-    assert str(timing) == "+12 min from its scheduled times, following a drift of -8.6 min a day"
-    assert render_message(timing, "fr") == "+12 min de ses horaires prévus, selon une dérive de -8,6 min par jour"
-    assert render_message(timing, "en") == "+12 min from its scheduled times, following a drift of -8.6 min a day"
+    assert str(later).startswith("the time of day of the traffic drifts by +8.6 min a day")
+    assert render_message(later, "fr").startswith("l’heure du trafic dérive de +8,6 min par jour")
+    assert render_message(earlier, "fr").startswith("l’heure du trafic dérive de -8,6 min par jour")
+    assert render_message(earlier, "en").startswith("the time of day of the traffic drifts by -8.6 min a day")
 
 
 def test_message_keeps_template_through_pickle():
@@ -146,12 +192,12 @@ def test_message_keeps_template_through_pickle():
 
     assert isinstance(copy, Message)
     assert copy == "occurrences cancelled by EXDATE: 2"
-    assert render_message(copy, "fr") == "occurrences annulées par EXDATE : 2"
+    assert render_message(copy, "fr") == "occurrences annulées par EXDATE\u00a0: 2"
 
 
 def test_translate_sources_counted_list():
     assert translate_sources("72 events: dodgers-2005-04-12 ... dodgers-2005-09-14", "fr") == (
-        "72 événements : dodgers-2005-04-12 ... dodgers-2005-09-14")
+        "72 événements\u00a0: dodgers-2005-04-12 ... dodgers-2005-09-14")
     assert translate_sources("a, b", "fr") == "a, b"
 
 
@@ -168,7 +214,7 @@ def test_translations_unsupported_language():
 def test_cli_messages_french():
     gettext = cli_messages("fr")
     assert gettext("Report written to {path}").format(path="reports/x") == "Rapport écrit dans reports/x"
-    assert gettext("Error: {message}").format(message="boom") == "Erreur : boom"
+    assert gettext("Error: {message}").format(message="boom") == "Erreur\u00a0: boom"
     assert cli_messages("en")("Backtest table written to {path}") == "Backtest table written to {path}"
 
 
@@ -225,7 +271,7 @@ def test_key_figures_agree_in_number(make_plan):
     assert "<strong>1</strong>événement cette semaine" in page
     assert "<strong>1</strong>cellule à renforcer" in page
     assert "<strong>0</strong>cellule à surveiller" in page
-    assert "sur le poste « " in page
+    assert "sur le poste «\u00a0" in page
 
 
 @pytest.mark.parametrize(("value", "lang", "expected"), [
@@ -293,5 +339,5 @@ def test_region_field_country_names():
     unknown = translatable("{place}: {problem}", place=Region("QQ", "X"), problem="p")
 
     assert str(message) == "United States (CA): p"
-    assert render_message(message, "fr") == "États-Unis (CA) : p"
-    assert render_message(unknown, "fr") == "QQ (X) : p"
+    assert render_message(message, "fr") == "États-Unis (CA)\u00a0: p"
+    assert render_message(unknown, "fr") == "QQ (X)\u00a0: p"

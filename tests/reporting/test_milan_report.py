@@ -104,9 +104,9 @@ def test_xlsx_empty_sheets_explained(milan_workbook):
     voice = milan_workbook["Canaux voix"]
 
     assert actions.max_row == 2
-    assert actions["A2"].value == ("Aucune cellule n’est à risque pendant un événement cette semaine : "
+    assert actions["A2"].value == ("Aucune cellule n’est à risque pendant un événement cette semaine\u00a0: "
                                    "aucun événement ne demande d’action.")
-    assert voice["A2"].value == "Aucune mesure n’est en Erlangs : aucun canal voix n’est dimensionné."
+    assert voice["A2"].value == "Aucune mesure n’est en Erlangs\u00a0: aucun canal voix n’est dimensionné."
 
 
 def test_xlsx_labels_not_ids(milan_workbook):
@@ -116,7 +116,7 @@ def test_xlsx_labels_not_ids(milan_workbook):
     assert model["C1"].value == "Mesure de référence"
     assert model["C2"].value == "Activité Internet"
     assert quality["G1"].value == "Valeurs manquantes"
-    assert quality["G2"].value == "Activité Internet : 0"
+    assert quality["G2"].value == "Activité Internet\u00a0: 0"
 
 
 def test_xlsx_assumptions_sheet(milan_workbook):
@@ -149,7 +149,7 @@ def test_capacity_actions_mark_capped_p90(milan_plan):
 def test_html_says_band_capped(milan_page):
     assert milan_page.count("p90 plafonnée</small>") == 2
     assert "Cette p90 a la même valeur pendant 167 des 168 heures de la semaine" in milan_page
-    assert "5641, Activité Internet (167 heures sur 168); 5194, Activité Internet (6 heures sur 168)" in milan_page
+    assert "5641, Activité Internet (167 heures sur 168)\u202f; 5194, Activité Internet (6 heures sur 168)" in milan_page
 
 
 def test_partial_shifts_marked(milan_folder, milan_page):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zlib
 import re
 from pathlib import Path
 
+from planner.inputs.dataset import DataQuality, TableQuality
 from planner.reporting import pdf, write_report
+from planner.reporting.html import render_html
+from planner.reporting.i18n import clause_separator
 from planner.reporting.tables import QUALITY_COLUMNS, quality_table
 
 
@@ -56,3 +60,31 @@ def test_quality_table_one_row_per_table(make_plan):
     assert list(table.columns) == list(QUALITY_COLUMNS)
     assert list(table["table"]) == [record.table for record in plan.dataset.quality.tables]
     assert list(table["rows_read"]) == [record.rows_read for record in plan.dataset.quality.tables]
+
+
+def _plan_with_two_notes(make_plan):
+    plan = make_plan()
+    table = TableQuality("traffic", "traffic.csv", rows_read=10, rows_accepted=8, rows_rejected=2,
+                         notes=["line 5: negative traffic rejected", "line 7: negative traffic rejected"])
+    dataset = dataclasses.replace(plan.dataset, quality=DataQuality(tables=[table], notes=[]))
+    return dataclasses.replace(plan, dataset=dataset)
+
+
+def test_quality_table_notes_separator(make_plan):
+    plan = _plan_with_two_notes(make_plan)
+
+    english = quality_table(plan)
+    french = quality_table(plan, separator=clause_separator("fr"))
+
+    assert english.loc[0, "notes"] == "line 5: negative traffic rejected; line 7: negative traffic rejected"
+    assert french.loc[0, "notes"] == "line 5: negative traffic rejected\u202f; line 7: negative traffic rejected"
+
+
+def test_french_report_notes_no_break_space(make_plan):
+    plan = _plan_with_two_notes(make_plan)
+
+    french = render_html(plan, lang="fr")
+    english = render_html(plan, lang="en")
+
+    assert "negative traffic rejected\u202f; line 7" in french
+    assert "negative traffic rejected; line 7" in english

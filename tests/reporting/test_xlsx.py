@@ -74,7 +74,7 @@ def test_xlsx_french_learned_from_and_categories(dodgers_sheets):
     capacity = dodgers_sheets["fr"]["Capacité"]
 
     assert len(events) == 3
-    assert {row["Appris sur"] for row in events} == {"72 événements : dodgers-2005-04-12 ... dodgers-2005-09-14"}
+    assert {row["Appris sur"] for row in events} == {"72 événements\u00a0: dodgers-2005-04-12 ... dodgers-2005-09-14"}
     assert {row["Événements passés retenus"] for row in events} == {"même lieu"}
     assert {row["Mesure"] for row in events} == {"Voitures entrant sur l’autoroute"}
     assert {row["Rôle"] for row in staffing} == {"ingénieur de supervision", "conseiller clientèle"}
@@ -88,9 +88,9 @@ def test_xlsx_french_data_quality_notes(dodgers_plan, dodgers_sheets):
     traffic_notes = next(table.notes for table in dodgers_plan.dataset.quality.tables if table.table == "traffic")
 
     assert len(traffic_notes) >= 3
-    assert traffic["Notes"] == "; ".join(render_message(label_message(note, dodgers_plan.dataset.settings, "fr"), "fr")
+    assert traffic["Notes"] == "\u202f; ".join(render_message(label_message(note, dodgers_plan.dataset.settings, "fr"), "fr")
                                          for note in traffic_notes)
-    assert ("Voitures entrant sur l’autoroute : 2\u202f903 valeurs manquantes sur 50\u202f400 (champs vides)"
+    assert ("Voitures entrant sur l’autoroute\u00a0: 2\u202f903 valeurs manquantes sur 50\u202f400 (champs vides)"
             in traffic["Notes"])
     assert "values missing" not in traffic["Notes"]
 
@@ -182,9 +182,9 @@ def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
     notes = _read_workbook(tmp_path / "report.xlsx")["Notes"]
 
     assert [row["Note"] for row in notes] == [
-        "Prévision : 0 ligne sur 168, les cellules à risque, les plus exposées d’abord ; "
+        "Prévision\u00a0: 0 ligne sur 168, les cellules à risque, les plus exposées d’abord\u202f; "
         "forecast.csv contient toutes les lignes",
-        "Effectifs par intervalle : 100 lignes sur 672, les premières"]
+        "Effectifs par intervalle\u00a0: 100 lignes sur 672, les premières"]
 
 
 def test_quality_table_renders_notes(dodgers_plan):

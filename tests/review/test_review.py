@@ -186,7 +186,7 @@ def test_review_command_writes_files(dataset_copy, tmp_path, capsys):
     page = (folder / "review.html").read_text(encoding="utf-8")
     assert "Bilan après événement" in page
     assert "52\u202f000" in page  # Babel groups French digits with a narrow no-break space.
-    assert "Mesuré sur les cellules que la prévision désigne comme touchées : 5738." in page
+    assert "Mesuré sur les cellules que la prévision désigne comme touchées\u00a0: 5738." in page
     review_csv = pd.read_csv(folder / "review.csv")
     assert set(review_csv["attendance"]) == {52000}
     assert (dataset_copy / "history" / "events.parquet").exists()
