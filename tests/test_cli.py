@@ -215,7 +215,7 @@ def test_verbose_french_diagnostics_in_english(tmp_path, capsys, monkeypatch):
     assert [line for line in diagnostics if not re.match(r"(debug|info) planner\.[a-z_.]+: \S", line)] == []
     assert any(line.startswith("info planner.inputs.loading: ") for line in diagnostics)
     assert any(line.startswith("debug planner.decisions.staffing: planned ") for line in diagnostics)
-    assert ("avertissement planner.decisions.plan : la semaine 2005-W43 commence 22 jours après le dernier trafic "
+    assert ("avertissement planner.decisions.plan\u00a0: la semaine 2005-W43 commence 22 jours après le dernier trafic "
             "connu") in "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import BUNDLED_DATA, REPO
 
-FRENCH_INTERRUPTED = ("Erreur : interrompu (Ctrl-C) ; les résultats des exécutions précédentes sont laissés tels "
+FRENCH_INTERRUPTED = ("Erreur\u00a0: interrompu (Ctrl-C)\u202f; les résultats des exécutions précédentes sont laissés tels "
                       "quels\n")
 ENGLISH_INTERRUPTED = "Error: interrupted (Ctrl-C); the outputs of earlier runs are left as they were\n"
 
