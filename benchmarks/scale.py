@@ -162,13 +162,23 @@ def _base_weeks(milan, san_siro) -> np.ndarray:
 
 
 def _event_shapes(dodgers, san_siro) -> list[tuple[np.ndarray, float]]:
-    """Return real event responses: (observed / same hours of the neighbouring weeks - 1, duration in hours)."""
+    """Return real event responses: (observed / same hours of the neighbouring weeks - 1, duration in hours).
+
+    The San Siro feed's clock drifts by hours over the month, so a match's surge is read where it lies
+    in the data: the window moves by the lag that lines the match's traffic up with the first match's.
+    Without it, the later matches' surges sat up to 6 hours before their kick-off, and a transplanted
+    response would start hours before its event.
+    """
     shapes = []
-    for dataset, measure in ((dodgers, "cars"), (san_siro, "internet")):
+    for dataset, measure, follow_clock in ((dodgers, "cars", False), (san_siro, "internet", True)):
         matrix = dataset.traffic_matrix(measure).iloc[:, 0]
-        for event in dataset.events[dataset.events["kind"] == "match"].itertuples(index=False):
-            first = event.start.floor("h") - pd.Timedelta(hours=3)
-            window = pd.date_range(first, event.end.ceil("h") + pd.Timedelta(hours=4), freq="h", inclusive="left")
+        matches = dataset.events[dataset.events["kind"] == "match"]
+        template = _around(matrix, matches["start"].iloc[0].floor("h"))
+        for event in matches.itertuples(index=False):
+            lag = _lag_to(template, matrix, event.start.floor("h")) if follow_clock else pd.Timedelta(0)
+            first = event.start.floor("h") - pd.Timedelta(hours=3) + lag
+            window = pd.date_range(first, event.end.ceil("h") + pd.Timedelta(hours=4) + lag, freq="h",
+                                   inclusive="left")
             observed = matrix.reindex(window).to_numpy(float)
             neighbours = np.nanmedian([matrix.reindex(window + pd.Timedelta(weeks=k)).to_numpy(float)
                                        for k in (-2, -1, 1, 2)], axis=0)
@@ -176,6 +186,18 @@ def _event_shapes(dodgers, san_siro) -> list[tuple[np.ndarray, float]]:
             if np.isfinite(shape).all() and shape.max() > 0.1:
                 shapes.append((np.clip(shape, -0.5, 5.0), (event.end - event.start) / pd.Timedelta(hours=1)))
     return shapes
+
+
+def _around(matrix: pd.Series, hour: pd.Timestamp, lag_hours: int = 0) -> np.ndarray:
+    """Return the traffic from 8 hours before to 8 hours after ``hour`` moved by ``lag_hours``."""
+    hours = pd.date_range(hour - pd.Timedelta(hours=8 - lag_hours), periods=17, freq="h")
+    return matrix.reindex(hours).to_numpy(float)
+
+
+def _lag_to(template: np.ndarray, matrix: pd.Series, hour: pd.Timestamp) -> pd.Timedelta:
+    """Return the lag, 8 hours earlier to 2 hours later, at which the traffic best correlates with ``template``."""
+    correlations = {lag: np.corrcoef(template, _around(matrix, hour, lag))[0, 1] for lag in range(-8, 3)}
+    return pd.Timedelta(hours=max(correlations, key=lambda lag: np.nan_to_num(correlations[lag], nan=-1.0)))
 
 
 def _geography(cells: int, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
