@@ -12,7 +12,9 @@ resident memory. In the same run it fits statsforecast MSTL (seasons 24 and
 and extrapolates their time per cell to N. Accuracy is the MAE of the p50
 forecast on event windows (start - 1 h to end + 2 h at the cells that the
 generator made respond), against the actual week that the generator also
-wrote.
+wrote. It is measured on the planned week and on the weeks before it
+(``--scored-weeks``), each forecast by every model with only the history
+before its Monday, because a small network has only a few events a week.
 
 The data are synthetic, resampled from the real bundled series: each cell
 takes a Milan square or the San Siro square (``data/milan``,
@@ -59,6 +61,8 @@ RESPONSE_RADIUS_M = 1500.0
 SCORING_RADIUS_M = 1000.0
 MSTL_SAMPLE = 240
 PROPHET_SAMPLE = 8
+SCORED_WEEKS = 4
+"""Weeks scored for accuracy: the planned week and the ones before it, each forecast from its own Monday."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mstl-sample", type=int, default=MSTL_SAMPLE,
                         help="cells MSTL is fitted on; 0 fits all of them")
     parser.add_argument("--prophet-sample", type=int, default=PROPHET_SAMPLE)
+    parser.add_argument("--scored-weeks", type=int, default=SCORED_WEEKS,
+                        help="weeks scored for accuracy, the planned week and the ones before it, each forecast "
+                             "with only the history before its Monday (at most 7)")
     parser.add_argument("--keep", help="write the datasets under this folder and keep them")
     parser.add_argument("--planner-python", default=sys.executable,
                         help="Python interpreter that plans each network, e.g. .venv/bin/python for the runtime "
@@ -76,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
                              "by default this interpreter")
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if not 1 <= arguments.scored_weeks <= WEEKS - 2:
+        parser.error(f"--scored-weeks must be between 1 and {WEEKS - 2}, got {arguments.scored_weeks}")
     if arguments.child:
-        return _plan_in_child(Path(arguments.child[0]), Path(arguments.child[1]))
+        return _plan_in_child(Path(arguments.child[0]), Path(arguments.child[1]), arguments.scored_weeks)
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="planner-scale-") as temporary:
@@ -87,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             build_dataset(folder, cells, arguments.seed)
             print(f"synthetic dataset of {cells} cells written in {time.perf_counter() - started:.1f} s", flush=True)
-            row = {"cells": cells, **_run_child(folder, arguments.planner_python)}
-            row.update(_references(folder, row, arguments.mstl_sample, arguments.prophet_sample, arguments.seed))
+            row = {"cells": cells, **_run_child(folder, arguments.planner_python, arguments.scored_weeks)}
+            row.update(_references(folder, row, arguments.mstl_sample, arguments.prophet_sample, arguments.seed,
+                                   arguments.scored_weeks))
             rows.append(row)
             print(json.dumps(row), flush=True)
     _print_tables(rows)
@@ -152,13 +162,23 @@ def _base_weeks(milan, san_siro) -> np.ndarray:
 
 
 def _event_shapes(dodgers, san_siro) -> list[tuple[np.ndarray, float]]:
-    """Return real event responses: (observed / same hours of the neighbouring weeks - 1, duration in hours)."""
+    """Return real event responses: (observed / same hours of the neighbouring weeks - 1, duration in hours).
+
+    The San Siro feed's clock drifts by hours over the month, so a match's surge is read where it lies
+    in the data: the window moves by the lag that lines the match's traffic up with the first match's.
+    Without it, the later matches' surges sat up to 6 hours before their kick-off, and a transplanted
+    response would start hours before its event.
+    """
     shapes = []
-    for dataset, measure in ((dodgers, "cars"), (san_siro, "internet")):
+    for dataset, measure, follow_clock in ((dodgers, "cars", False), (san_siro, "internet", True)):
         matrix = dataset.traffic_matrix(measure).iloc[:, 0]
-        for event in dataset.events[dataset.events["kind"] == "match"].itertuples(index=False):
-            first = event.start.floor("h") - pd.Timedelta(hours=3)
-            window = pd.date_range(first, event.end.ceil("h") + pd.Timedelta(hours=4), freq="h", inclusive="left")
+        matches = dataset.events[dataset.events["kind"] == "match"]
+        template = _around(matrix, matches["start"].iloc[0].floor("h"))
+        for event in matches.itertuples(index=False):
+            lag = _lag_to(template, matrix, event.start.floor("h")) if follow_clock else pd.Timedelta(0)
+            first = event.start.floor("h") - pd.Timedelta(hours=3) + lag
+            window = pd.date_range(first, event.end.ceil("h") + pd.Timedelta(hours=4) + lag, freq="h",
+                                   inclusive="left")
             observed = matrix.reindex(window).to_numpy(float)
             neighbours = np.nanmedian([matrix.reindex(window + pd.Timedelta(weeks=k)).to_numpy(float)
                                        for k in (-2, -1, 1, 2)], axis=0)
@@ -166,6 +186,18 @@ def _event_shapes(dodgers, san_siro) -> list[tuple[np.ndarray, float]]:
             if np.isfinite(shape).all() and shape.max() > 0.1:
                 shapes.append((np.clip(shape, -0.5, 5.0), (event.end - event.start) / pd.Timedelta(hours=1)))
     return shapes
+
+
+def _around(matrix: pd.Series, hour: pd.Timestamp, lag_hours: int = 0) -> np.ndarray:
+    """Return the traffic from 8 hours before to 8 hours after ``hour`` moved by ``lag_hours``."""
+    hours = pd.date_range(hour - pd.Timedelta(hours=8 - lag_hours), periods=17, freq="h")
+    return matrix.reindex(hours).to_numpy(float)
+
+
+def _lag_to(template: np.ndarray, matrix: pd.Series, hour: pd.Timestamp) -> pd.Timedelta:
+    """Return the lag, 8 hours earlier to 2 hours later, at which the traffic best correlates with ``template``."""
+    correlations = {lag: np.corrcoef(template, _around(matrix, hour, lag))[0, 1] for lag in range(-8, 3)}
+    return pd.Timedelta(hours=max(correlations, key=lambda lag: np.nan_to_num(correlations[lag], nan=-1.0)))
 
 
 def _geography(cells: int, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -286,13 +318,19 @@ def _write_traffic(path: Path, cell_ids: np.ndarray, hours: pd.DatetimeIndex, tr
 # -- planner, stage by stage, in a child process ----------------------------------------------------
 
 
-def _run_child(folder: Path, python: str) -> dict:
+def _run_child(folder: Path, python: str, scored_weeks: int) -> dict:
     out = folder / "planner_result.json"
-    subprocess.run([python, __file__, "--child", str(folder), str(out)], check=True)
+    subprocess.run([python, __file__, "--child", str(folder), str(out), "--scored-weeks", str(scored_weeks)],
+                   check=True)
     return json.loads(out.read_text())
 
 
-def _plan_in_child(folder: Path, out: Path) -> int:
+def _origins(scored_weeks: int) -> list[pd.Timestamp]:
+    """Return the Mondays of the scored weeks, the planned week last."""
+    return [FIRST_MONDAY + pd.Timedelta(weeks=week) for week in range(WEEKS - scored_weeks, WEEKS)]
+
+
+def _plan_in_child(folder: Path, out: Path, scored_weeks: int = 1) -> int:
     from planner.decisions.actions import plan_event_actions, plan_voice_channels
     from planner.decisions.capacity import plan_capacity
     from planner.decisions.plan import WeeklyPlan, _describe_events, _with_actuals, reference_traffic
@@ -340,20 +378,27 @@ def _plan_in_child(folder: Path, out: Path) -> int:
     report = write_report(plans[0], folder / "reports", lang="en", usual_staffing=plans[1].staffing)
     lap("report")
     plots = len(list(report.glob("*.png"))) + report.joinpath("report.html").read_text().count("<img")
+    cells_at_risk_add = int(plans[0].capacity.loc[plans[0].capacity["action"] == "add", "cell_id"].nunique())
     total = time.perf_counter() - started
 
-    scoring = pd.read_csv(folder / "event_cells.csv")
-    forecast = plans[0].forecast
-    forecast[forecast["cell_id"].isin(set(scoring["cell_id"]))][["cell_id", "timestamp", "p50", "actual"]] \
-        .to_parquet(folder / "planner_event_cells.parquet")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The PDF is rendered in a forked child, which shares the parent's pages until it writes to them.
     child_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    # Accuracy: the planned week's forecast, and each earlier scored week forecast from its own Monday.
+    # These extra forecasts come after the timed plan and its peak memory, so neither counts them.
+    scored_cells = set(pd.read_csv(folder / "event_cells.csv")["cell_id"])
+    columns = ["cell_id", "timestamp", "p50"]
+    tables = [plans[0].forecast.loc[plans[0].forecast["cell_id"].isin(scored_cells), columns]]
+    del plans, result, usual_result, forecaster
+    for origin in _origins(scored_weeks)[:-1]:
+        table = EventForecaster().fit(dataset, origin).predict(origin, origin + pd.Timedelta(weeks=1)).table
+        tables.append(table.loc[table["cell_id"].isin(scored_cells), columns])
+    pd.concat(tables, ignore_index=True).to_parquet(folder / "planner_event_cells.parquet")
     out.write_text(json.dumps({"pandas": pd.__version__, "seconds": seconds, "cpu_seconds": cpu_seconds, "total_seconds": total,
                                "total_cpu_seconds": sum(cpu_seconds.values()), "peak_mib": peak_mib,
                                "child_peak_mib": child_peak_mib, "peak_mib_by_stage": peak_by_stage,
-                               "report_images": plots, "cells_at_risk_add": int(
-                                   plans[0].capacity.loc[plans[0].capacity["action"] == "add", "cell_id"].nunique())}))
+                               "report_images": plots, "cells_at_risk_add": cells_at_risk_add}))
     return 0
 
 
@@ -367,52 +412,93 @@ def _cpu_seconds() -> float:
 # -- reference models on the same cells -------------------------------------------------------------
 
 
-def _references(folder: Path, row: dict, mstl_sample: int, prophet_sample: int, seed: int) -> dict:
-    """Fit MSTL and Prophet on samples of the same cells; return throughput and event-window MAE."""
+def _references(folder: Path, row: dict, mstl_sample: int, prophet_sample: int, seed: int,
+                scored_weeks: int = 1) -> dict:
+    """Fit MSTL and Prophet on samples of the same cells; return throughput and event-window MAE.
+
+    Throughput comes from the planned week, where MSTL is fitted on ``mstl_sample`` cells. Accuracy is
+    measured on each scored week, each model fitted with only the history before its Monday, at the
+    cells that week's events reach. The pooled MAE is over the event-window cell-hours of all scored weeks.
+    """
     rng = np.random.default_rng(seed)
     events = pd.read_csv(folder / "events.csv", parse_dates=["start", "end"])
     scoring = pd.read_csv(folder / "event_cells.csv")
-    week_start = FIRST_MONDAY + pd.Timedelta(weeks=WEEKS - 1)
-    planned = events[pd.to_datetime(events["start"], utc=True) >= week_start.tz_convert("UTC")]
-    event_cells = scoring[scoring["event_id"].isin(planned["event_id"])]
-    window_cells = sorted(set(event_cells["cell_id"]))
     all_cells = pd.read_csv(folder / "cells.csv", usecols=["cell_id"])["cell_id"].to_numpy()
-    sample_size = len(all_cells) if mstl_sample == 0 else min(mstl_sample, len(all_cells))
-    # The sample: the event cells first (they are scored), then random cells.
-    others = rng.permutation(np.setdiff1d(all_cells, window_cells))
-    mstl_cells = list(window_cells[:sample_size]) + list(others[: max(0, sample_size - len(window_cells))])
-
-    table = pq.read_table(folder / "traffic.parquet", filters=[("cell_id", "in", mstl_cells)]).to_pandas()
-    matrix = table.pivot(index="timestamp", columns="cell_id", values="internet")
-    matrix.index = pd.DatetimeIndex(matrix.index).tz_convert(TIMEZONE)
-    history = matrix[matrix.index < week_start]
-    actual = matrix[matrix.index >= week_start]
-    mask = _window_mask(planned, event_cells, actual)
-
-    mstl_seconds, mstl = _fit_mstl(history)
-    prophet_cells = [cell for cell in mstl_cells if cell in window_cells][:prophet_sample] or mstl_cells[:prophet_sample]
-    prophet_seconds, prophet = _fit_prophet(history[prophet_cells])
-
     planner_p50 = pd.read_parquet(folder / "planner_event_cells.parquet")
     planner_p50["timestamp"] = pd.DatetimeIndex(planner_p50["timestamp"]).tz_convert(TIMEZONE)
-    planner_matrix = planner_p50.pivot(index="timestamp", columns="cell_id", values="p50").reindex(
-        index=actual.index, columns=actual.columns)
-    forecast_per_cell = row["seconds"]["forecast"] / row["cells"]
-    result = {
-        "mstl_cells_fitted": len(mstl_cells), "mstl_seconds_per_cell": mstl_seconds / len(mstl_cells),
-        "mstl_seconds_extrapolated": mstl_seconds / len(mstl_cells) * row["cells"],
-        "prophet_cells_fitted": len(prophet_cells),
-        "prophet_seconds_per_cell": prophet_seconds / len(prophet_cells),
-        "prophet_seconds_extrapolated": prophet_seconds / len(prophet_cells) * row["cells"],
-        "event_window_cell_hours": int(mask.to_numpy().sum()),
-        "mae_planner": _mae(planner_matrix, actual, mask),
-        "mae_mstl": _mae(mstl.reindex(index=actual.index), actual, mask),
-        "mae_planner_prophet_sample": _mae(planner_matrix[prophet_cells], actual[prophet_cells], mask[prophet_cells]),
-        "mae_prophet": _mae(prophet.reindex(index=actual.index), actual[prophet_cells], mask[prophet_cells]),
-    }
-    result["throughput_vs_mstl"] = result["mstl_seconds_per_cell"] / forecast_per_cell
-    result["throughput_vs_prophet"] = result["prophet_seconds_per_cell"] / forecast_per_cell
+    planner_all = planner_p50.pivot(index="timestamp", columns="cell_id", values="p50")
+    starts = pd.to_datetime(events["start"], utc=True)
+
+    weeks, errors = [], {"planner": [], "mstl": [], "planner_prophet_sample": [], "prophet": []}
+    result = {}
+    for origin in _origins(scored_weeks):
+        end = origin + pd.Timedelta(weeks=1)
+        planned = events[(starts >= origin.tz_convert("UTC")) & (starts < end.tz_convert("UTC"))]
+        event_cells = scoring[scoring["event_id"].isin(planned["event_id"])]
+        window_cells = sorted(set(event_cells["cell_id"]))
+        is_planned_week = end == FIRST_MONDAY + pd.Timedelta(weeks=WEEKS)
+        if is_planned_week:
+            # The throughput sample: the event cells first (they are scored), then random cells.
+            sample_size = len(all_cells) if mstl_sample == 0 else min(mstl_sample, len(all_cells))
+            others = rng.permutation(np.setdiff1d(all_cells, window_cells))
+            mstl_cells = list(window_cells[:sample_size]) + list(others[: max(0, sample_size - len(window_cells))])
+        else:
+            mstl_cells = window_cells
+        if not mstl_cells:
+            weeks.append({"week": _iso_week(origin), "events": 0, "event_window_cell_hours": 0})
+            continue
+
+        table = pq.read_table(folder / "traffic.parquet", filters=[("cell_id", "in", mstl_cells)]).to_pandas()
+        matrix = table.pivot(index="timestamp", columns="cell_id", values="internet")
+        matrix.index = pd.DatetimeIndex(matrix.index).tz_convert(TIMEZONE)
+        history = matrix[matrix.index < origin]
+        actual = matrix[(matrix.index >= origin) & (matrix.index < end)]
+        mask = _window_mask(planned, event_cells, actual)
+
+        mstl_seconds, mstl = _fit_mstl(history)
+        prophet_cells = [cell for cell in mstl_cells if cell in window_cells][:prophet_sample] \
+            or mstl_cells[:prophet_sample]
+        prophet_seconds, prophet = _fit_prophet(history[prophet_cells])
+        planner_matrix = planner_all.reindex(index=actual.index, columns=actual.columns)
+        if is_planned_week:
+            forecast_per_cell = row["seconds"]["forecast"] / row["cells"]
+            result.update({
+                "mstl_cells_fitted": len(mstl_cells), "mstl_seconds_per_cell": mstl_seconds / len(mstl_cells),
+                "mstl_seconds_extrapolated": mstl_seconds / len(mstl_cells) * row["cells"],
+                "prophet_cells_fitted": len(prophet_cells),
+                "prophet_seconds_per_cell": prophet_seconds / len(prophet_cells),
+                "prophet_seconds_extrapolated": prophet_seconds / len(prophet_cells) * row["cells"],
+            })
+            result["throughput_vs_mstl"] = result["mstl_seconds_per_cell"] / forecast_per_cell
+            result["throughput_vs_prophet"] = result["prophet_seconds_per_cell"] / forecast_per_cell
+
+        week_errors = {
+            "planner": _errors(planner_matrix, actual, mask),
+            "mstl": _errors(mstl.reindex(index=actual.index), actual, mask),
+            "planner_prophet_sample": _errors(planner_matrix[prophet_cells], actual[prophet_cells],
+                                              mask[prophet_cells]),
+            "prophet": _errors(prophet.reindex(index=actual.index), actual[prophet_cells], mask[prophet_cells]),
+        }
+        for name, values in week_errors.items():
+            errors[name].append(values)
+        weeks.append({"week": _iso_week(origin), "events": int(planned["event_id"].nunique()),
+                      "event_window_cell_hours": int(mask.to_numpy().sum()),
+                      **{f"mae_{name}": _mean(values) for name, values in week_errors.items()}})
+
+    # The planned week's figures keep their names; the pooled ones cover every scored week.
+    planned_week = weeks[-1]
+    result.update({key: planned_week.get(key, float("nan")) for key in
+                   ("event_window_cell_hours", "mae_planner", "mae_mstl", "mae_planner_prophet_sample", "mae_prophet")})
+    result["weeks"] = weeks
+    result["pooled_event_window_cell_hours"] = sum(week["event_window_cell_hours"] for week in weeks)
+    for name, values in errors.items():
+        result[f"pooled_mae_{name}"] = _mean(np.concatenate(values)) if values else float("nan")
     return result
+
+
+def _iso_week(monday: pd.Timestamp) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _window_mask(planned: pd.DataFrame, event_cells: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
@@ -429,9 +515,14 @@ def _window_mask(planned: pd.DataFrame, event_cells: pd.DataFrame, actual: pd.Da
     return mask
 
 
-def _mae(forecast: pd.DataFrame, actual: pd.DataFrame, mask: pd.DataFrame) -> float:
-    error = (forecast.reindex(columns=actual.columns) - actual).abs().where(mask)
-    return float(np.nanmean(error.to_numpy(dtype=float)))
+def _errors(forecast: pd.DataFrame, actual: pd.DataFrame, mask: pd.DataFrame) -> np.ndarray:
+    """Return the absolute errors at the masked cell-hours where both values exist."""
+    error = (forecast.reindex(columns=actual.columns) - actual).abs().where(mask).to_numpy(dtype=float).ravel()
+    return error[~np.isnan(error)]
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
 
 
 def _fit_mstl(history: pd.DataFrame) -> tuple[float, pd.DataFrame]:
@@ -495,6 +586,19 @@ def _print_tables(rows: list[dict]) -> None:
               f"{row['prophet_cells_fitted']} | {row['prophet_seconds_per_cell']:.2f} | "
               f"{row['throughput_vs_prophet']:,.0f} | {row['event_window_cell_hours']} | {row['mae_planner']:.2f} | "
               f"{row['mae_mstl']:.2f} | {row['mae_planner_prophet_sample']:.2f} | {row['mae_prophet']:.2f} |")
+    print("\nevent-window MAE of the p50 forecast, each scored week forecast with only the history before its "
+          "Monday; 'all' pools the cell-hours of every scored week")
+    print("| cells | week | events | event-window cell-hours | MAE planner | MAE MSTL | MAE planner (Prophet sample) "
+          "| MAE Prophet |")
+    print("|" + "---|" * 8)
+    for row in rows:
+        for week in row["weeks"] + [{"week": "all", "events": sum(week["events"] for week in row["weeks"]),
+                                     **{key.removeprefix("pooled_"): value for key, value in row.items()
+                                        if key.startswith("pooled_")}}]:
+            figures = " | ".join(f"{week.get(key, float('nan')):.2f}" for key in
+                                 ("mae_planner", "mae_mstl", "mae_planner_prophet_sample", "mae_prophet"))
+            print(f"| {row['cells']:,} | {week['week']} | {week['events']} | {week['event_window_cell_hours']} | "
+                  f"{figures} |")
 
 
 if __name__ == "__main__":

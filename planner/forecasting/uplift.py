@@ -13,8 +13,11 @@ let one that lies far off the others be singled out.
 A cell is counted as affected by a group only when its excess clearly
 stands out from placebos: the same windows moved by whole weeks to hours
 with no event. Its estimate is then shrunk towards zero by the share of
-placebo noise in it, so that a cell with a weak, uncertain response gets a
-weak uplift rather than noise.
+its own variance in it, so that a cell with a weak, uncertain response gets
+a weak uplift rather than noise. That variance is the placebo noise's, or,
+when the past events differ from each other by more than that noise, the
+events' spread divided among them: a few events with very different
+responses give a weak uplift too.
 
 The event-to-event spread sets the event's part of the p10-p90 band. With
 enough past events it is rescaled so that the band covers 80 % of their
@@ -151,11 +154,14 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     reference, spread = _attendance_reference(events)
     weights = np.ones(len(events)) if weights is None else np.asarray(weights, dtype=float)
     beta, sigma, _ = _fit_slopes(events, positions, reference, weights)
+    # The variance of the fitted slope as an estimate, from the events' spread around it.
+    estimate_variance = _slope_variance(events, positions, reference, sigma**2, weights)
     # The band spans +-Z_90 sigma, which covers 80 % of a normal spread. The past events' own residuals
     # have heavier tails than a normal, so sigma is scaled until the band covers 80 % of them.
     sigma = sigma * _tail_factor(events, positions, reference, weights, beta, sigma)
 
-    # Keep the cells whose response exceeds what placebos show, shrunk by the share of noise in it.
+    # Keep the cells whose response exceeds what placebos show. Shrink each estimate by the share of its
+    # variance in it: the placebo noise, or the events' spread when they differ more than noise explains.
     noise_variance = _placebo_noise_variance(placebos, positions)
     tested = noise_variance is not None
     if tested:
@@ -164,7 +170,8 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
         null_statistic = null_variance.sum(axis=0)
         affected = statistic > detection_ratio * null_statistic
         with np.errstate(invalid="ignore", divide="ignore"):
-            shrink = np.clip(1.0 - null_variance / np.where(beta != 0, beta**2, np.inf), 0.0, 1.0)
+            shrink = np.clip(1.0 - np.maximum(null_variance, estimate_variance) / np.where(beta != 0, beta**2, np.inf),
+                             0.0, 1.0)
         beta = beta * shrink
         # The spread between events includes the hourly noise, which the baseline band already carries.
         sigma = np.sqrt(np.maximum(sigma**2 - noise_variance, 0.0))
@@ -393,10 +400,12 @@ def _placebo_noise_variance(placebos: dict[int, list[PastEvent]], knots: np.ndar
 
 def _slope_variance(events: list[PastEvent], knots: np.ndarray, reference: float,
                     noise_variance: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Return the variance of the fitted slope under no effect.
+    """Return the variance of the fitted slope when each event's excess varies by ``noise_variance``.
 
-    For the weighted slope sum(w s e) / sum(w s^2) with independent noise of
-    variance v, that is v sum(w^2 s^2) / sum(w s^2)^2.
+    For the weighted slope sum(w s e) / sum(w s^2) with independent errors of
+    variance v, that is v sum(w^2 s^2) / sum(w s^2)^2. With the placebos'
+    noise it is the slope's variance under no effect; with the events' own
+    spread around the slope, the variance of the slope as an estimate.
     """
     numerator = np.zeros_like(noise_variance)
     denominator = np.zeros_like(noise_variance)

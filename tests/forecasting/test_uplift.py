@@ -191,3 +191,20 @@ def test_negative_uplift_floored_at_zero():
     assert daily_shape(pd.DatetimeIndex([hour]))[0] - 90.0 * 10 < 0
     assert table.loc[hour, "p50"] == 0.0
     assert (result.table[["p10", "p50", "p90"]] >= 0).all().all()
+
+
+def _single_cell_events(excess_by_event: list[float]) -> list[PastEvent]:
+    return [PastEvent(f"e{number}", "match", "stadium", 40000.0, np.array([0.5]), np.array([[excess]]))
+            for number, excess in enumerate(excess_by_event)]
+
+
+def test_uplift_shrinks_with_the_spread_between_events():
+    # Synthetic: three past events at one cell, equal crowds, one hour each, and placebos of variance 1e-4.
+    # The slope is the events' mean, 2.0, in both cases. Around it the residuals (-1, -1, 2) have a
+    # variance of 3, so the mean of three is off by a variance of 1: the slope is shrunk by 1 / 2.0**2.
+    # Close events (1.9, 2.0, 2.1) leave it almost whole.
+    placebos = {week: [PastEvent(f"p{week}", "match", "stadium", 40000.0, np.array([0.5]), np.array([[excess]]))]
+                for week, excess in ((-2, 0.01), (-1, -0.01), (1, 0.01))}
+    assert learn_profile(_single_cell_events([1.0, 1.0, 4.0]), placebos).beta[0, 0] == pytest.approx(1.5)
+    close = learn_profile(_single_cell_events([1.9, 2.0, 2.1]), placebos).beta[0, 0]
+    assert close == pytest.approx(2.0 * (1.0 - (0.01 / 3) / 4.0))
