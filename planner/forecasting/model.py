@@ -49,7 +49,7 @@ room for months of fast growth while a single odd week cannot push the band to s
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
 EVENT_COLUMNS = ["event_id", "measure", "peak_uplift_ratio", "uplift_ratio_p10", "uplift_ratio_p90",
                  "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from", "learned_events",
-                 "learned_at_venue", "attendance_capped_to"]
+                 "learned_at_venue", "attendance_capped_to", "offset_hours"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class ForecastResult:
         (start - 1 h to end + 2 h) covers that hour at a cell they affect.
     events : DataFrame
         Columns ``EVENT_COLUMNS``: one row per event and measure.
+        ``offset_hours`` is how far the forecast moved the event from its
+        calendar times by the venue's learned timing offset (negative:
+        earlier; 0 when not moved), so the event's uplift and its marked
+        hours lie at ``start + offset_hours`` to ``end + offset_hours``.
     notes : list of str
         Choices made for the user (borrowed effects, missing history).
     """
@@ -431,6 +435,7 @@ class EventForecaster:
         variance = np.zeros_like(baseline)
         event_ids = np.full(baseline.shape, "", dtype=object)
         summaries, notes = [], []
+        offsets: dict[str, float] = {}
         if self.clock_drift_ is not None:
             notes.append(translatable("the time of day of the traffic drifts by {drift:+.1f} min a day in the data; the "
                                       "baseline reads each past week at the drifted time",
@@ -454,7 +459,9 @@ class EventForecaster:
                                           times=", ".join(start_times)))
             timing = fit.timings.get(event.venue_id or "")
             if timing is not None and cell_weights is None:
-                placements = self._moved_by_timing(event, placements, timing, measure, notes)
+                moved = self._moved_by_timing(event, placements, timing, measure, notes)
+                offsets[event.event_id] = (moved[0][0] - placements[0][0]) / HOUR
+                placements = moved
             windows = [occurrence_window(start, end, hours, hours_before=self.hours_before_event,
                                          hours_after=self.hours_after_event) for start, end in placements]
             window = _joined(windows)
@@ -535,6 +542,7 @@ class EventForecaster:
         })
         table = table.sort_values(["cell_id", "timestamp"], kind="stable").reset_index(drop=True)
         summary = pd.DataFrame(summaries, columns=EVENT_COLUMNS)
+        summary["offset_hours"] = summary["event_id"].map(offsets).fillna(0.0).astype(float)
         return table, summary, notes
 
     def _moved_by_timing(self, event, placements: list[tuple[pd.Timestamp, pd.Timestamp]], timing,
