@@ -11,7 +11,9 @@ from scipy.stats import trim_mean
 from planner.decisions.actions import plan_event_actions, plan_voice_channels
 from planner.decisions.capacity import plan_capacity
 from planner.decisions.staffing import plan_staffing
+from planner.forecasting.backtest import SCORING_RADIUS_M, scoring_cells
 from planner.forecasting.model import EventForecaster, ForecastResult
+from planner.forecasting.windows import HOUR, metric_window_mask
 from planner.inputs.dataset import Dataset
 from planner.inputs.weeks import Week
 from planner.messages import translatable
@@ -20,6 +22,10 @@ logger = logging.getLogger(__name__)
 # Weeks after the last traffic that a plan may start: the forecast repeats the weeks before the data
 # end, and two months on a fast-growing network's trend and season have moved too far to trust it.
 MAX_WEEKS_AHEAD = 8
+# Values of ``cells_basis`` in the review: how the cells of an event were chosen (see ``event_cells``).
+CELLS_FROM_FORECAST = "forecast"
+CELLS_NEAR_VENUE = "venue_radius"
+CELLS_WHOLE_NETWORK = "network"
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,11 @@ class WeeklyPlan:
         ``none``: which history the uplift was learned from),
         ``learned_from`` (the past events used, as text),
         ``learned_events`` (how many), ``learned_at_venue`` (how many of
-        them at the event's venue) and ``attendance_capped_to`` (the venue's
+        them at the event's venue), ``attendance_capped_to`` (the venue's
         ``capacity_people`` when an attendance figure is above it, so the
-        uplift is scaled for that many people; NaN otherwise).
+        uplift is scaled for that many people; NaN otherwise) and
+        ``offset_hours`` (how far the forecast moved the event from its
+        calendar times by a learned timing offset; see :func:`event_hours`).
     capacity : DataFrame
         ``cell_id``, ``measure``, ``event_id`` (empty outside events),
         ``timestamp``, ``forecast_p90``, ``capacity``, ``threshold``,
@@ -190,6 +198,79 @@ def plan_from_forecast(dataset: Dataset, week: Week, result: ForecastResult, *,
                       event_actions=event_actions, voice_channels=voice_channels)
 
 
+def event_hours(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DatetimeIndex:
+    """Return the hours of the week where the plan placed an event for a measure, from 1 h before to 2 h after it.
+
+    They are the hours the forecast marks with the event, which follow where
+    it placed the event's uplift. A learned timing offset moves them, because
+    a drifting feed clock can put the response hours before the calendar's
+    start, and an event without a time of day is placed at the usual start
+    times of past events. When the forecast marks no hour (the event affects no cell), they are
+    the hours that overlap the same window around the calendar times moved
+    by the event's ``offset_hours``. Every part of the report and the review
+    that looks at an event's hours takes them from here, so that they all
+    look where the forecast put the event.
+    """
+    forecast = plan.forecast[plan.forecast["measure"] == measure]
+    hours = pd.DatetimeIndex(sorted(forecast.loc[_marks(forecast, event_id), "timestamp"].unique()))
+    if len(hours):
+        return hours
+    rows = plan.events[(plan.events["event_id"] == event_id) & (plan.events["measure"] == measure)]
+    if rows.empty:
+        rows = plan.events[plan.events["event_id"] == event_id]
+    if rows.empty:
+        return pd.DatetimeIndex([], tz=plan.week.start.tz)
+    shift = offset_hours(rows.iloc[0]) * HOUR
+    index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
+    window = pd.DataFrame({"start": [rows.iloc[0]["start"] + shift], "end": [rows.iloc[0]["end"] + shift]})
+    return index[metric_window_mask(window, index)]
+
+
+def placed_times(event) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the start and end where the forecast placed an event: its calendar times moved by ``offset_hours``."""
+    shift = offset_hours(event) * HOUR
+    start = event["start"] if isinstance(event, pd.Series) else event.start
+    end = event["end"] if isinstance(event, pd.Series) else event.end
+    return start + shift, end + shift
+
+
+def offset_hours(event) -> float:
+    """Return how far the forecast moved an event (a row of ``WeeklyPlan.events``) from its calendar times, in hours.
+
+    0 when it was not moved, or when the row has no ``offset_hours``.
+    """
+    value = event.get("offset_hours", 0.0) if isinstance(event, pd.Series) else getattr(event, "offset_hours", 0.0)
+    return float(value) if pd.notna(value) else 0.0
+
+
+def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object) -> tuple[list[str], str]:
+    """Choose the cells on which an event's effect on a measure is measured.
+
+    Returns
+    -------
+    cells, basis : list of str, str
+        The cells the plan's forecast marks with the event for the measure
+        (basis ``forecast``). When it marks none, the cells within
+        ``SCORING_RADIUS_M`` of the venue and always the nearest one
+        (``venue_radius``), or every cell when the event has no venue in the
+        dataset (``network``).
+    """
+    forecast = plan.forecast
+    rows = forecast[forecast["measure"] == measure]
+    marked = _marks(rows, event_id)
+    cells = sorted(rows.loc[marked, "cell_id"].astype(str).unique())
+    if cells:
+        return cells, CELLS_FROM_FORECAST
+
+    venue = venue_id if isinstance(venue_id, str) else ""
+    near = sorted(str(cell) for cell in scoring_cells(plan.dataset, venue)) if venue else []
+    if near:
+        logger.info("%s: the forecast marks no %s cell, so the review measures the %d cells within %.0f m of %s "
+                    "and the nearest one", event_id, measure, len(near), SCORING_RADIUS_M, venue)
+        return near, CELLS_NEAR_VENUE
+    return sorted(forecast["cell_id"].astype(str).unique()), CELLS_WHOLE_NETWORK
+
+
 def _with_actuals(table: pd.DataFrame, dataset: Dataset, week: Week) -> pd.DataFrame:
     inside = dataset.traffic[(dataset.traffic["timestamp"] >= week.start) & (dataset.traffic["timestamp"] < week.end)]
     actual = inside.melt(id_vars=["cell_id", "timestamp"], value_vars=list(dataset.settings.measure_names),
@@ -254,3 +335,10 @@ def reference_from_totals(totals: pd.DataFrame, measures: list[str], where: str,
         raise ValueError(f"no traffic in {where}; plan a later week")
     totals = totals[totals.index > totals.index.max() - pd.Timedelta(weeks=weeks)]
     return {measure: float(trim_mean(totals[measure].dropna(), 0.01)) for measure in measures}
+
+
+def _marks(forecast: pd.DataFrame, event_id: str) -> pd.Series:
+    """Return whether each forecast row's ``;``-joined ``event_id`` field names the event (none without the column)."""
+    if "event_id" not in forecast.columns:
+        return pd.Series(False, index=forecast.index)
+    return forecast["event_id"].fillna("").astype(str).str.split(";").map(lambda ids: event_id in ids).astype(bool)

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from planner.decisions.plan import WeeklyPlan  # noqa: E402
+from planner.decisions.plan import WeeklyPlan, event_hours  # noqa: E402
 from planner.inputs.geography import EARTH_RADIUS_M  # noqa: E402
 from planner.reporting.i18n import format_number, format_percent, translations  # noqa: E402
 
@@ -35,8 +35,6 @@ MAP_MARGIN_M = 1500.0
 """Margin around the venue or route and the event's cells at risk that the map shows."""
 COORDINATE_DECIMALS = 3
 """Decimals of the longitude and latitude tick labels, about 100 m."""
-HOURS_BEFORE, HOURS_AFTER = 1, 2
-"""Hours before the start and after the end over which a cell's peak utilisation is taken."""
 
 
 def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataFrame:
@@ -44,18 +42,16 @@ def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataF
 
     One row per cell of the dataset. Columns ``cell_id``,
     ``utilisation_p90`` (p90 forecast over the cell's capacity, maximum from
-    one hour before the start to two hours after the end) and ``action`` (``add``, ``watch``
+    one hour before to two hours after where the plan placed the event:
+    :func:`planner.decisions.plan.event_hours`) and ``action`` (``add``, ``watch``
     or ``ok``: the worst action of the hours the capacity table ties to the
     event, ``ok`` for cells the event does not reach).
     """
-    event = plan.events[(plan.events["event_id"] == event_id)].iloc[0]
-    first, last = event["start"] - pd.Timedelta(hours=HOURS_BEFORE), event["end"] + pd.Timedelta(hours=HOURS_AFTER)
-    forecast = plan.forecast[(plan.forecast["measure"] == measure) & (plan.forecast["timestamp"] >= first)
-                             & (plan.forecast["timestamp"] < last)]
+    hours = event_hours(plan, event_id, measure)
+    forecast = plan.forecast[(plan.forecast["measure"] == measure) & plan.forecast["timestamp"].isin(hours)]
     capacity_of_cell = plan.dataset.cells.set_index("cell_id")[f"capacity_{measure}"]
     peak = forecast.groupby("cell_id")["p90"].max() / capacity_of_cell
-    capacity = plan.capacity[(plan.capacity["measure"] == measure) & (plan.capacity["timestamp"] >= first)
-                             & (plan.capacity["timestamp"] < last)]
+    capacity = plan.capacity[(plan.capacity["measure"] == measure) & plan.capacity["timestamp"].isin(hours)]
     # An empty object mask would select columns, not rows, so the mask is made boolean.
     tied = capacity[capacity["event_id"].str.split(";").map(lambda ids: event_id in ids).astype(bool)]
     worst = tied.groupby("cell_id")["action"].agg(_worst_action)

@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from planner.decisions.plan import WeeklyPlan  # noqa: E402
+from planner.decisions.plan import WeeklyPlan, placed_times  # noqa: E402
 from planner.inputs.settings import Measure  # noqa: E402
 from planner.reporting.i18n import (  # noqa: E402
     format_datetime,
@@ -54,7 +54,9 @@ def plot_plan_cell(plan: WeeklyPlan, cell_id: str, measure: str, lang: str = "fr
     The capacity and utilisation threshold come from the plan's capacity
     table, or from the dataset's cells table when the plan kept no hour of
     that cell. The shaded windows are the events the capacity table ties to
-    the cell plus the events of the whole area (empty ``venue_id``).
+    the cell plus the events of the whole area (empty ``venue_id``), each
+    from its start to its end as the forecast placed it (moved by its
+    ``offset_hours``).
     """
     forecast = plan.forecast
     rows = forecast[(forecast["cell_id"] == cell_id) & (forecast["measure"] == measure)]
@@ -194,13 +196,18 @@ def _event_windows(plan: WeeklyPlan, cell_id: str, measure: str) -> list[EventWi
     tied: set[str] = set()
     for text in rows["event_id"].fillna("").astype(str):
         tied.update(part.strip() for part in text.split(";") if part.strip())
-    events = plan.events.drop_duplicates("event_id")
+    # The offset can differ between measures, so each event is shaded as placed for the plotted one.
+    events = plan.events[plan.events["measure"] == measure].drop_duplicates("event_id")
     area_wide = events["venue_id"].fillna("").astype(str) == ""
     chosen = events[events["event_id"].isin(tied) | area_wide].sort_values("start")
     timezone = plan.dataset.timezone
-    return [EventWindow(name=str(event.name), start=max(event.start, plan.week.start).tz_convert(timezone),
-                        end=min(event.end, plan.week.end).tz_convert(timezone))
-            for event in chosen.itertuples(index=False)]
+    # Shaded where the forecast placed each event, which a learned timing offset moves from the calendar's times.
+    windows = []
+    for event in chosen.itertuples(index=False):
+        start, end = placed_times(event)
+        windows.append(EventWindow(name=str(event.name), start=max(start, plan.week.start).tz_convert(timezone),
+                                   end=min(end, plan.week.end).tz_convert(timezone)))
+    return windows
 
 
 def _title(cell_id: str, measure: Measure, lang: str) -> str:

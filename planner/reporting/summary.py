@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.decisions.plan import WeeklyPlan, plan_week
+from planner.decisions.plan import WeeklyPlan, event_cells, event_hours, plan_week
 
 AT_RISK_ACTIONS: tuple[str, ...] = ("add", "watch")
 MAX_PLOTTED_CELLS = 12
@@ -281,26 +281,28 @@ def forecast_error(plan: WeeklyPlan) -> pd.DataFrame:
 def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
     """Return the peak actual traffic of each event window beside the peak forecast.
 
-    The peaks are taken over the event's cells (those the capacity table
-    ties to the event, or every cell when it ties none) and the hours of the
-    week that overlap the event window. Columns: ``event_id``, ``name``, ``measure``,
-    ``peak_actual``, ``peak_p50``, ``peak_p90`` and ``within_p90`` (whether
-    the peak actual stayed at or below the peak p90).
+    The peaks are taken over the event's cells and hours as the review
+    measures them: the cells the forecast marks with the event, or, when it
+    marks none, those within 1 km of the venue and the nearest one
+    (:func:`planner.decisions.plan.event_cells`); and the hours where the
+    plan placed the event, from 1 h before to 2 h after it
+    (:func:`planner.decisions.plan.event_hours`), which a learned timing
+    offset can move hours away from the calendar's times. Columns:
+    ``event_id``, ``name``, ``measure``, ``peak_actual``, ``peak_p50``,
+    ``peak_p90`` and ``within_p90`` (whether the peak actual stayed at or
+    below the peak p90).
     """
     columns = ["event_id", "name", "measure", "peak_actual", "peak_p50", "peak_p90", "within_p90"]
     forecast = plan.forecast
     if plan.events.empty or not plan.has_actuals:
         return pd.DataFrame(columns=columns)
 
-    capacity = _capacity_by_event(plan.capacity)
     rows = []
     for event in plan.events.drop_duplicates(["event_id", "measure"]).itertuples(index=False):
-        cells = set(capacity.loc[capacity["event_id"] == event.event_id, "cell_id"])
-        # An hour counts when it overlaps the window, so a match at 20:45 includes the 20:00 hour.
-        in_window = ((forecast["measure"] == event.measure) & (forecast["timestamp"] + _HOUR > event.start)
-                     & (forecast["timestamp"] < event.end))
-        if cells:
-            in_window &= forecast["cell_id"].isin(cells)
+        cells, _ = event_cells(plan, event.event_id, event.measure, event.venue_id)
+        hours = event_hours(plan, event.event_id, event.measure)
+        in_window = ((forecast["measure"] == event.measure) & forecast["timestamp"].isin(hours)
+                     & forecast["cell_id"].astype(str).isin(cells))
         window = forecast[in_window & forecast["actual"].notna()]
         if window.empty:
             continue
