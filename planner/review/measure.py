@@ -5,13 +5,16 @@ it (:func:`planner.decisions.plan.plan_week`), so the review uses the
 forecast a planner had. An event's cells are those the plan's forecast
 marks as affected by it (its ``event_id`` column). When the forecast marks
 none, they are the cells the backtest scores for its venue: those within
-1 km and always the nearest one (:func:`planner.forecasting.backtest.scoring_cells`).
-An event without a venue is measured on the whole network. Its hours are
-those the forecast marks, which follow where the plan placed the event (a
+1 km and always the nearest one (:func:`planner.decisions.plan.event_cells`).
+An event without a venue is measured on the whole network.
+
+Its hours are those where the plan placed the event, from one hour before
+to two hours after it (:func:`planner.decisions.plan.event_hours`): a
 learned timing offset, or the usual start of an event without a time of
-day). When it marks none, they are those that overlap the scoring window,
-from one hour before the start to two hours after the end
-(:func:`planner.forecasting.windows.metric_window_mask`).
+day, can put them hours away from the calendar's times. The peaks, the
+capacity check and the staffing check of a review row all use these hours,
+and the measured effect stored into the event history is taken around the
+event as placed, with the offset recorded beside it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.decisions.plan import WeeklyPlan, plan_week
-from planner.forecasting.backtest import SCORING_RADIUS_M, scoring_cells
-from planner.forecasting.windows import HOUR, event_window, metric_window_mask
+from planner.decisions.plan import (CELLS_FROM_FORECAST, CELLS_NEAR_VENUE, CELLS_WHOLE_NETWORK, WeeklyPlan,
+                                    event_cells, event_hours, offset_hours, plan_week)
+from planner.forecasting.windows import HOUR, event_window
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hours
 from planner.inputs.weeks import Week
@@ -38,15 +41,12 @@ EVENT_REVIEW_COLUMNS: tuple[str, ...] = (
     "forecast_peak_p50", "forecast_peak_p90", "forecast_peak_time", "actual_peak", "actual_peak_time",
     "peak_timing_error_hours", "peak_error_ratio", "forecast_excess_total", "actual_excess_total",
     "actual_peak_uplift_ratio", "extra_units", "max_actual_utilisation_after_action", "threshold",
-    "capacity_enough", "staffed_load_erlangs", "actual_load_erlangs", "staffing_enough",
+    "capacity_enough", "staffed_load_erlangs", "actual_load_erlangs", "staffing_enough", "offset_hours",
+    "window_start", "window_end",
 )
 # Hours of the event history window around an event, the same as the forecaster's defaults.
 HOURS_BEFORE_EVENT = 3
 HOURS_AFTER_EVENT = 4
-# Values of ``cells_basis``: how the cells of an event's review were chosen.
-CELLS_FROM_FORECAST = "forecast"
-CELLS_NEAR_VENUE = "venue_radius"
-CELLS_WHOLE_NETWORK = "network"
 
 
 @dataclass(frozen=True)
@@ -133,14 +133,8 @@ def fit_attendance_uplift(events: pd.DataFrame) -> tuple[float, float, float]:
 def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> dict:
     forecast = plan.forecast
     cells, basis = event_cells(plan, event.event_id, event.measure, event.venue_id)
-    index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
-    # The hours the plan scored the event on: they follow its placement (a learned timing offset, or the
-    # usual start of an event without a time of day), which can be hours away from the calendar's times.
-    marked = forecast[(forecast["measure"] == event.measure) & _marks(forecast["event_id"], event.event_id)]
-    if marked.empty:
-        in_window = index[metric_window_mask(pd.DataFrame({"start": [event.start], "end": [event.end]}), index)]
-    else:
-        in_window = pd.DatetimeIndex(sorted(marked["timestamp"].unique()))
+    # The one window of the row: the hours the plan placed the event at, which its three checks share.
+    in_window = event_hours(plan, event.event_id, event.measure)
     rows = forecast[(forecast["measure"] == event.measure) & forecast["cell_id"].isin(cells)
                     & forecast["timestamp"].isin(in_window)]
     # Network totals over the event's cells, hour by hour.
@@ -152,10 +146,13 @@ def _review_event(plan: WeeklyPlan, event, attendance: Mapping[str, float]) -> d
         "attendance": float(attendance.get(event.event_id, event.expected_attendance)),
         "cells": ";".join(cells),
         "cells_basis": basis,
+        "offset_hours": offset_hours(event),
+        "window_start": in_window.min() if len(in_window) else pd.NaT,
+        "window_end": in_window.max() + HOUR if len(in_window) else pd.NaT,
     }
     record.update(_peaks(totals))
-    record.update(_capacity_check(plan, event, cells))
-    record.update(_staffing_check(plan, event))
+    record.update(_capacity_check(plan, event, cells, in_window))
+    record.update(_staffing_check(plan, event, in_window))
     return record
 
 
@@ -181,11 +178,14 @@ def _peaks(totals: pd.DataFrame) -> dict:
     }
 
 
-def _capacity_check(plan: WeeklyPlan, event, cells: list[str]) -> dict:
-    """Return the actual utilisation after the recommended extra units, at the worst hour of the event."""
+def _capacity_check(plan: WeeklyPlan, event, cells: list[str], hours: pd.DatetimeIndex) -> dict:
+    """Return the actual utilisation after the recommended extra units, at the worst of the event's cell-hours.
+
+    The cell-hours are the event's ``cells`` at its ``hours`` (see :func:`event_hours`).
+    """
     capacity = plan.capacity
-    mine = capacity[(capacity["measure"] == event.measure)
-                     & _marks(capacity["event_id"], event.event_id)]
+    mine = capacity[(capacity["measure"] == event.measure) & capacity["cell_id"].astype(str).isin(cells)
+                    & capacity["timestamp"].isin(hours)]
     if mine.empty:
         return {"extra_units": 0, "capacity_enough": np.nan}
     actual = plan.forecast[["cell_id", "measure", "timestamp", "actual"]]
@@ -214,8 +214,8 @@ def _capacity_check(plan: WeeklyPlan, event, cells: list[str]) -> dict:
     }
 
 
-def _staffing_check(plan: WeeklyPlan, event) -> dict:
-    """Compare the load the staff was sized for with the actual load, over the intervals of the event.
+def _staffing_check(plan: WeeklyPlan, event, hours: pd.DatetimeIndex) -> dict:
+    """Compare the load the staff was sized for with the actual load, over the intervals of the event's ``hours``.
 
     The actual load scales the planned load by the network's actual traffic
     over its p50 forecast at that hour. The queue models give a service level
@@ -237,7 +237,7 @@ def _staffing_check(plan: WeeklyPlan, event) -> dict:
     network = forecast.groupby("timestamp")[["p50", "actual"]].sum(min_count=1)
     scale = (network["actual"] / network["p50"]).replace([np.inf, -np.inf], np.nan)
     starts = pd.to_datetime(intervals["interval_start"])
-    during = (starts + HOUR > event.start) & (starts < event.end)
+    during = floor_hours(starts).isin(hours)
     if not during.any():
         return {}
     actual_load = (intervals.loc[during, "offered_load_erlangs"] * floor_hours(starts[during]).map(scale)).dropna()
@@ -254,39 +254,16 @@ def _staffing_check(plan: WeeklyPlan, event) -> dict:
     }
 
 
-def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object) -> tuple[list[str], str]:
-    """Choose the cells on which an event's effect on a measure is measured.
-
-    Returns
-    -------
-    cells, basis : list of str, str
-        The cells the plan's forecast marks with the event for the measure
-        (basis ``forecast``). When it marks none, the cells within
-        ``SCORING_RADIUS_M`` of the venue and always the nearest one
-        (``venue_radius``), or every cell when the event has no venue in the
-        dataset (``network``).
-    """
-    forecast = plan.forecast
-    rows = forecast[forecast["measure"] == measure]
-    marked = _marks(rows["event_id"], event_id)
-    cells = sorted(rows.loc[marked, "cell_id"].astype(str).unique())
-    if cells:
-        return cells, CELLS_FROM_FORECAST
-
-    venue = venue_id if isinstance(venue_id, str) else ""
-    near = sorted(str(cell) for cell in scoring_cells(plan.dataset, venue)) if venue else []
-    if near:
-        logger.info("%s: the forecast marks no %s cell, so the review measures the %d cells within %.0f m of %s "
-                    "and the nearest one", event_id, measure, len(near), SCORING_RADIUS_M, venue)
-        return near, CELLS_NEAR_VENUE
-    return sorted(forecast["cell_id"].astype(str).unique()), CELLS_WHOLE_NETWORK
-
-
 def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataFrame:
     """Return the excess of every event over its window, for every measure and the cells measured for it.
 
     The cells are those of :func:`event_cells`, so the history holds only
-    the cells the review measured.
+    the cells the review measured. The window runs from
+    ``HOURS_BEFORE_EVENT`` before to ``HOURS_AFTER_EVENT`` after the event
+    as the plan placed it for the measure: its calendar times moved by the
+    forecast's ``offset_hours``, which is stored beside them. So
+    ``position_hours`` counts from the moved start, as the forecaster counts
+    the hours of a past event it learns at its timing offset.
 
     The excess is ``(actual − baseline) / level``, where ``baseline`` is the
     plan's forecast without events and ``level`` the cell's mean baseline
@@ -297,21 +274,20 @@ def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataF
     before the week, so the two excesses differ by that baseline's error.
     """
     columns = ["event_id", "kind", "venue_id", "start", "end", "attendance", "cell_id", "measure",
-               "position_hours", "excess", "week"]
+               "position_hours", "excess", "week", "offset_hours"]
     forecast = plan.forecast
     index = pd.DatetimeIndex(sorted(forecast["timestamp"].unique()))
     level = forecast.groupby(["cell_id", "measure"])["baseline"].mean()
     frames = []
-    for event in plan.events.drop_duplicates("event_id").itertuples(index=False):
-        window = event_window(event.start, event.end, index, hours_before=HOURS_BEFORE_EVENT,
-                              hours_after=HOURS_AFTER_EVENT)
+    for event in plan.events.itertuples(index=False):
+        offset = offset_hours(event)
+        window = event_window(event.start + offset * HOUR, event.end + offset * HOUR, index,
+                              hours_before=HOURS_BEFORE_EVENT, hours_after=HOURS_AFTER_EVENT)
         hours = index[window.rows]
         positions = pd.Series(window.positions, index=hours)
-        measured = [forecast["measure"].eq(measure) & forecast["cell_id"].astype(str).isin(
-                        event_cells(plan, event.event_id, measure, event.venue_id)[0])
-                    for measure in forecast["measure"].unique()]
-        on_cells = np.logical_or.reduce(measured) if measured else np.zeros(len(forecast), dtype=bool)
-        rows = forecast[on_cells & forecast["timestamp"].isin(hours) & forecast["actual"].notna()]
+        cells = event_cells(plan, event.event_id, event.measure, event.venue_id)[0]
+        rows = forecast[forecast["measure"].eq(event.measure) & forecast["cell_id"].astype(str).isin(cells)
+                        & forecast["timestamp"].isin(hours) & forecast["actual"].notna()]
         if rows.empty:
             continue
         cell_level = pd.MultiIndex.from_frame(rows[["cell_id", "measure"]]).map(level.to_dict().get)
@@ -324,13 +300,8 @@ def _history_rows(plan: WeeklyPlan, attendance: Mapping[str, float]) -> pd.DataF
             "cell_id": rows["cell_id"].astype(str).to_numpy(), "measure": rows["measure"].to_numpy(),
             "position_hours": rows["timestamp"].map(positions).to_numpy(dtype=float),
             "excess": ((rows["actual"] - rows["baseline"]).to_numpy(dtype=float) / cell_level),
-            "week": plan.week.label,
+            "week": plan.week.label, "offset_hours": offset,
         }))
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
-
-
-def _marks(event_ids: pd.Series, event_id: str) -> pd.Series:
-    """Return whether each row's ``;``-joined ``event_id`` field names the event."""
-    return event_ids.fillna("").astype(str).str.split(";").map(lambda ids: event_id in ids).astype(bool)

@@ -25,8 +25,13 @@ HISTORY_FOLDER = "history"
 HISTORY_FILE = "events.parquet"
 HISTORY_COLUMNS: tuple[str, ...] = (
     "event_id", "kind", "venue_id", "start", "end", "attendance", "cell_id", "measure", "position_hours",
-    "excess", "week", "reviewed_at",
+    "excess", "week", "reviewed_at", "offset_hours",
 )
+"""Columns of the stored history.
+
+``offset_hours`` is how far the plan moved the event from its calendar ``start`` and ``end`` by a learned timing
+offset, and ``position_hours`` counts from the moved start. Readers that predate the column ignore it, and rows
+written before it have NaN there."""
 
 
 def save_event_history(dataset_path: str | Path, rows: pd.DataFrame, week_label: str,
@@ -58,6 +63,8 @@ def save_event_history(dataset_path: str | Path, rows: pd.DataFrame, week_label:
     path = folder / HISTORY_FILE
 
     new_rows = rows.assign(week=week_label, reviewed_at=pd.Timestamp(reviewed_at).tz_convert("UTC"))
+    if "offset_hours" not in new_rows.columns:
+        new_rows = new_rows.assign(offset_hours=float("nan"))
     new_rows = _utc_times(new_rows)
     if path.exists():
         earlier = pd.read_parquet(path)

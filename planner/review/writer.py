@@ -41,7 +41,7 @@ def write_review(review: WeekReview, out_dir: str | Path = "reports", lang: str 
 def _review_csv(review: WeekReview):
     frame = review.events.copy()
     timezone = review.plan.dataset.timezone
-    for column in ("start", "end", "forecast_peak_time", "actual_peak_time"):
+    for column in ("start", "end", "forecast_peak_time", "actual_peak_time", "window_start", "window_end"):
         frame[column] = [value.tz_convert(timezone).isoformat() if hasattr(value, "tz_convert") else ""
                          for value in frame[column]]
     for column in frame.columns:

@@ -70,11 +70,28 @@ def test_review_week_history_rows(match_review):
     assert set(history["event_id"]) == {MATCH_ID}
     assert set(history["cell_id"]) == set(cells)
     assert set(history["measure"]) == {"internet", "calls_sms"}
-    # Three hours before the 20:45 start to four after the 22:40 end: 17:00 to 02:00, ten hours.
-    positions = sorted(history.loc[(history["cell_id"] == "5738") & (history["measure"] == "internet"),
-                                   "position_hours"])
-    assert positions == [-3.25 + hour for hour in range(10)]
+    # The plan placed the match 2 h 13 min before its 20:45 start (a drifting feed clock), so the window runs
+    # from three hours before the moved start to four after the moved end, and positions count from that start.
+    offset = match_review.plan.events.set_index("measure").loc["internet", "offset_hours"]
+    assert offset < -2
+    event = match_review.plan.events.iloc[0]
+    moved_start, moved_end = event["start"] + pd.Timedelta(hours=offset), event["end"] + pd.Timedelta(hours=offset)
+    hours = pd.date_range((moved_start - pd.Timedelta(hours=3)).floor("h"), moved_end + pd.Timedelta(hours=4),
+                          freq="h", inclusive="left")
+    expected = [(hour + pd.Timedelta(minutes=30) - moved_start) / pd.Timedelta(hours=1) for hour in hours]
+    internet = history[(history["cell_id"] == "5738") & (history["measure"] == "internet")]
+    assert sorted(internet["position_hours"]) == pytest.approx(expected)
+    assert internet["offset_hours"].tolist() == [offset] * len(expected)
     assert (history["attendance"] == 60000).all()
+
+
+def test_review_row_states_window(match_review):
+    plan = match_review.plan
+    row = match_review.events.set_index("measure").loc["internet"]
+    marked = plan.forecast[(plan.forecast["measure"] == "internet") & (plan.forecast["event_id"] == MATCH_ID)]
+    assert row["window_start"] == marked["timestamp"].min()
+    assert row["window_end"] == marked["timestamp"].max() + pd.Timedelta(hours=1)
+    assert row["offset_hours"] == plan.events.set_index("measure").loc["internet", "offset_hours"]
 
 
 def test_review_week_rejects_unknown_event():
@@ -237,11 +254,66 @@ def test_report_earlier_week_after_review(dataset_copy, tmp_path):
     assert main(["report", "--data", str(dataset_copy), "--week", "2013-W48", "--out", str(out)]) == 0
 
 
-def test_review_follows_placed_event():
+@pytest.fixture(scope="module")
+def drifted_review():
+    """The review of the 1 December 2013 match, which the plan placed 3 h 23 min before its 15:00 kick-off."""
+    dataset = load_dataset(SAN_SIRO)
+    return review_week(dataset, resolve_week("2013-W48", dataset))
+
+
+DRIFTED_ID = "san-siro-2013-12-01"
+
+
+def test_history_holds_measured_peak(drifted_review):
+    # What is stored for the next forecasts to learn from covers the hours where the review found the peak.
+    history = drifted_review.history
+    row = drifted_review.events.set_index("measure").loc["internet"]
+    assert row["actual_peak_time"] < row["start"] - pd.Timedelta(hours=3)
+    plan = drifted_review.plan
+    cell = plan.forecast[(plan.forecast["cell_id"] == "5738") & (plan.forecast["measure"] == "internet")]
+    at_peak = cell.set_index("timestamp").loc[row["actual_peak_time"]]
+    expected = (at_peak["actual"] - at_peak["baseline"]) / cell["baseline"].mean()
+    excess = history.loc[(history["cell_id"] == "5738") & (history["measure"] == "internet"), "excess"]
+    assert np.isclose(excess.to_numpy(float), expected).any()
+
+
+def test_review_checks_share_one_window(drifted_review):
+    # The peaks, the capacity check and the staffing check of one row all look at the hours the plan placed
+    # the match at, hours before the 15:00 kick-off.
+    plan = drifted_review.plan
+    row = drifted_review.events.set_index("measure").loc["internet"]
+    marked = plan.forecast[(plan.forecast["measure"] == "internet") & (plan.forecast["event_id"] == DRIFTED_ID)]
+    hours = pd.DatetimeIndex(sorted(marked["timestamp"].unique()))
+    assert hours[0] < row["start"] - pd.Timedelta(hours=2)
+    assert row["actual_peak_time"] in hours
+
+    capacity = plan.capacity[(plan.capacity["measure"] == "internet") & plan.capacity["timestamp"].isin(hours)
+                             & (plan.capacity["cell_id"] == "5738")]
+    actual = plan.forecast.set_index(["cell_id", "measure", "timestamp"])["actual"]
+    actions = plan.event_actions
+    action = actions[(actions["event_id"] == DRIFTED_ID) & (actions["measure"] == "internet")].iloc[0]
+    capacity_after = action["forecast_p90"] / action["utilisation_after_action"]
+    worst = max(actual[("5738", "internet", hour)] / capacity_after for hour in capacity["timestamp"])
+    assert row["max_actual_utilisation_after_action"] == pytest.approx(worst)
+
+    intervals = plan.staffing_intervals
+    roles = {role.name for role in plan.dataset.settings.staffing.roles if role.driver_measure == "internet"}
+    intervals = intervals[intervals["role"].isin(roles)]
+    starts = pd.to_datetime(intervals["interval_start"])
+    during = intervals[starts.dt.floor("h").isin(hours)]
+    network = plan.forecast[plan.forecast["measure"] == "internet"].groupby("timestamp")[["p50", "actual"]].sum()
+    staffed = intervals.groupby(["date", "shift", "role"])["offered_load_erlangs"].transform("max")
+    scale = network["actual"] / network["p50"]
+    actual_load = during["offered_load_erlangs"] * pd.to_datetime(during["interval_start"]).dt.floor("h").map(scale)
+    worst_interval = (actual_load - staffed[during.index]).idxmax()
+    assert row["actual_load_erlangs"] == pytest.approx(actual_load[worst_interval])
+    assert row["staffed_load_erlangs"] == pytest.approx(staffed[worst_interval])
+
+
+def test_review_follows_placed_event(drifted_review):
     # The plan places the 1 December match about 3.4 hours before its scheduled 15:00 kick-off, after the
     # drift that past matches showed, so the review scores the hours the plan marked, not the calendar's.
-    dataset = load_dataset(SAN_SIRO)
-    review = review_week(dataset, resolve_week("2013-W48", dataset), {})
+    review = drifted_review
     calls = review.events.set_index("measure").loc["calls_sms"]
     assert calls["forecast_peak_time"] == pd.Timestamp("2013-12-01T10:00:00+01:00")
     assert calls["actual_peak_time"] == pd.Timestamp("2013-12-01T10:00:00+01:00")
