@@ -193,7 +193,7 @@ def test_fit_attendance_uplift_synthetic():
     assert r_squared == pytest.approx(1.0)
 
 
-def test_review_command_writes_files(dataset_copy, tmp_path, capsys):
+def test_review_command_writes_files(match_review, dataset_copy, tmp_path, capsys):
     code = main(["review", "--data", str(dataset_copy), "--week", "2013-W47", "--out", str(tmp_path / "out"),
                  "--attendance", f"{MATCH_ID}=52000"])
 
@@ -204,8 +204,14 @@ def test_review_command_writes_files(dataset_copy, tmp_path, capsys):
     assert "Bilan après événement" in page
     assert "52\u202f000" in page  # Babel groups French digits with a narrow no-break space.
     assert "Mesuré sur les cellules que la prévision désigne comme touchées\u00a0: 5738." in page
+    assert "Heures mesurées\u00a0: du " in page
     review_csv = pd.read_csv(folder / "review.csv")
     assert set(review_csv["attendance"]) == {52000}
+    # The hours the plan marked with the match, which the CLI's plan shares with the review made in Python.
+    plan = match_review.plan
+    marked = plan.forecast.loc[plan.forecast["event_id"] == MATCH_ID, "timestamp"]
+    assert set(review_csv["window_start"]) == {marked.min().isoformat()}
+    assert set(review_csv["window_end"]) == {(marked.max() + pd.Timedelta(hours=1)).isoformat()}
     assert (dataset_copy / "history" / "events.parquet").exists()
 
 
