@@ -27,7 +27,7 @@ from planner.entry_point import EXIT_INTERRUPTED, interrupted_message, requested
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.attendance import ATTENDANCE_CAPACITY_MULTIPLE, MAX_ATTENDANCE
-from planner.inputs.tables import read_events
+from planner.inputs.tables import read_scenario
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
@@ -172,7 +172,7 @@ def _report(arguments: argparse.Namespace, message) -> int:
         dataset = load_dataset(arguments.data)
         week = resolve_week(arguments.week, dataset)
         _check_report_folder(arguments.out, dataset.name, week.label)
-        scenario_events, _quality = read_events(Path(arguments.scenario), dataset.settings, dataset.venues)
+        scenario_events, _quality = read_scenario(Path(arguments.scenario), dataset.settings, dataset.venues, week)
         without, plan, changes = plan_scenario(dataset, week, scenario_events)
         scenario = {"name": Path(arguments.scenario).name, "changes": changes,
                     "comparison": compare_plans(without, plan)}
