@@ -228,9 +228,14 @@ def read_scenario(path: str | Path, settings: Settings, venues: pd.DataFrame | N
     Raises
     ------
     InputError
-        Listing every problem of the file, including each event that does
-        not overlap ``week``.
+        If the file is missing, or listing every problem of the file,
+        including each event that does not overlap ``week``.
     """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, None,
+                                  translatable("scenario file not found; check the --scenario path, which names a "
+                                               "CSV file with the columns of events.csv"))])
     return read_events(path, settings, venues, week=week)
 
 

@@ -300,3 +300,15 @@ def test_scenario_event_overlapping_week_kept(paris, tmp_path):
 
     assert list(events["event_id"]) == ["night"]
 
+
+def test_scenario_missing_file_message(paris, tmp_path):
+    week = resolve_week("2023-W12", paris)
+
+    problems = _problems(lambda: read_scenario(tmp_path / "absent.csv", paris.settings, paris.venues, week))
+
+    assert len(problems) == 1
+    assert problems[0].file == str(tmp_path / "absent.csv")
+    message = render_message(problems[0].message, "fr")
+    assert message.startswith("fichier de scénario introuvable")
+    assert "--scenario" in message
+    assert "chaque dossier de jeu de données" not in message
