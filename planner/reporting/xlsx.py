@@ -27,7 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
-from planner.messages import translatable, translatable_plural
+from planner.messages import Message, translatable, translatable_plural
 from planner.reporting.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -227,15 +227,36 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
         _write_sheet(workbook, sheet_title(sheet_name, lang), localized_sheet(plan, frame, lang), columns,
                      timezone, empty_text)
     if repeated_hour:
-        notes.append(render_message(translatable(
-            "Times are wall-clock times in {timezone}, because Excel has no time zone. The hour repeated when "
-            "daylight saving time ends appears twice, in time order; the CSV files give each time its UTC offset.",
-            timezone=timezone), lang))
+        notes.append(render_message(clock_change_note(plan.week.hours(), timezone), lang))
     if notes:
         frame = pd.DataFrame({"note": notes})
         _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, frame, lang),
                      [typed_column("note", frame["note"])], timezone, "")
     workbook.save(path)
+
+
+def clock_change_note(hours: pd.DatetimeIndex, timezone: str) -> Message:
+    """Build the note that the sheets show wall-clock times, naming the hour skipped or repeated in ``hours``.
+
+    ``hours`` is the week's hours, tz-aware and one hour apart. Where two
+    consecutive hours are not one wall-clock hour apart, the clocks changed
+    between them: a gap of two hours is the spring change, no gap the autumn one.
+    """
+    wall_clock = hours.tz_localize(None)
+    for before, after in zip(wall_clock[:-1], wall_clock[1:]):
+        change = after - before
+        if change > pd.Timedelta(hours=1):
+            return translatable(
+                "Times are wall-clock times in {timezone}, because Excel has no time zone. On {day:%Y-%m-%d} the "
+                "clocks go forward, so no row is at {hour}, the skipped hour; the CSV files give each time its UTC "
+                "offset.", timezone=timezone, day=after.date(), hour=f"{before + pd.Timedelta(hours=1):%H:%M}")
+        if change < pd.Timedelta(hours=1):
+            return translatable(
+                "Times are wall-clock times in {timezone}, because Excel has no time zone. On {day:%Y-%m-%d} the "
+                "clocks go back, so the hour at {hour} appears twice, in time order; the CSV files give each time "
+                "its UTC offset.", timezone=timezone, day=after.date(), hour=f"{after:%H:%M}")
+    return translatable("Times are wall-clock times in {timezone}, because Excel has no time zone; the CSV files "
+                        "give each time its UTC offset.", timezone=timezone)
 
 
 def _render_note(settings, lang: str, note: str) -> str:

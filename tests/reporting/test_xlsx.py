@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -20,6 +21,7 @@ from planner.reporting.tables import (
     STAFFING_COLUMNS,
     quality_table,
 )
+from planner.reporting.xlsx import clock_change_note
 from tests.conftest import BUNDLED_DATA
 
 MACHINE_COLUMNS = {*FORECAST_COLUMNS, *EVENT_COLUMNS, *CAPACITY_COLUMNS, *STAFFING_COLUMNS, *QUALITY_COLUMNS}
@@ -206,3 +208,21 @@ def test_csv_same_in_both_languages(dodgers_plan, tmp_path):
         events = list(csv.DictReader(handle))
     assert {row["learned_from"] for row in events} == {"72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
     assert {row["pooling"] for row in events} == {"venue"}
+
+
+@pytest.mark.parametrize(("week", "english", "french"), [
+    ("2023-W12", "On Mar 26, 2023 the clocks go forward, so no row is at 02:00, the skipped hour",
+     "Le 26 mars 2023, on avance l’heure\u00a0: aucune ligne n’est à 02:00, l’heure sautée"),
+    ("2023-W43", "On Oct 29, 2023 the clocks go back, so the hour at 02:00 appears twice",
+     "Le 29 oct. 2023, on recule l’heure\u00a0: l’heure de 02:00 apparaît deux fois"),
+    ("2023-W20", "because Excel has no time zone; the CSV files",
+     "car Excel n’a pas de fuseau horaire\u202f; les fichiers CSV"),
+])
+def test_clock_change_note_names_week_change(week, english, french):
+    hours = parse_week(week, ZoneInfo("Europe/Paris")).hours()
+
+    note = clock_change_note(hours, "Europe/Paris")
+
+    assert english in render_message(note, "en")
+    assert french in render_message(note, "fr")
+    assert "heures locales du fuseau Europe/Paris" in render_message(note, "fr")
