@@ -107,6 +107,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "learned_events": N_("Past events learned from"),
     "learned_at_venue": N_("Of them at this venue"),
     "attendance_capped_to": N_("Attendance used (venue capacity)"),
+    "time_known": N_("Time of day known"),
     "peak_time": N_("Peak time"),
     "peak_cell_id": N_("Peak cell"),
     "forecast_p90": N_("Forecast p90"),

@@ -19,6 +19,7 @@ from planner.reporting.tables import (
     FORECAST_COLUMNS,
     QUALITY_COLUMNS,
     STAFFING_COLUMNS,
+    events_table,
     quality_table,
 )
 from planner.reporting.xlsx import clock_change_note
@@ -226,3 +227,14 @@ def test_clock_change_note_names_week_change(week, english, french):
     assert english in render_message(note, "en")
     assert french in render_message(note, "fr")
     assert "heures locales du fuseau Europe/Paris" in render_message(note, "fr")
+
+
+def test_xlsx_events_headers_all_labelled(dodgers_plan):
+    events = events_table(dodgers_plan)
+    assert "time_known" in events.columns
+
+    for lang in ("en", "fr"):
+        headers = list(xlsx.localized_sheet(dodgers_plan, events, lang).columns)
+
+        assert sorted(set(headers) & set(events.columns)) == [], lang
+    assert "Heure connue" in xlsx.localized_sheet(dodgers_plan, events, "fr").columns
