@@ -15,6 +15,7 @@ Excel date has none.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -45,6 +46,8 @@ from planner.reporting.i18n import (
 from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import CSV_TABLES, SHEET_TABLES, quality_table
 from planner.reporting.xlsx_format import TypedColumn, column_width, typed_column
+
+logger = logging.getLogger(__name__)
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
@@ -202,6 +205,16 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     sheet says so in ``lang``; the CSV files hold every row.
     """
     workbook = Workbook(write_only=True)
+    try:
+        _write_workbook(workbook, plan, path, lang)
+    except BaseException:
+        # On an error or Ctrl-C, the sheets' XML writers are still open. Left to the garbage collector, they
+        # print "Exception ignored ... LxmlSyntaxError" after the command line's own message.
+        _discard_workbook(workbook)
+        raise
+
+
+def _write_workbook(workbook: Workbook, plan: WeeklyPlan, path: str | Path, lang: str) -> None:
     timezone = str(plan.dataset.timezone)
     notes = []
     repeated_hour = False
@@ -234,6 +247,29 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
         _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, frame, lang),
                      [typed_column("note", frame["note"])], timezone, "")
     workbook.save(path)
+
+
+def _discard_workbook(workbook: Workbook) -> None:
+    """Close the XML writers of an unfinished write-only workbook and delete their temporary files.
+
+    NOTE: this reads the private ``_rows`` and ``_writer`` attributes of
+    openpyxl's write-only sheets (checked with openpyxl 3.1.5), which has no
+    public way to abandon a workbook.
+    """
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        for stream in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if stream is None:
+                continue
+            try:
+                stream.close()
+            except Exception as error:  # noqa: BLE001 - the sheet is discarded, and the first error is re-raised.
+                logger.debug("discarding the unfinished sheet %r: %s", sheet.title, error)
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except (OSError, ValueError) as error:
+                logger.debug("temporary file of sheet %r not removed: %s", sheet.title, error)
 
 
 def clock_change_note(hours: pd.DatetimeIndex, timezone: str) -> Message:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +28,7 @@ from planner.reporting.tables import (
     quality_table,
 )
 from planner.reporting.xlsx import clock_change_note
-from tests.conftest import BUNDLED_DATA
+from tests.conftest import BUNDLED_DATA, REPO
 
 MACHINE_COLUMNS = {*FORECAST_COLUMNS, *EVENT_COLUMNS, *CAPACITY_COLUMNS, *STAFFING_COLUMNS, *QUALITY_COLUMNS}
 
@@ -238,3 +243,42 @@ def test_xlsx_events_headers_all_labelled(dodgers_plan):
 
         assert sorted(set(headers) & set(events.columns)) == [], lang
     assert "Heure connue" in xlsx.localized_sheet(dodgers_plan, events, "fr").columns
+
+
+# Run in a new interpreter, because "Exception ignored" is printed when the interpreter collects the generators.
+INTERRUPTED_WRITE = textwrap.dedent("""
+    import pickle
+    import sys
+
+    from planner.reporting import xlsx
+
+    with open(sys.argv[1], "rb") as handle:
+        plan = pickle.load(handle)
+    original_cell = xlsx._cell
+    calls = 0
+
+    def interrupting_cell(*arguments):
+        global calls
+        calls += 1
+        if calls == 20:
+            raise KeyboardInterrupt
+        return original_cell(*arguments)
+
+    xlsx._cell = interrupting_cell
+    try:
+        xlsx.write_xlsx(plan, sys.argv[2])
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+""")
+
+
+def test_xlsx_interrupt_closes_writers(make_plan, tmp_path):
+    plan_path = tmp_path / "plan.pickle"
+    plan_path.write_bytes(pickle.dumps(make_plan()))
+
+    run = subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, str(plan_path), str(tmp_path / "report.xlsx")],
+                         capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == ["interrupted"]
+    assert not (tmp_path / "report.xlsx").exists()
