@@ -27,13 +27,13 @@ from planner.entry_point import EXIT_INTERRUPTED, interrupted_message, requested
 from planner.forecasting.backtest import available_models, run_backtest
 from planner.inputs import InputError, load_dataset
 from planner.inputs.attendance import ATTENDANCE_CAPACITY_MULTIPLE, MAX_ATTENDANCE
-from planner.inputs.tables import read_events
+from planner.inputs.tables import read_scenario
 from planner.inputs.weeks import resolve_week
 from planner.messages import Message, translatable
 from planner.reporting import SUPPORTED_LANGUAGES, cli_messages, message_renderer, render_message, write_report
 from planner.reporting.console import ConsoleFormatter
 from planner.reporting.i18n import DEFAULT_LANGUAGE, translations
-from planner.reporting.backtest import format_backtest_table, metrics_by_measure, write_backtest
+from planner.reporting.backtest import format_backtest_table, measure_units, metrics_by_measure, write_backtest
 from planner.reporting.summary import usual_week_plan
 from planner.reporting.writer import safe_folder_name
 from planner.review import review_week, save_event_history, write_review
@@ -172,7 +172,7 @@ def _report(arguments: argparse.Namespace, message) -> int:
         dataset = load_dataset(arguments.data)
         week = resolve_week(arguments.week, dataset)
         _check_report_folder(arguments.out, dataset.name, week.label)
-        scenario_events, _quality = read_events(Path(arguments.scenario), dataset.settings, dataset.venues)
+        scenario_events, _quality = read_scenario(Path(arguments.scenario), dataset.settings, dataset.venues, week)
         without, plan, changes = plan_scenario(dataset, week, scenario_events)
         scenario = {"name": Path(arguments.scenario).name, "changes": changes,
                     "comparison": compare_plans(without, plan)}
@@ -208,10 +208,11 @@ def _backtest(arguments: argparse.Namespace, message) -> int:
     result = run_backtest(dataset, arguments.weeks, models=arguments.models,
                           progress_bar=not arguments.no_progress, progress_label=message("backtest weeks"))
     folder = write_backtest(result, dataset.name, arguments.out)
-    print(format_backtest_table(result.metrics, arguments.lang))
+    units = measure_units(dataset.settings, arguments.lang)
+    print(format_backtest_table(result.metrics, arguments.lang, units))
     if len(dataset.settings.measure_names) > 1:
         print()
-        print(format_backtest_table(metrics_by_measure(result), arguments.lang))
+        print(format_backtest_table(metrics_by_measure(result), arguments.lang, units))
     print(message("Backtest table written to {path}").format(path=folder / "backtest.csv"))
     return 0
 

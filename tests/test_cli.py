@@ -111,6 +111,9 @@ def test_backtest_prints_table(tmp_path, capsys):
 
     assert code == 0
     assert header[:4] == ["modèle", "périmètre", "heures", "erreur"]
+    # Dodgers has one measure, counted in cars: the errors name the unit and no note warns of mixed units.
+    assert "erreur abs. moy. (voitures)" in printed.splitlines()[0]
+    assert "plusieurs mesures" not in printed
     assert "fenêtres d’événement" in printed
     assert "event_windows" not in printed
     assert "mae_relative_to_last_week" not in printed

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from planner.forecasting.lags import lagged_rows, take_rows
 from planner.forecasting.model import MIN_HISTORY_HOURS, EventForecaster
@@ -25,6 +24,7 @@ from planner.inputs.dataset import Dataset
 from planner.inputs.geography import distance_m
 from planner.inputs.weeks import Week, week_of
 from planner.messages import translatable
+from planner.progress import tqdm
 
 logger = logging.getLogger(__name__)
 

@@ -27,10 +27,11 @@ from planner.inputs.settings import InputSettings, Settings
 from planner.inputs.timestamps import parse_timestamp_column
 from planner.inputs.traffic import read_traffic
 from planner.inputs.validation import validate_table
+from planner.inputs.weeks import Week
 from planner.messages import translatable
 
-__all__ = ["read_cells", "read_events", "read_traffic", "read_venues", "EVENT_COLUMNS", "CELL_COLUMNS",
-           "VENUE_COLUMNS", "EVENT_OPTIONAL_COLUMNS"]
+__all__ = ["read_cells", "read_events", "read_scenario", "read_traffic", "read_venues", "EVENT_COLUMNS",
+           "CELL_COLUMNS", "VENUE_COLUMNS", "EVENT_OPTIONAL_COLUMNS"]
 
 VENUE_COLUMNS: tuple[str, ...] = ("venue_id", "name", "latitude", "longitude", "capacity_people")
 CELL_COLUMNS: tuple[str, ...] = ("cell_id", "site_id", "latitude", "longitude", "utilisation_threshold")
@@ -112,8 +113,8 @@ def read_venues(path: str | Path, inputs: InputSettings | None = None) -> tuple[
     return frame[list(VENUE_COLUMNS)], quality
 
 
-def read_events(path: str | Path, settings: Settings,
-                venues: pd.DataFrame | None) -> tuple[pd.DataFrame, TableQuality]:
+def read_events(path: str | Path, settings: Settings, venues: pd.DataFrame | None,
+                week: Week | None = None) -> tuple[pd.DataFrame, TableQuality]:
     """Read ``events.csv``: one row per planned event.
 
     Parameters
@@ -129,6 +130,9 @@ def read_events(path: str | Path, settings: Settings,
         The venues table; an event's ``venue_id`` must be one of its ids, or
         empty for an event that concerns the whole area. ``None`` skips this
         check, for use when the venues file itself is invalid.
+    week : Week, optional
+        The week being planned. When given, every event must overlap it,
+        as :func:`read_scenario` requires.
 
     Returns
     -------
@@ -199,6 +203,8 @@ def read_events(path: str | Path, settings: Settings,
                                                              {column: column for column in attendance_columns})
     problems.extend(problem for problem in attendance_problems
                     if (index_of_line(table, problem.row), problem.column) not in reported)
+    if week is not None:
+        problems.extend(_outside_week_problems(frame, table, week))
     if problems:
         raise InputError(sorted(problems, key=lambda problem: problem.row or 0))
 
@@ -210,6 +216,44 @@ def read_events(path: str | Path, settings: Settings,
     columns = ["event_id", "name", "kind", "venue_id", "start", "end", "expected_attendance",
                *EVENT_OPTIONAL_COLUMNS, "source", "time_known"]
     return frame[columns].sort_values("start", kind="stable").reset_index(drop=True), quality
+
+
+def read_scenario(path: str | Path, settings: Settings, venues: pd.DataFrame | None,
+                  week: Week) -> tuple[pd.DataFrame, TableQuality]:
+    """Read a ``--scenario`` file: rows in the format of ``events.csv``, each overlapping ``week``.
+
+    A scenario event outside the planned week would change nothing in the
+    plan, so it is rejected rather than compared as "+0".
+
+    Raises
+    ------
+    InputError
+        If the file is missing, or listing every problem of the file,
+        including each event that does not overlap ``week``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, None,
+                                  translatable("scenario file not found; check the --scenario path, which names a "
+                                               "CSV file with the columns of events.csv"))])
+    return read_events(path, settings, venues, week=week)
+
+
+def _outside_week_problems(frame: pd.DataFrame, table: RawTable, week: Week) -> list[Problem]:
+    """List the events whose span from start to end does not overlap ``week``."""
+    problems = []
+    for index, row in frame.iterrows():
+        start, end = row["start"], row["end"]
+        if pd.isna(start) or pd.isna(end) or (start < week.end and end > week.start):
+            continue
+        year, number, _ = start.isocalendar()
+        problems.append(Problem(table.file, int(table.lines[index]), "start", table.frame.at[index, "start"],
+                                translatable("the event is outside the planned week {week}, which runs from "
+                                             "{first:%Y-%m-%d} to {last:%Y-%m-%d}; move the event into that week, "
+                                             "or plan its own week with --week {event_week}", week=week.label,
+                                             first=week.start.date(), last=week.start.date() + pd.Timedelta(days=6),
+                                             event_week=f"{year}-W{number:02d}")))
+    return problems
 
 
 def _channel_problems(frame: pd.DataFrame, table: RawTable, columns: list[str]) -> list[Problem]:

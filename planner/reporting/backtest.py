@@ -9,8 +9,16 @@ import pandas as pd
 
 # NOTE: the forecasting layer scores only all measures pooled, so its private scorer is reused here per measure.
 from planner.forecasting.backtest import METRIC_COLUMNS, BacktestResult, _metrics
+from planner.inputs.settings import Settings
 from planner.messages import translatable
-from planner.reporting.i18n import DEFAULT_LANGUAGE, N_, format_number, format_percent, translations
+from planner.reporting.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    format_number,
+    format_percent,
+    localized_measure,
+    translations,
+)
 from planner.reporting.writer import safe_folder_name, staged_folder
 
 logger = logging.getLogger(__name__)
@@ -34,6 +42,8 @@ SCOPE_NAMES: dict[str, str] = {
 }
 # Columns that are fractions, printed as percentages. Model names stay as typed, because --models takes them.
 _PERCENT_COLUMNS = ("peak_error_median", "coverage_p10_p90")
+# Columns in the unit of the measure they score.
+_MEASURE_UNIT_COLUMNS = ("mae", "pinball_loss")
 
 
 MEASURE_METRIC_COLUMNS: list[str] = [*METRIC_COLUMNS[:2], "measure", *METRIC_COLUMNS[2:]]
@@ -86,23 +96,35 @@ def metrics_by_measure(result: BacktestResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[MEASURE_METRIC_COLUMNS]
 
 
-def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+def measure_units(settings: Settings, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Return each measure's unit in ``lang``, by measure name, for :func:`format_backtest_table`."""
+    return {measure.name: localized_measure(settings, measure.name, lang).unit for measure in settings.measures}
+
+
+def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE,
+                          units: dict[str, str] | None = None) -> str:
     """Format the backtest metrics as a text table with translated headers and numbers formatted for ``lang``.
 
     ``metrics`` has the columns of ``BacktestResult.metrics``, or those of
     :func:`metrics_by_measure`. The CSV files keep the machine column names,
     and this table is for reading on the console. A missing score is shown
-    as an en dash. Pooled metrics, without a ``measure`` column, get a last
-    line that says what ``hours`` counts and that the errors mix units.
+    as an en dash. ``units`` maps each measure of the dataset to its unit
+    (see :func:`measure_units`). With one measure, the headers of the
+    errors in the measure's unit name it. With a ``measure`` column, each
+    measure is followed by its unit. Pooled metrics of several measures, or
+    of unknown ones, get a last line that says what ``hours`` counts and
+    that the errors mix units.
     """
     gettext = translations(lang).gettext
+    units = units or {}
+    single_unit = next(iter(units.values())) if len(units) == 1 else None
     table = pd.DataFrame(index=metrics.index)
     for column in metrics.columns:
         values = metrics[column]
         if column == "model":
             cells = values.astype(str)
         elif column == "measure":
-            cells = values.astype(str)
+            cells = values.map(lambda name: f"{name} ({units[name]})" if name in units else str(name))
         elif column == "scope":
             cells = values.map(lambda scope: gettext(SCOPE_NAMES[scope]) if scope in SCOPE_NAMES else str(scope))
         elif column == "hours":
@@ -111,9 +133,12 @@ def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -
             cells = values.map(lambda value: format_percent(value, lang, decimals=1))
         else:
             cells = values.map(lambda value: format_number(value, lang, decimals=3))
-        table[gettext(BACKTEST_HEADERS[column]) if column in BACKTEST_HEADERS else column] = cells
+        header = gettext(BACKTEST_HEADERS[column]) if column in BACKTEST_HEADERS else column
+        if column in _MEASURE_UNIT_COLUMNS and single_unit and "measure" not in metrics.columns:
+            header = f"{header} ({single_unit})"
+        table[header] = cells
     text = table.to_string(index=False)
-    if "measure" not in metrics.columns and "hours" in metrics.columns:
+    if "measure" not in metrics.columns and "hours" in metrics.columns and single_unit is None:
         text += "\n" + gettext("hours: one per hour, cell and measure. With several measures, the errors average "
                                 "values of different units; backtest_by_measure.csv scores each measure alone.")
     return text

@@ -31,8 +31,9 @@ def week_events(plan: WeeklyPlan) -> pd.DataFrame:
     ``name``, ``kind``, ``venue_id``, ``venue_name``, ``start``, ``end``, the
     attendance, ``time_known`` when the calendar has it and ``attendance_capped_to`` when the forecast has it),
     ``peak_uplift_ratio`` (maximum over measures),
-    ``peak_utilisation_p90``, ``cells_add`` and ``cells_watch`` (cells with at
-    least one such hour during the event, over all measures).
+    ``peak_utilisation_p90``, ``cells_add`` (cells with at least one hour to
+    reinforce during the event, over all measures) and ``cells_watch`` (the
+    other cells with at least one hour to watch during the event).
     """
     events = plan.events
     columns = ["event_id", "name", "kind", "venue_id", "venue_name", "start", "end",
@@ -51,8 +52,11 @@ def week_events(plan: WeeklyPlan) -> pd.DataFrame:
     capacity = _capacity_by_event(plan.capacity)
     capacity = capacity[capacity["event_id"] != ""]
     peak = capacity.groupby("event_id")["utilisation_p90"].max()
-    cells_add = capacity[capacity["action"] == "add"].groupby("event_id")["cell_id"].nunique()
-    cells_watch = capacity[capacity["action"] == "watch"].groupby("event_id")["cell_id"].nunique()
+    # Each cell is counted once per event, at its worst action, so a cell to reinforce is not also one to watch.
+    at_risk = capacity[capacity["action"].isin(AT_RISK_ACTIONS)]
+    needs_unit = (at_risk["action"] == "add").groupby([at_risk["event_id"], at_risk["cell_id"]]).any()
+    cells_add = needs_unit.groupby(level="event_id").sum()
+    cells_watch = (~needs_unit).groupby(level="event_id").sum()
     table["peak_utilisation_p90"] = table["event_id"].map(peak)
     table["cells_add"] = table["event_id"].map(cells_add).fillna(0).astype(int)
     table["cells_watch"] = table["event_id"].map(cells_watch).fillna(0).astype(int)

@@ -15,6 +15,7 @@ Excel date has none.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.decisions.plan import WeeklyPlan
-from planner.messages import translatable, translatable_plural
+from planner.messages import Message, translatable, translatable_plural
 from planner.reporting.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -45,6 +46,8 @@ from planner.reporting.i18n import (
 from planner.reporting.summary import cells_at_risk
 from planner.reporting.tables import CSV_TABLES, SHEET_TABLES, quality_table
 from planner.reporting.xlsx_format import TypedColumn, column_width, typed_column
+
+logger = logging.getLogger(__name__)
 
 _HEADER_FONT = Font(bold=True)
 MAX_SHEET_ROWS = 20_000
@@ -108,6 +111,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "learned_at_venue": N_("Of them at this venue"),
     "attendance_capped_to": N_("Attendance used (venue capacity)"),
     "offset_hours": N_("Moved by timing offset (h)"),
+    "time_known": N_("Time of day known"),
     "peak_time": N_("Peak time"),
     "peak_cell_id": N_("Peak cell"),
     "forecast_p90": N_("Forecast p90"),
@@ -202,6 +206,16 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     sheet says so in ``lang``; the CSV files hold every row.
     """
     workbook = Workbook(write_only=True)
+    try:
+        _write_workbook(workbook, plan, path, lang)
+    except BaseException:
+        # On an error or Ctrl-C, the sheets' XML writers are still open. Left to the garbage collector, they
+        # print "Exception ignored ... LxmlSyntaxError" after the command line's own message.
+        _discard_workbook(workbook)
+        raise
+
+
+def _write_workbook(workbook: Workbook, plan: WeeklyPlan, path: str | Path, lang: str) -> None:
     timezone = str(plan.dataset.timezone)
     notes = []
     repeated_hour = False
@@ -228,15 +242,59 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
         _write_sheet(workbook, sheet_title(sheet_name, lang), localized_sheet(plan, frame, lang), columns,
                      timezone, empty_text)
     if repeated_hour:
-        notes.append(render_message(translatable(
-            "Times are wall-clock times in {timezone}, because Excel has no time zone. The hour repeated when "
-            "daylight saving time ends appears twice, in time order; the CSV files give each time its UTC offset.",
-            timezone=timezone), lang))
+        notes.append(render_message(clock_change_note(plan.week.hours(), timezone), lang))
     if notes:
         frame = pd.DataFrame({"note": notes})
         _write_sheet(workbook, sheet_title("notes", lang), localized_sheet(plan, frame, lang),
                      [typed_column("note", frame["note"])], timezone, "")
     workbook.save(path)
+
+
+def _discard_workbook(workbook: Workbook) -> None:
+    """Close the XML writers of an unfinished write-only workbook and delete their temporary files.
+
+    NOTE: this reads the private ``_rows`` and ``_writer`` attributes of
+    openpyxl's write-only sheets (checked with openpyxl 3.1.5), which has no
+    public way to abandon a workbook.
+    """
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        for stream in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if stream is None:
+                continue
+            try:
+                stream.close()
+            except Exception as error:  # noqa: BLE001 - the sheet is discarded, and the first error is re-raised.
+                logger.debug("discarding the unfinished sheet %r: %s", sheet.title, error)
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except (OSError, ValueError) as error:
+                logger.debug("temporary file of sheet %r not removed: %s", sheet.title, error)
+
+
+def clock_change_note(hours: pd.DatetimeIndex, timezone: str) -> Message:
+    """Build the note that the sheets show wall-clock times, naming the hour skipped or repeated in ``hours``.
+
+    ``hours`` is the week's hours, tz-aware and one hour apart. Where two
+    consecutive hours are not one wall-clock hour apart, the clocks changed
+    between them: a gap of two hours is the spring change, no gap the autumn one.
+    """
+    wall_clock = hours.tz_localize(None)
+    for before, after in zip(wall_clock[:-1], wall_clock[1:]):
+        change = after - before
+        if change > pd.Timedelta(hours=1):
+            return translatable(
+                "Times are wall-clock times in {timezone}, because Excel has no time zone. On {day:%Y-%m-%d} the "
+                "clocks go forward, so no row is at {hour}, the skipped hour; the CSV files give each time its UTC "
+                "offset.", timezone=timezone, day=after.date(), hour=f"{before + pd.Timedelta(hours=1):%H:%M}")
+        if change < pd.Timedelta(hours=1):
+            return translatable(
+                "Times are wall-clock times in {timezone}, because Excel has no time zone. On {day:%Y-%m-%d} the "
+                "clocks go back, so the hour at {hour} appears twice, in time order; the CSV files give each time "
+                "its UTC offset.", timezone=timezone, day=after.date(), hour=f"{after:%H:%M}")
+    return translatable("Times are wall-clock times in {timezone}, because Excel has no time zone; the CSV files "
+                        "give each time its UTC offset.", timezone=timezone)
 
 
 def _render_note(settings, lang: str, note: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -126,3 +128,23 @@ def test_cells_capacities_listed_as_assumptions(name):
         for key in ("base_arrivals_per_hour", "arrivals_per_overloaded_cell_hour", "handle_time_seconds"):
             assert f"staffing.roles.{role.name}.{key}" in settings.assumptions
     assert "staffing.shrinkage" in settings.assumptions
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_assumption_texts_name_no_setting_key(name):
+    # A text for readers of the report gives a setting's value in words, not the key of settings.toml.
+    with open(DATA / name / "settings.toml", "rb") as handle:
+        settings = tomllib.load(handle)
+    keys = set()
+    tables = [settings]
+    while tables:
+        for key, value in tables.pop().items():
+            if isinstance(value, dict):
+                tables.append(value)
+            elif "_" in key and "." not in key:
+                keys.add(key)
+    texts = [*settings["assumptions"].values(), *settings["translations"]["fr"].values()]
+
+    named = sorted(key for key in keys if any(re.search(rf"\b{re.escape(key)}\b", text) for text in texts))
+
+    assert named == []

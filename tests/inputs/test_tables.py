@@ -11,8 +11,10 @@ import pytest
 from planner.inputs.errors import InputError, Problem
 from planner.inputs.loading import load_dataset
 from planner.inputs.settings import load_settings
-from planner.inputs.tables import read_cells, read_events, read_traffic, read_venues
+from planner.inputs.tables import read_cells, read_events, read_scenario, read_traffic, read_venues
+from planner.inputs.weeks import resolve_week
 from planner.reporting.i18n import render_message
+from tests.conftest import BUNDLED_DATA
 
 
 @pytest.fixture
@@ -261,3 +263,52 @@ def test_traffic_shifted_duplicate_explained(settings, tmp_path):
     assert french.endswith("La ligne 2 indique '2023-03-26 02:00:00', une heure locale de l’heure sautée au "
                            "printemps que [inputs] nonexistent_local_time = \"shift_forward\" a avancée au même "
                            "instant")
+
+
+SCENARIO_HEADER = "event_id,name,kind,venue_id,start,end,expected_attendance\n"
+
+
+@pytest.fixture(scope="module")
+def paris():
+    return load_dataset(BUNDLED_DATA / "paris-2023")
+
+
+def test_scenario_event_outside_week_rejected(paris, tmp_path):
+    path = tmp_path / "scenario.csv"
+    path.write_text(SCENARIO_HEADER
+                    + "inside,March,demonstration,republique,2023-03-25 18:00,2023-03-25 22:00,20000\n"
+                    + "late,April march,demonstration,republique,2023-04-25 14:00,2023-04-25 19:00,10000\n")
+    week = resolve_week("2023-W12", paris)
+
+    problems = _problems(lambda: read_scenario(path, paris.settings, paris.venues, week))
+
+    assert [(problem.row, problem.column, problem.value) for problem in problems] == [(3, "start", "2023-04-25 14:00")]
+    message = render_message(problems[0].message, "en")
+    assert "outside the planned week 2023-W12" in message
+    assert "from Mar 20, 2023 to Mar 26, 2023" in message
+    assert "--week 2023-W17" in message
+
+
+def test_scenario_event_overlapping_week_kept(paris, tmp_path):
+    path = tmp_path / "scenario.csv"
+    # Starts on the Sunday before the week and ends inside it.
+    path.write_text(SCENARIO_HEADER + "night,Night rally,demonstration,republique,2023-03-19 22:00,2023-03-20 02:00,"
+                                      "5000\n")
+    week = resolve_week("2023-W12", paris)
+
+    events, _ = read_scenario(path, paris.settings, paris.venues, week)
+
+    assert list(events["event_id"]) == ["night"]
+
+
+def test_scenario_missing_file_message(paris, tmp_path):
+    week = resolve_week("2023-W12", paris)
+
+    problems = _problems(lambda: read_scenario(tmp_path / "absent.csv", paris.settings, paris.venues, week))
+
+    assert len(problems) == 1
+    assert problems[0].file == str(tmp_path / "absent.csv")
+    message = render_message(problems[0].message, "fr")
+    assert message.startswith("fichier de scénario introuvable")
+    assert "--scenario" in message
+    assert "chaque dossier de jeu de données" not in message

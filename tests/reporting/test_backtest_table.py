@@ -12,7 +12,13 @@ import pytest
 from planner.forecasting.backtest import METRIC_COLUMNS, REFERENCE_MODEL, BacktestResult, run_backtest
 from planner.inputs import load_dataset, parse_week
 from planner.inputs.settings import Measure
-from planner.reporting.backtest import MEASURE_METRIC_COLUMNS, format_backtest_table, metrics_by_measure, write_backtest
+from planner.reporting.backtest import (
+    MEASURE_METRIC_COLUMNS,
+    format_backtest_table,
+    measure_units,
+    metrics_by_measure,
+    write_backtest,
+)
 from tests.conftest import BUNDLED_DATA
 from tests.forecasting.synthetic import TIMEZONE, match_events, synthetic_dataset
 
@@ -171,3 +177,37 @@ def test_san_siro_pooled_peak_error_median(san_siro_backtest):
     reference = pooled[(REFERENCE_MODEL, "overall")]
     assert reference != pytest.approx(by_measure[(REFERENCE_MODEL, "overall", "internet")])
     assert reference != pytest.approx(by_measure[(REFERENCE_MODEL, "overall", "calls_sms")])
+
+
+def test_backtest_table_one_measure_unit():
+    english = format_backtest_table(METRICS, "en", units={"cars": "cars"}).splitlines()
+    french = format_backtest_table(METRICS, "fr", units={"cars": "voitures"}).splitlines()
+
+    # One measure: the errors have one unit, so the headers name it and no footnote warns of mixed units.
+    assert len(english) == 3
+    assert len(french) == 3
+    assert "mean abs. error (cars)" in english[0]
+    assert "pinball loss (cars)" in english[0]
+    assert "erreur abs. moy. (voitures)" in french[0]
+    assert "backtest_by_measure.csv" not in "\n".join(english)
+
+
+def test_backtest_table_several_units_footnote():
+    units = {"internet": "MB", "calls_sms": "calls"}
+    pooled = format_backtest_table(METRICS, "en", units=units).splitlines()
+    by_measure = METRICS.assign(measure=["internet", "calls_sms"])[MEASURE_METRIC_COLUMNS]
+    per_measure = format_backtest_table(by_measure, "en", units=units).splitlines()
+
+    assert len(pooled) == 4
+    assert "With several measures" in pooled[3]
+    assert "(MB)" not in pooled[0]
+    assert _words(per_measure[1])[:4] == ["planner", "event", "windows", "internet"]
+    assert _words(per_measure[1])[4] == "(MB)"
+    assert _words(per_measure[2])[3:5] == ["calls_sms", "(calls)"]
+
+
+def test_measure_units_in_language():
+    settings = load_dataset(BUNDLED_DATA / "milan").settings
+
+    assert measure_units(settings, "en")["internet"] == "activity units"
+    assert measure_units(settings, "fr")["internet"] == "unités d’activité"

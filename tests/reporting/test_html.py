@@ -131,6 +131,19 @@ def test_render_html_attendance_capped(make_plan):
     assert "venue's capacity" not in plain
 
 
+def test_render_html_attendance_range_alone(make_plan):
+    plan = make_plan()
+    range_only = plan.events.assign(expected_attendance=float("nan"), attendance_low=238000.0,
+                                    attendance_high=1600000.0)
+    card = _event_card(dataclasses.replace(plan, events=range_only))
+    with_central = _event_card(plan)
+
+    attendance = re.search(r"<th>Expected attendance</th><td>(.*?)</td>", card, re.S).group(1)
+    assert " ".join(attendance.split()) == "from 238,000 to 1,600,000"
+    central = re.search(r"<th>Expected attendance</th><td>(.*?)</td>", with_central, re.S).group(1)
+    assert " ".join(central.split()) == "75,000 (from 70,000 to 80,000)"
+
+
 def test_render_html_event_peak_hour(make_plan):
     plan = make_plan()
     peak_time = pd.Series([pd.Timestamp("2013-08-14 22:00", tz="Europe/Paris")], dtype=object)

@@ -341,3 +341,15 @@ def test_region_field_country_names():
     assert str(message) == "United States (CA): p"
     assert render_message(message, "fr") == "États-Unis (CA)\u00a0: p"
     assert render_message(unknown, "fr") == "QQ (X)\u00a0: p"
+
+
+def test_french_measure_name_after_de_reads():
+    # A measure label may start with a vowel ("Activité Internet"), where "de Activité" would need elision.
+    no_history = translatable("{event}: no past {kind} event in the history of {measure}; no uplift is forecast for it",
+                              event="fuorisalone", kind="fair", measure="Activité Internet")
+    borrowed = translatable("{event}: no history at venue {venue!r}; its uplift on {measure} is borrowed from {source} "
+                            "and {footprint} (an assumed footprint)", event="fuorisalone", venue="tortona",
+                            measure="Activité Internet", source="x", footprint="y")
+
+    assert "dans l’historique de la mesure Activité Internet" in render_message(no_history, "fr")
+    assert "son surcroît sur la mesure Activité Internet" in render_message(borrowed, "fr")

@@ -58,8 +58,21 @@ def test_week_events_ranked_by_risk(make_plan):
     assert list(events["event_id"]) == ["E1", "E9"]
     assert events.loc[0, "peak_utilisation_p90"] == pytest.approx(0.99)
     assert events.loc[0, "cells_add"] == 1
-    assert events.loc[0, "cells_watch"] == 1
+    # C1 has two hours to reinforce and one to watch during E1: it counts once, as a cell to reinforce.
+    assert events.loc[0, "cells_watch"] == 0
     assert events.loc[1, "cells_add"] == 0
+
+
+def test_week_events_watch_only_cell_counted(make_plan):
+    plan = make_plan()
+    capacity = plan.capacity.copy()
+    # C2 gets one hour to watch during E1 and no hour to reinforce.
+    second_cell = capacity.index[(capacity["cell_id"] == "C2") & (capacity["event_id"] == "E1")][0]
+    capacity.loc[second_cell, "action"] = "watch"
+    events = summary.week_events(dataclasses.replace(plan, capacity=capacity))
+
+    assert events.loc[0, "cells_add"] == 1
+    assert events.loc[0, "cells_watch"] == 1
 
 
 def test_cells_at_risk_one_row_per_cell(make_plan):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -18,9 +24,11 @@ from planner.reporting.tables import (
     FORECAST_COLUMNS,
     QUALITY_COLUMNS,
     STAFFING_COLUMNS,
+    events_table,
     quality_table,
 )
-from tests.conftest import BUNDLED_DATA
+from planner.reporting.xlsx import clock_change_note
+from tests.conftest import BUNDLED_DATA, REPO
 
 MACHINE_COLUMNS = {*FORECAST_COLUMNS, *EVENT_COLUMNS, *CAPACITY_COLUMNS, *STAFFING_COLUMNS, *QUALITY_COLUMNS}
 
@@ -206,3 +214,71 @@ def test_csv_same_in_both_languages(dodgers_plan, tmp_path):
         events = list(csv.DictReader(handle))
     assert {row["learned_from"] for row in events} == {"72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
     assert {row["pooling"] for row in events} == {"venue"}
+
+
+@pytest.mark.parametrize(("week", "english", "french"), [
+    ("2023-W12", "On Mar 26, 2023 the clocks go forward, so no row is at 02:00, the skipped hour",
+     "Le 26 mars 2023, on avance l’heure\u00a0: aucune ligne n’est à 02:00, l’heure sautée"),
+    ("2023-W43", "On Oct 29, 2023 the clocks go back, so the hour at 02:00 appears twice",
+     "Le 29 oct. 2023, on recule l’heure\u00a0: l’heure de 02:00 apparaît deux fois"),
+    ("2023-W20", "because Excel has no time zone; the CSV files",
+     "car Excel n’a pas de fuseau horaire\u202f; les fichiers CSV"),
+])
+def test_clock_change_note_names_week_change(week, english, french):
+    hours = parse_week(week, ZoneInfo("Europe/Paris")).hours()
+
+    note = clock_change_note(hours, "Europe/Paris")
+
+    assert english in render_message(note, "en")
+    assert french in render_message(note, "fr")
+    assert "heures locales du fuseau Europe/Paris" in render_message(note, "fr")
+
+
+def test_xlsx_events_headers_all_labelled(dodgers_plan):
+    events = events_table(dodgers_plan)
+    assert "time_known" in events.columns
+
+    for lang in ("en", "fr"):
+        headers = list(xlsx.localized_sheet(dodgers_plan, events, lang).columns)
+
+        assert sorted(set(headers) & set(events.columns)) == [], lang
+    assert "Heure connue" in xlsx.localized_sheet(dodgers_plan, events, "fr").columns
+
+
+# Run in a new interpreter, because "Exception ignored" is printed when the interpreter collects the generators.
+INTERRUPTED_WRITE = textwrap.dedent("""
+    import pickle
+    import sys
+
+    from planner.reporting import xlsx
+
+    with open(sys.argv[1], "rb") as handle:
+        plan = pickle.load(handle)
+    original_cell = xlsx._cell
+    calls = 0
+
+    def interrupting_cell(*arguments):
+        global calls
+        calls += 1
+        if calls == 20:
+            raise KeyboardInterrupt
+        return original_cell(*arguments)
+
+    xlsx._cell = interrupting_cell
+    try:
+        xlsx.write_xlsx(plan, sys.argv[2])
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+""")
+
+
+def test_xlsx_interrupt_closes_writers(make_plan, tmp_path):
+    plan_path = tmp_path / "plan.pickle"
+    plan_path.write_bytes(pickle.dumps(make_plan()))
+
+    run = subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, str(plan_path), str(tmp_path / "report.xlsx")],
+                         capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == ["interrupted"]
+    assert not (tmp_path / "report.xlsx").exists()
