@@ -159,14 +159,9 @@ def relative_error_quantiles(actual: np.ndarray, estimate: np.ndarray, quantiles
     -------
     ndarray, shape (len(quantiles), cells)
     """
-    level = np.nanmean(estimate, axis=0)
-    floor = 0.05 * np.where(np.isfinite(level), level, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = (actual - estimate) / np.maximum(estimate, floor)
-    ratio[~np.isfinite(ratio)] = np.nan
-    samples = np.sum(~np.isnan(ratio), axis=0)
+    ratio = _relative_errors(actual, estimate)
     per_cell = np.full((len(quantiles), ratio.shape[1]), np.nan)
-    enough = samples >= min_samples
+    enough = np.sum(~np.isnan(ratio), axis=0) >= min_samples
     if enough.any():
         per_cell[:, enough] = _column_quantiles(ratio[:, enough], quantiles, min_samples)
     if (~enough).any():
@@ -333,6 +328,24 @@ def hour_of_day_spread(actual: np.ndarray, estimate: np.ndarray, hour_of_day: np
         shrunk = (total + prior_hours * np.nan_to_num(overall)) / (count + prior_hours)
         spread[hour] = np.where(usable, shrunk / np.where(usable, overall, 1.0), 1.0)
     return spread
+
+
+def pooled_error_cells(actual: np.ndarray, estimate: np.ndarray, *, min_samples: int = 48) -> np.ndarray:
+    """Return whether each cell has too few relative errors of its own and takes the quantiles pooled over all cells.
+
+    The same test as :func:`relative_error_quantiles` with the same ``min_samples``.
+    """
+    return np.sum(~np.isnan(_relative_errors(actual, estimate)), axis=0) < min_samples
+
+
+def _relative_errors(actual: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+    """Return ``(actual - estimate) / estimate``, the estimate floored at 5 % of its column mean, NaN where undefined."""
+    level = np.nanmean(estimate, axis=0)
+    floor = 0.05 * np.where(np.isfinite(level), level, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (actual - estimate) / np.maximum(estimate, floor)
+    ratio[~np.isfinite(ratio)] = np.nan
+    return ratio
 
 
 def band_scale(actual: np.ndarray, estimate: np.ndarray, spread: np.ndarray, week_of_row: np.ndarray,

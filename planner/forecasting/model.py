@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, relative_error_quantiles,
-                                          seasonal_profile, weekly_growth)
+from planner.forecasting.baseline import (band_scale, hour_of_day_spread, hourly_level_shift, pooled_error_cells,
+                                          relative_error_quantiles, seasonal_profile, weekly_growth)
 from planner.forecasting.clock_drift import ClockDrift, feed_clock_drift
 from planner.forecasting.history import load_event_history
 from planner.forecasting.lags import lagged_rows, take_rows
@@ -288,15 +288,23 @@ class EventForecaster:
                 break
             offsets = {event_id: offset for timing in timings.values()
                        for event_id, offset in timing.offsets_hours.items()}
-            fit = self._fit_with_offsets(observed, index, cells, offsets, measure)
+            fit = self._fit_with_offsets(observed, index, cells, offsets, measure, previous=fit)
             fit.timings = timings
         logger.info("measure %s: learned from %d hours and %d past events before %s", measure, len(index),
                     fit.past_event_count, origin.isoformat())
         return fit
 
     def _fit_with_offsets(self, observed: np.ndarray, index: pd.DatetimeIndex, cells: list[str],
-                          offsets: dict[str, float], measure: str) -> _MeasureFit:
-        """Fit the baseline and the event profiles, with each past event moved by its timing offset in hours."""
+                          offsets: dict[str, float], measure: str, previous: _MeasureFit | None = None) -> _MeasureFit:
+        """Fit the baseline and the event profiles, with each past event moved by its timing offset in hours.
+
+        With ``previous``, a fit of the same traffic with other offsets, the
+        baseline is fitted again only at the cells whose event-free traffic
+        the offsets change, because every part of it is fitted cell by cell.
+        The exception is the error quantiles of cells with too few error
+        samples, pooled over all cells: when any cell needs them, every cell
+        is fitted again.
+        """
         # Hours inside an event window are kept out of the baseline at the cells the event can reach.
         clean = observed.copy()
         for event in self.past_events_.itertuples(index=False):
@@ -309,6 +317,40 @@ class EventForecaster:
             else:
                 clean[np.ix_(window.rows, columns)] = np.nan
 
+        if previous is None or previous.pooled_errors:
+            baseline = self._fit_baseline(observed, clean, index, measure)
+        else:
+            same = (clean == previous.clean) | (np.isnan(clean) & np.isnan(previous.clean))
+            changed = np.flatnonzero(~same.all(axis=0))
+            baseline = previous.baseline_parts()
+            if changed.size:
+                part = self._fit_baseline(observed[:, changed], clean[:, changed], index, measure)
+                if part["pooled_errors"]:
+                    baseline = self._fit_baseline(observed, clean, index, measure)
+                else:
+                    for name, values in part.items():
+                        if name != "pooled_errors":
+                            baseline[name][..., changed] = values
+            logger.debug("measure %s: timing offsets change the event-free traffic of %d cells, fitted again",
+                         measure, changed.size)
+        in_sample = baseline["in_sample"]
+
+        past_events = self._past_events(index, observed, in_sample, clean, offsets)
+        past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
+        profiles, groups = self._learn_profiles(past_events)
+        return _MeasureFit(cells=cells, index=index, clean=clean, growth=baseline["growth"],
+                           error_quantiles=baseline["error_quantiles"], profiles=profiles, groups=groups,
+                           level=baseline["level"], in_sample=in_sample, past_event_count=len(past_events),
+                           level_shift=baseline["level_shift"], error_spread=baseline["error_spread"],
+                           band_ceiling=baseline["band_ceiling"], pooled_errors=baseline["pooled_errors"])
+
+    def _fit_baseline(self, observed: np.ndarray, clean: np.ndarray, index: pd.DatetimeIndex,
+                      measure: str) -> dict:
+        """Fit the baseline of each cell on its event-free traffic ``clean``: level, trend, error band, level shift.
+
+        Returns arrays with the cells on their last axis, and ``pooled_errors``:
+        whether a cell took the error quantiles pooled over all cells.
+        """
         all_rows = np.arange(len(index))
         in_sample = seasonal_profile(clean, index, all_rows, max_weeks=4, halflife_weeks=self.halflife_weeks,
                                      symmetric=True).values
@@ -333,6 +375,7 @@ class EventForecaster:
             logger.info("%d cells have too few event-free hours of %s to measure the baseline's error; their band "
                         "uses the change from the same hour of the day before", int(short.sum()), measure)
         error_quantiles = relative_error_quantiles(error_actual, error_estimate, QUANTILES)
+        pooled_errors = bool(pooled_error_cells(error_actual, error_estimate).any())
         # Errors are larger at some hours of the day (a ramp, a quiet night): the band widens there.
         error_spread = hour_of_day_spread(error_actual, error_estimate, index.hour.to_numpy()[error_rows])
         # Widened or narrowed so that, measured on some weeks, it covers its share of another.
@@ -349,14 +392,9 @@ class EventForecaster:
         recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
         level_shift = hourly_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth),
                                          index.hour.to_numpy()[recent_rows])
-
-        past_events = self._past_events(index, observed, in_sample, clean, offsets)
-        past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
-        profiles, groups = self._learn_profiles(past_events)
-        return _MeasureFit(cells=cells, index=index, clean=clean, growth=growth, error_quantiles=error_quantiles,
-                           profiles=profiles, groups=groups, level=level, in_sample=in_sample,
-                           past_event_count=len(past_events), level_shift=level_shift,
-                           error_spread=error_spread, band_ceiling=ceiling)
+        return {"in_sample": in_sample, "level": level, "growth": growth, "error_quantiles": error_quantiles,
+                "error_spread": error_spread, "band_ceiling": ceiling, "level_shift": level_shift,
+                "pooled_errors": pooled_errors}
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -629,6 +667,15 @@ class _MeasureFit:
     # Per cell, the highest value the baseline's p90 may reach: BAND_CEILING times the highest event-free hour of
     # the error sample.
     band_ceiling: np.ndarray | None = None
+    # Whether some cell took the error quantiles pooled over all cells, so that no cell can be fitted alone.
+    pooled_errors: bool = False
+
+    def baseline_parts(self) -> dict:
+        """Return copies of the per-cell baseline arrays, by the names ``_fit_baseline`` gives them."""
+        return {"in_sample": self.in_sample.copy(), "level": self.level.copy(), "growth": self.growth.copy(),
+                "error_quantiles": self.error_quantiles.copy(), "error_spread": self.error_spread.copy(),
+                "band_ceiling": self.band_ceiling.copy(), "level_shift": self.level_shift.copy(),
+                "pooled_errors": self.pooled_errors}
 
 
 def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex, cells: list[str]) -> np.ndarray:
