@@ -106,6 +106,8 @@ class WeeklyPlan:
     notes: list[str] = field(default_factory=list)
     event_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     voice_channels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The forecast rows that name each event, indexed on first use (see _rows_naming).
+    _event_rows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def has_actuals(self) -> bool:
@@ -212,10 +214,12 @@ def event_hours(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DatetimeInd
     that looks at an event's hours takes them from here, so that they all
     look where the forecast put the event.
     """
-    forecast = plan.forecast[plan.forecast["measure"] == measure]
-    hours = pd.DatetimeIndex(sorted(forecast.loc[_marks(forecast, event_id), "timestamp"].unique()))
+    rows = _rows_naming(plan, event_id)
+    rows = rows[plan.forecast["measure"].to_numpy()[rows] == measure]
+    hours = pd.DatetimeIndex(sorted(plan.forecast["timestamp"].iloc[rows].unique()))
     if len(hours):
         return hours
+    forecast = plan.forecast[plan.forecast["measure"] == measure]
     rows = plan.events[(plan.events["event_id"] == event_id) & (plan.events["measure"] == measure)]
     if rows.empty:
         rows = plan.events[plan.events["event_id"] == event_id]
@@ -257,9 +261,9 @@ def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object)
         dataset (``network``).
     """
     forecast = plan.forecast
-    rows = forecast[forecast["measure"] == measure]
-    marked = _marks(rows, event_id)
-    cells = sorted(rows.loc[marked, "cell_id"].astype(str).unique())
+    rows = _rows_naming(plan, event_id)
+    rows = rows[forecast["measure"].to_numpy()[rows] == measure]
+    cells = sorted(forecast["cell_id"].iloc[rows].astype(str).unique())
     if cells:
         return cells, CELLS_FROM_FORECAST
 
@@ -338,16 +342,33 @@ def reference_from_totals(totals: pd.DataFrame, measures: list[str], where: str,
     return {measure: float(trim_mean(totals[measure].dropna(), 0.01)) for measure in measures}
 
 
-def _marks(forecast: pd.DataFrame, event_id: str) -> pd.Series:
-    """Return whether each forecast row's ``;``-joined ``event_id`` field names the event (none without the column)."""
-    marks = pd.Series(False, index=forecast.index)
+def _rows_naming(plan: WeeklyPlan, event_id: str) -> np.ndarray:
+    """Return the sorted positions of the plan's forecast rows whose ``;``-joined ``event_id`` field names the event.
+
+    The index of every event's rows is built on the first call, in one pass
+    over the forecast, because the report looks events up dozens of times
+    in a forecast of millions of rows.
+    """
+    if not plan._event_rows:
+        plan._event_rows.update(_index_event_rows(plan.forecast))
+    return plan._event_rows.get(event_id, np.array([], dtype=np.intp))
+
+
+def _index_event_rows(forecast: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Return, for each event id named in the forecast's ``event_id`` field, the sorted positions of its rows."""
+    index: dict[str, np.ndarray] = {"": np.array([], dtype=np.intp)}
     if "event_id" not in forecast.columns:
-        return marks
-    named = forecast["event_id"].notna().to_numpy()
-    if not named.any():
-        return marks
-    # Most rows name no event, and the rows that do repeat a few ids: each distinct field is split once.
-    codes, fields = pd.factorize(forecast["event_id"].to_numpy()[named])
-    names_event = np.array([event_id in str(field).split(";") for field in fields], dtype=bool)
-    marks[named] = names_event[codes]
-    return marks
+        return index
+    fields_by_row = forecast["event_id"].to_numpy()
+    named = np.flatnonzero(pd.notna(fields_by_row))
+    codes, fields = pd.factorize(fields_by_row[named])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(fields) + 1))
+    positions: dict[str, list[np.ndarray]] = {}
+    for code, text in enumerate(fields):
+        rows = named[order[bounds[code]:bounds[code + 1]]]
+        for event_id in str(text).split(";"):
+            if event_id:
+                positions.setdefault(event_id, []).append(rows)
+    index.update({event_id: np.sort(np.concatenate(parts)) for event_id, parts in positions.items()})
+    return index
