@@ -215,7 +215,7 @@ def event_hours(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DatetimeInd
     look where the forecast put the event.
     """
     rows = _rows_naming(plan, event_id)
-    rows = rows[plan.forecast["measure"].to_numpy()[rows] == measure]
+    rows = rows[plan.forecast["measure"].iloc[rows].to_numpy() == measure]
     hours = pd.DatetimeIndex(sorted(plan.forecast["timestamp"].iloc[rows].unique()))
     if len(hours):
         return hours
@@ -262,7 +262,7 @@ def event_cells(plan: WeeklyPlan, event_id: str, measure: str, venue_id: object)
     """
     forecast = plan.forecast
     rows = _rows_naming(plan, event_id)
-    rows = rows[forecast["measure"].to_numpy()[rows] == measure]
+    rows = rows[forecast["measure"].iloc[rows].to_numpy() == measure]
     cells = sorted(forecast["cell_id"].iloc[rows].astype(str).unique())
     if cells:
         return cells, CELLS_FROM_FORECAST
