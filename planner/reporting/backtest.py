@@ -112,7 +112,7 @@ def format_backtest_table(metrics: pd.DataFrame, lang: str = DEFAULT_LANGUAGE,
     (see :func:`measure_units`). With one measure, the headers of the
     errors in the measure's unit name it. With a ``measure`` column, each
     measure is followed by its unit. Pooled metrics of several measures, or
-    of unknown ones, get a last line that says what ``hours`` counts and
+    of unknown ones, end with a line that explains what ``hours`` counts and
     that the errors mix units.
     """
     gettext = translations(lang).gettext

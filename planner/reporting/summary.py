@@ -301,13 +301,16 @@ def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
     if plan.events.empty or not plan.has_actuals:
         return pd.DataFrame(columns=columns)
 
+    # Converted once: each event's window is then a few masks over columns of millions of rows.
+    cell_ids = forecast["cell_id"].astype(str)
+    observed = forecast["actual"].notna()
     rows = []
     for event in plan.events.drop_duplicates(["event_id", "measure"]).itertuples(index=False):
         cells, _ = event_cells(plan, event.event_id, event.measure, event.venue_id)
         hours = event_hours(plan, event.event_id, event.measure)
         in_window = ((forecast["measure"] == event.measure) & forecast["timestamp"].isin(hours)
-                     & forecast["cell_id"].astype(str).isin(cells))
-        window = forecast[in_window & forecast["actual"].notna()]
+                     & cell_ids.isin(cells))
+        window = forecast[in_window & observed]
         if window.empty:
             continue
         peak_actual = window["actual"].max()
