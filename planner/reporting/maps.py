@@ -1,8 +1,9 @@
-"""A map per event: cells coloured by p90 utilisation, the venue or route, the cells at risk labelled.
+"""A map per event: cells coloured by p90 utilisation, the venue or route, and labels on the cells at risk.
 
 Drawn with matplotlib on longitude and latitude, with no map tiles: nothing
 is downloaded. Cells with a polygon in ``cells.geojson`` are drawn as
-polygons, the others as dots. The x axis is stretched by
+polygons, the others as dots. Datasets of at most ``MAX_CELLS_ALL_LABELLED``
+cells get every cell labelled. The x axis is stretched by
 ``1 / cos(latitude)`` so that distances look the same in both directions.
 """
 
@@ -21,7 +22,7 @@ from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from planner.decisions.plan import WeeklyPlan, event_hours  # noqa: E402
 from planner.inputs.geography import EARTH_RADIUS_M  # noqa: E402
@@ -33,8 +34,42 @@ MAX_UTILISATION_SHOWN = 1.2
 """Top of the colour scale; cells above it take its colour."""
 MAP_MARGIN_M = 1500.0
 """Margin around the venue or route and the event's cells at risk that the map shows."""
+MIN_MAP_SPAN_M = 1000.0
+"""Minimum width and height of the map, so that a one-cell dataset shows a readable neighbourhood."""
 COORDINATE_DECIMALS = 3
-"""Decimals of the longitude and latitude tick labels, about 100 m."""
+"""Minimum decimals of the longitude and latitude tick labels, about 100 m. Close ticks get more."""
+MAX_COORDINATE_DECIMALS = 6
+"""Maximum decimals of the tick labels, about 10 cm."""
+MAX_CELLS_ALL_LABELLED = 10
+"""Datasets with at most this many cells get every cell labelled, not only the cells at risk."""
+
+
+class CoordinateFormatter(Formatter):
+    """Format longitude or latitude ticks in the locale's style with enough decimals to tell them apart."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.decimals = COORDINATE_DECIMALS
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = coordinate_decimals(locs)
+
+    def __call__(self, value: float, position: int | None = None) -> str:
+        return format_number(value, self.lang, self.decimals)
+
+
+def coordinate_decimals(locs) -> int:
+    """Return the decimals that give distinct labels to ticks ``locs`` degrees apart.
+
+    At least ``COORDINATE_DECIMALS``, at most ``MAX_COORDINATE_DECIMALS``.
+    """
+    steps = np.diff(np.unique(np.asarray(locs, dtype=float)))
+    steps = steps[steps > 0]
+    if steps.size == 0:
+        return COORDINATE_DECIMALS
+    needed = int(np.ceil(-np.log10(steps.min()) - 1e-9))
+    return int(np.clip(needed, COORDINATE_DECIMALS, MAX_COORDINATE_DECIMALS))
 
 
 def event_utilisation(plan: WeeklyPlan, event_id: str, measure: str) -> pd.DataFrame:
@@ -70,6 +105,14 @@ def _worst_action(actions: pd.Series) -> str:
 
 def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "fr") -> bytes:
     """Draw the map of one event of a plan for one measure, as PNG bytes."""
+    figure = draw_event_map(plan, event_id, measure, lang)
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "fr") -> Figure:
+    """Draw the map of one event of a plan for one measure on a new figure."""
     _ = translations(lang).gettext
     dataset = plan.dataset
     event = plan.events[plan.events["event_id"] == event_id].iloc[0]
@@ -95,27 +138,33 @@ def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
         collection.set_array(np.nan_to_num(np.asarray(patch_values), nan=0.0))
         axes.add_collection(collection)
     if dots:
+        # Above the venue star and the route (zorder 3), so that a cell at the venue still shows its colour.
         axes.scatter(cells["longitude"].to_numpy(float)[dots], cells["latitude"].to_numpy(float)[dots],
                      c=np.nan_to_num(values[dots]), cmap=colour_map, norm=norm, s=60, edgecolors="grey",
-                     linewidths=0.5, zorder=2)
+                     linewidths=0.5, zorder=3.5)
 
     anchors = _draw_venue_or_route(axes, plan, event, _)
-    at_risk = utilisation[utilisation["action"].isin(("add", "watch"))]
-    for cell_id, row in at_risk.iterrows():
+    at_risk = utilisation["action"].isin(("add", "watch"))
+    labelled = utilisation if len(cells) <= MAX_CELLS_ALL_LABELLED else utilisation[at_risk]
+    for cell_id, row in labelled.iterrows():
         position = (cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
-        anchors.append(position)
-        axes.annotate(f"{cell_id}\n{format_percent(row['utilisation_p90'], lang)}", position, fontsize=7, ha="center", va="center",
-                      zorder=4, fontweight="bold" if row["action"] == "add" else "normal",
+        if at_risk[cell_id]:
+            anchors.append(position)
+        # A polygon has room for its label inside, but a dot's label goes above it so as not to hide its colour.
+        drawn_as_dot = not dataset.cell_shapes.get(str(cell_id))
+        axes.annotate(f"{cell_id}\n{format_percent(row['utilisation_p90'], lang)}", position, fontsize=7, ha="center",
+                      va="bottom" if drawn_as_dot else "center", xytext=(0, 7 if drawn_as_dot else 0),
+                      textcoords="offset points", zorder=4, fontweight="bold" if row["action"] == "add" else "normal",
                       bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
 
     axes.autoscale_view()
     middle_latitude = float(np.nanmean(cells["latitude"].to_numpy(float)))
     if anchors:
         _zoom(axes, np.asarray(anchors, dtype=float), middle_latitude)
+    _widen(axes, middle_latitude)
     axes.set_aspect(1.0 / np.cos(np.radians(middle_latitude)))
-    coordinate = FuncFormatter(lambda value, _position: format_number(value, lang, COORDINATE_DECIMALS))
-    axes.xaxis.set_major_formatter(coordinate)
-    axes.yaxis.set_major_formatter(coordinate)
+    axes.xaxis.set_major_formatter(CoordinateFormatter(lang))
+    axes.yaxis.set_major_formatter(CoordinateFormatter(lang))
     axes.set_xlabel(_("Longitude"))
     axes.set_ylabel(_("Latitude"))
     axes.set_title(f"{event['name']}", fontsize=10)
@@ -123,9 +172,7 @@ def plot_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
                                  format=FuncFormatter(lambda value, _position: format_percent(value, lang)))
     colour_bar.set_label(_("Peak p90 utilisation, 1 h before to 2 h after the event"))
     figure.tight_layout()
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def _zoom(axes, anchors: np.ndarray, latitude: float) -> None:
@@ -136,6 +183,21 @@ def _zoom(axes, anchors: np.ndarray, latitude: float) -> None:
     y_low, y_high = axes.get_ylim()
     axes.set_xlim(max(x_low, anchors[:, 0].min() - margin_longitude), min(x_high, anchors[:, 0].max() + margin_longitude))
     axes.set_ylim(max(y_low, anchors[:, 1].min() - margin_latitude), min(y_high, anchors[:, 1].max() + margin_latitude))
+
+
+def _widen(axes, latitude: float) -> None:
+    """Widen each axis to at least ``MIN_MAP_SPAN_M`` about its centre.
+
+    Without it the map of one cell next to its venue spans a few metres.
+    """
+    span_latitude = np.degrees(MIN_MAP_SPAN_M / EARTH_RADIUS_M)
+    span_longitude = span_latitude / np.cos(np.radians(latitude))
+    for get_limits, set_limits, least_span in ((axes.get_xlim, axes.set_xlim, span_longitude),
+                                               (axes.get_ylim, axes.set_ylim, span_latitude)):
+        low, high = get_limits()
+        if high - low < least_span:
+            centre = (low + high) / 2
+            set_limits(centre - least_span / 2, centre + least_span / 2)
 
 
 def _draw_venue_or_route(axes, plan: WeeklyPlan, event: pd.Series, _) -> list[tuple[float, float]]:

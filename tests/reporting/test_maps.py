@@ -1,13 +1,22 @@
-"""Event maps on the Paris demo: utilisation per cell along the route, and the PNG drawn."""
+"""Event maps: utilisation per cell along the Paris route, the PNG drawn, and one-cell maps that read well."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from planner.decisions.plan import plan_week
 from planner.inputs import load_dataset
+from planner.inputs.geography import EARTH_RADIUS_M
 from planner.inputs.weeks import resolve_week
-from planner.reporting.maps import event_utilisation, plot_event_map
+from planner.reporting.maps import (
+    MIN_MAP_SPAN_M,
+    CoordinateFormatter,
+    coordinate_decimals,
+    draw_event_map,
+    event_utilisation,
+    plot_event_map,
+)
 from tests.conftest import BUNDLED_DATA
 
 EVENT_ID = "paris-protest-2023-03-23"
@@ -36,3 +45,38 @@ def test_plot_event_map_png(paris_plan):
     png = plot_event_map(paris_plan, EVENT_ID, "internet", "fr")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(png) > 10_000
+
+
+@pytest.fixture(scope="module")
+def dodgers_plan():
+    dataset = load_dataset(BUNDLED_DATA / "dodgers")
+    return plan_week(dataset, resolve_week("2005-W32", dataset))
+
+
+def _visible_tick_labels(axis, limits) -> list[str]:
+    low, high = sorted(limits)
+    return [label.get_text() for tick, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+            if low <= tick <= high]
+
+
+def test_one_cell_map_ticks_distinct(dodgers_plan):
+    event_id = dodgers_plan.events["event_id"].iloc[0]
+    figure = draw_event_map(dodgers_plan, event_id, "cars", "fr")
+    figure.draw_without_rendering()
+    axes = figure.axes[0]
+    for axis, limits in ((axes.xaxis, axes.get_xlim()), (axes.yaxis, axes.get_ylim())):
+        labels = _visible_tick_labels(axis, limits)
+        assert len(labels) >= 2, labels
+        assert len(set(labels)) == len(labels), labels
+    low, high = axes.get_ylim()
+    assert np.radians(high - low) * EARTH_RADIUS_M == pytest.approx(MIN_MAP_SPAN_M)
+    assert "glendale-ramp" in " ".join(text.get_text() for text in axes.texts)
+
+
+def test_coordinate_decimals_close_ticks():
+    assert coordinate_decimals([9.120, 9.125, 9.130]) == 3
+    assert coordinate_decimals([9.1240, 9.1245, 9.1250]) == 4
+    assert coordinate_decimals([34.07385, 34.07390]) == 5
+    assert coordinate_decimals([34.07]) == 3
+    labels = CoordinateFormatter("fr").format_ticks([9.1240, 9.1242, 9.1244])
+    assert labels == ["9,1240", "9,1242", "9,1244"]
