@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.decisions.plan import WeeklyPlan, event_cells, event_hours, plan_week
+from planner.forecasting.windows import time_of_day_known
 
 AT_RISK_ACTIONS: tuple[str, ...] = ("add", "watch")
 MAX_PLOTTED_CELLS = 12
@@ -292,11 +293,14 @@ def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
     plan placed the event, from 1 h before to 2 h after it
     (:func:`planner.decisions.plan.event_hours`), which a learned timing
     offset can move hours away from the calendar's times. Columns:
-    ``event_id``, ``name``, ``measure``, ``peak_actual``, ``peak_p50``,
-    ``peak_p90`` and ``within_p90`` (whether the peak actual stayed at or
-    below the peak p90).
+    ``event_id``, ``name``, ``start`` (the calendar's local start, which
+    tells apart events of the same name), ``time_known`` (whether the
+    calendar gives the time of day or the date only), ``measure``,
+    ``peak_actual``, ``peak_p50``, ``peak_p90`` and ``within_p90`` (whether
+    the peak actual stayed at or below the peak p90).
     """
-    columns = ["event_id", "name", "measure", "peak_actual", "peak_p50", "peak_p90", "within_p90"]
+    columns = ["event_id", "name", "start", "time_known", "measure", "peak_actual", "peak_p50", "peak_p90",
+               "within_p90"]
     forecast = plan.forecast
     if plan.events.empty or not plan.has_actuals:
         return pd.DataFrame(columns=columns)
@@ -315,7 +319,8 @@ def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
             continue
         peak_actual = window["actual"].max()
         peak_p90 = window["p90"].max()
-        rows.append({"event_id": event.event_id, "name": event.name, "measure": event.measure,
+        rows.append({"event_id": event.event_id, "name": event.name, "start": event.start,
+                     "time_known": time_of_day_known(event), "measure": event.measure,
                      "peak_actual": peak_actual, "peak_p50": window["p50"].max(), "peak_p90": peak_p90,
                      "within_p90": bool(peak_actual <= peak_p90)})
     return pd.DataFrame(rows, columns=columns)

@@ -179,6 +179,30 @@ def test_render_html_actuals_section_when_known(make_plan):
     assert "Event-window peaks" in section
 
 
+def _event_peak_rows(page: str) -> list[str]:
+    section = page.split('id="actuals"')[1].split("</section>")[0]
+    body = section.split("<tbody>")[-1].split("</tbody>")[0]
+    return [" ".join(row.split()) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+@pytest.mark.parametrize(("lang", "start"), [("en", "Wed 14 Aug 20:45"), ("fr", "mer. 14 août 20:45")])
+def test_render_html_event_peaks_dated(make_plan, lang, start):
+    page = render_html(make_plan(with_actuals=True), lang=lang, generated_at=GENERATED_AT)
+    rows = _event_peak_rows(page)
+
+    assert len(rows) == 1
+    assert rows[0].startswith(f"<td>Milan v Inter</td> <td>{start}</td>")
+
+
+def test_render_html_event_peaks_date_only(make_plan):
+    plan = make_plan(with_actuals=True)
+    events = plan.events.assign(time_known=False)
+    page = render_html(dataclasses.replace(plan, events=events), lang="en", generated_at=GENERATED_AT)
+    rows = _event_peak_rows(page)
+
+    assert rows[0].startswith("<td>Milan v Inter</td> <td>Wed 14 Aug, time not known</td>")
+
+
 def test_render_html_plots_uplift_without_risk(make_plan):
     page = render_html(make_plan(with_risk=False), lang="en", generated_at=GENERATED_AT)
 

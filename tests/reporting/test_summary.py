@@ -122,6 +122,8 @@ def test_event_peaks_compare_window(make_plan):
     assert row["peak_actual"] == pytest.approx(945.0)
     assert row["peak_p90"] == pytest.approx(990.0)
     assert bool(row["within_p90"]) is True
+    assert row["start"] == pd.Timestamp("2013-08-14 20:45", tz="Europe/Paris")
+    assert bool(row["time_known"]) is True
 
 
 def test_event_peaks_empty_without_actuals(make_plan):
