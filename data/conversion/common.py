@@ -7,7 +7,9 @@ converter run twice on the same source files writes the same bytes.
 from __future__ import annotations
 
 import math
+import re
 import string
+import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,14 @@ EVENT_COLUMNS: list[str] = [
     "expected_attendance", "attendance_low", "attendance_high",
 ]
 VENUE_COLUMNS: list[str] = ["venue_id", "name", "latitude", "longitude", "capacity_people"]
+
+NARROW_NO_BREAK_SPACE = "\u202f"
+NO_BREAK_SPACE = "\u00a0"
+# French typography puts a narrow no-break space before ; ! ? and a no-break space before : and inside « ».
+# A mark counts when a space, a quote or the end follows it, so the colon of a time (18:00) is left alone.
+FRENCH_SPACING_ERROR = re.compile(
+    rf"(?<!{NARROW_NO_BREAK_SPACE})[;!?](?=[\s\"»)]|$)|(?<!{NO_BREAK_SPACE}):(?=[\s\"»)]|$)"
+    rf"|«(?!{NO_BREAK_SPACE})|(?<!{NO_BREAK_SPACE})»")
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -72,9 +82,35 @@ def render_template(name: str, values: dict[str, object]) -> str:
     ------
     KeyError
         If the template names a placeholder that ``values`` lacks.
+    ValueError
+        If a TOML template has a French text without its no-break spaces
+        (see :func:`check_french_spacing`).
     """
     text = (TEMPLATES / name).read_text(encoding="utf-8")
-    return string.Template(text).substitute({key: str(value) for key, value in values.items()})
+    rendered = string.Template(text).substitute({key: str(value) for key, value in values.items()})
+    if name.endswith(".toml.in"):
+        check_french_spacing(rendered, name)
+    return rendered
+
+
+def check_french_spacing(toml_text: str, name: str) -> None:
+    """Check the no-break spaces of the ``[translations.fr]`` texts of a settings file.
+
+    Raises
+    ------
+    ValueError
+        If a French text has ; ! ? without a narrow no-break space (U+202F)
+        before it, or : or « » without a no-break space (U+00A0).
+    """
+    french = tomllib.loads(toml_text).get("translations", {}).get("fr", {})
+    for english, text in french.items():
+        match = FRENCH_SPACING_ERROR.search(text)
+        if match:
+            key = english if len(english) <= 60 else english[:57] + "..."
+            excerpt = text[max(0, match.start() - 20):match.end() + 1]
+            raise ValueError(f"templates/{name}: the French text of {key!r} has {match.group()!r} without its "
+                             f"no-break space in {excerpt!r}; write U+202F before ; ! ? and U+00A0 before : "
+                             "and inside « »")
 
 
 def round_to(value: float, step: float) -> float:

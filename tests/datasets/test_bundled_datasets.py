@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -40,6 +41,29 @@ def test_converter_reproduces_committed_files(tmp_path):
             written = (tmp_path / name / file_name).read_bytes()
             committed = (DATA / name / file_name).read_bytes()
             assert written == committed, f"{name}/{file_name} differs from a fresh conversion"
+
+
+def _conversion_common():
+    """Load data/conversion/common.py, which is a script's module and not part of the planner package."""
+    spec = importlib.util.spec_from_file_location("conversion_common", DATA / "conversion" / "common.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("french", "mark"), [("Note : 18:00", ":"), ("Note\u00a0: x ; y", ";"),
+                                              ("vraiment ?", "?"), ("« plus de X »", "«"),
+                                              ("«\u00a0plus de X »", "»")])
+def test_converter_rejects_plain_french_spaces(french, mark):
+    check_french_spacing = _conversion_common().check_french_spacing
+    with pytest.raises(ValueError, match=rf"templates/x/settings.toml.in: the French text of 'Note' has '{mark}'"):
+        check_french_spacing(f'[translations.fr]\n"Note" = "{french}"\n', "x/settings.toml.in")
+
+
+def test_converter_accepts_french_no_break_spaces():
+    check_french_spacing = _conversion_common().check_french_spacing
+    french = "Note\u00a0: à 18:00, voir cells.csv:latitude\u202f; «\u00a0plus de X\u00a0»\u202f?"
+    check_french_spacing(f'[translations.fr]\n"Note" = "{french}"\n', "x/settings.toml.in")
 
 
 @pytest.mark.parametrize(("name", "rows", "empty"), [("milan", 67200, 0), ("san-siro", 4464, 0),

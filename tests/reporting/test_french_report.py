@@ -64,7 +64,7 @@ def test_french_report_settings_texts(french_page):
     assert "Voitures entrant sur l’autoroute (voitures)" in french_page
     assert "Cars entering the freeway" not in french_page
     assert "feu de régulation de la bretelle coupé" in french_page
-    assert "Règle de planification : agir quand la prévision p90" in french_page
+    assert "Règle de planification\u00a0: agir quand la prévision p90" in french_page
     assert "Planning rule:" not in french_page
     assert 'lang="en"' not in french_page
 

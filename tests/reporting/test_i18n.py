@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from planner.reporting.i18n import (
     translate_value,
     translations,
 )
+from tests.conftest import BUNDLED_DATA
 
 PACKAGE_DIR = Path(planner.__file__).parent
 REPORTING_DIR = Path(i18n.__file__).parent
@@ -129,6 +131,21 @@ def test_po_french_no_break_spaces():
         found = [error for translated in strings for error in _french_typography_errors(translated)]
         if found:
             errors[message.id if isinstance(message.id, str) else message.id[0]] = found
+    assert errors == {}
+
+
+# The bundled settings files and the converter's templates of them. The test reads a template's ${name} as 0.
+BUNDLED_SETTINGS = sorted([*BUNDLED_DATA.glob("*/settings.toml"), *BUNDLED_DATA.glob("templates/*/settings.toml.in")])
+
+
+@pytest.mark.parametrize("path", BUNDLED_SETTINGS, ids=lambda path: str(path.relative_to(BUNDLED_DATA)))
+def test_bundled_french_no_break_spaces(path):
+    text = re.sub(r"\$\{\w+\}", "0", path.read_text(encoding="utf-8"))
+    french = tomllib.loads(text)["translations"]["fr"]
+
+    assert len(french) > 20
+    errors = {english: found for english, translated in french.items()
+              if (found := _french_typography_errors(translated))}
     assert errors == {}
 
 

@@ -125,7 +125,7 @@ def test_xlsx_assumptions_sheet(milan_workbook):
 
     assert rows[0] == ("Paramètre", "Raison")
     assert len(reasons) == 22
-    assert reasons["venues.csv:capacity_people"].startswith(f"Capacité assise de San Siro : 80{NARROW_NO_BREAK_SPACE}018")
+    assert reasons["venues.csv:capacity_people"].startswith(f"Capacité assise de San Siro\u00a0: 80{NARROW_NO_BREAK_SPACE}018")
 
 
 def test_flat_p90_cells_at_cap(milan_plan):
