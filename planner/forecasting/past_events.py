@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner.forecasting.footprint import distance_to_venue_m
 from planner.forecasting.history import history_to_past_events
-from planner.forecasting.uplift import EffectProfile, PastEvent, learn_profile
+from planner.forecasting.uplift import EffectProfile, PastEvent, between_venue_variance, learn_profile
 from planner.forecasting.windows import EventWindow, occurrence_window, time_of_day_known
 from planner.inputs.dataset import Dataset
 from planner.inputs.timestamps import floor_hour
@@ -166,6 +166,10 @@ def stored_past_events(stored: pd.DataFrame, seen: set[str], cells: list[str], m
     return narrowed
 
 
+MIN_POOLED_VENUES = 3
+"""Minimum number of venues of a kind for each venue's own profile to be drawn towards the kind's shape."""
+
+
 def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
                    reach: VenueReach) -> tuple[dict, dict]:
     """Learn one profile per group of past events; return the profiles and each venue group's members.
@@ -173,7 +177,10 @@ def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
     The groups are ``("venue", venue_id, kind)`` and ``("venue", venue_id,
     "*")`` for every venue (``""`` for events without one). For effects
     that travel to a new venue, ``("kind", kind)`` and ``("all",)`` are
-    learned at the most responsive cell of each event's venue.
+    learned at the most responsive cell of each event's venue. A kind seen
+    at ``MIN_POOLED_VENUES`` venues or more also measures how far its venues
+    truly differ from its shape (``between_venue_variance``), so that a
+    planned event's venue profile can be drawn towards it.
     """
     profiles: dict[tuple, EffectProfile] = {}
     groups: dict[tuple, list] = {}
@@ -206,6 +213,11 @@ def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
         travelling.setdefault(("all",), []).append((single, single_placebos))
     for key, members in travelling.items():
         profiles[key] = learn_profile(*_split(members))
+    # How far the venues of a kind truly differ from its shape, which decides how far each is drawn to it.
+    for key, profile in list(profiles.items()):
+        if key[0] == "kind" and len(set(profile.venue_ids)) >= MIN_POOLED_VENUES:
+            venue_profiles = [profiles[group] for group in groups if group[1] and group[2] == key[1]]
+            profiles[key] = replace(profile, between_venue_variance=between_venue_variance(profile, venue_profiles))
     return profiles, groups
 
 

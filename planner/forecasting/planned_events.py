@@ -2,7 +2,9 @@
 
 An event at a venue with history takes the profile learned there, for its
 kind if the venue has seen it, re-learned with more weight on the past
-events of a similar start time and duration. An event at a venue without
+events of a similar start time and duration. When its kind was seen at
+several venues, that profile is drawn towards the kind's, by as much as the
+venue's own few events leave it uncertain. An event at a venue without
 history borrows the travelling profile of its kind (else of all kinds),
 spread over the cells near the venue by the footprint kernel
 (``planner.forecasting.footprint``). A moving event takes the peak of that
@@ -78,7 +80,14 @@ class PlannedEvents:
                                               "from noise and is used as measured", event=event.event_id,
                                               measure=measure))
                 if profile.affected.any():
-                    profile = self._weighted_by_similarity(profile, groups[key], event)
+                    kind_shape = _kind_shape(profiles, event.kind)
+                    if kind_shape is not None:
+                        notes.append(translatable("{event}: its uplift on {measure} is learned at its venue and drawn "
+                                                  "towards the response of past {kind} events at {venues} venues, the "
+                                                  "more so as its venue's own events leave it uncertain",
+                                                  event=event.event_id, measure=measure, kind=event.kind,
+                                                  venues=len(set(kind_shape.venue_ids))))
+                    profile = self._weighted_by_similarity(profile, groups[key], event, kind_shape)
                 return profile, pooling, None
         if not venue:
             notes.append(translatable("{event}: no past {kind} event in the history of {measure}; no uplift is "
@@ -155,27 +164,42 @@ class PlannedEvents:
         window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
         return summarise(pooling, profile, window, cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(cells)))
 
-    def _weighted_by_similarity(self, profile: EffectProfile, members: list, event) -> EffectProfile:
+    def _weighted_by_similarity(self, profile: EffectProfile, members: list, event,
+                                kind_shape: EffectProfile | None) -> EffectProfile:
         """Re-learn a group's profile for one event, weighting the past events that resemble it.
 
         Past events weigh by how close their duration and their start time of
         day are to the new event's (Gaussian kernels). Events of the same
         duration line up at their end as well as at their start, and a crowd
         leaving at 16:00 meets other background traffic than one leaving at
-        23:00. The cells stay those the whole group showed as affected. An
-        event whose time of day is not known keeps the group's profile.
+        23:00. An event whose time of day is not known weighs them equally.
+        The estimate is drawn towards ``kind_shape``, the response of the
+        event's kind pooled over venues, when there is one. The cells stay
+        those the whole group showed as affected.
         """
-        if not time_of_day_known(event):
+        weights = None
+        if time_of_day_known(event):
+            past_hours = np.array([past.start_hour for past, _ in members])
+            past_durations = np.array([past.duration_hours for past, _ in members])
+            time_of_day = np.abs(past_hours - hour_of_day(event.start, self.dataset.timezone))
+            time_of_day = np.minimum(time_of_day, 24 - time_of_day)
+            duration = past_durations - duration_hours(event.end - event.start)
+            weights = (_kernel(time_of_day, self.time_of_day_bandwidth_hours)
+                       * _kernel(duration, self.duration_bandwidth_hours))
+        elif kind_shape is None:
             return profile
-        past_hours = np.array([past.start_hour for past, _ in members])
-        past_durations = np.array([past.duration_hours for past, _ in members])
-        time_of_day = np.abs(past_hours - hour_of_day(event.start, self.dataset.timezone))
-        time_of_day = np.minimum(time_of_day, 24 - time_of_day)
-        duration = past_durations - duration_hours(event.end - event.start)
-        weights = _kernel(time_of_day, self.time_of_day_bandwidth_hours) * _kernel(duration, self.duration_bandwidth_hours)
         columns = network_columns(profile, len(profile.affected))[profile.affected]
-        weighted = learn_on(members, columns, spanned=self.reach.columns(event.venue_id or ""), weights=weights)
+        weighted = learn_on(members, columns, spanned=self.reach.columns(event.venue_id or ""), weights=weights,
+                            towards=kind_shape)
         return replace(weighted, affected=np.ones(len(columns), dtype=bool))
+
+
+def _kind_shape(profiles: dict, kind: str) -> EffectProfile | None:
+    """Return the travelling profile of ``kind`` when it measured how far its venues differ from it, else None."""
+    profile = profiles.get(("kind", kind))
+    if profile is None or not profile.affected.any() or np.isnan(profile.between_venue_variance):
+        return None
+    return profile
 
 
 def summarise_event(event_id: str, measure: str, pooling: str, profile: EffectProfile, cells: list[str],

@@ -17,7 +17,10 @@ its own variance in it, so that a cell with a weak, uncertain response gets
 a weak uplift rather than noise. That variance is the placebo noise's, or,
 when the past events differ from each other by more than that noise, the
 events' spread divided among them: a few events with very different
-responses give a weak uplift too.
+responses give a weak uplift too. When the events' kind was seen at several
+venues, the estimate is drawn towards the kind's shape rather than towards
+zero, by as much as the venues of the kind truly differ from it
+(:func:`kind_prior`, :func:`between_venue_variance`).
 
 The event-to-event spread sets the event's part of the p10-p90 band. With
 enough past events it is rescaled so that the band covers 80 % of their
@@ -94,6 +97,15 @@ class EffectProfile:
         The network column of each of the profile's cells, in increasing
         order. None when the profile spans every cell of the matrix that its
         events were measured on.
+    estimate, estimate_variance : ndarray, shape (P, cells), optional
+        The slope before it is shrunk, and its variance as an estimate (the
+        placebo noise's, or the events' spread when larger).
+    between_venue_variance : float
+        For the profile of a kind at the most responsive cell of each venue:
+        how far a venue's own profile truly lies from the kind's shape, as a
+        variance in the unit of ``beta`` (see
+        :func:`planner.forecasting.past_events.learn_profiles`). NaN when not
+        measured.
     """
 
     positions: np.ndarray
@@ -106,6 +118,9 @@ class EffectProfile:
     tested: bool = True
     columns: np.ndarray | None = None
     venue_ids: tuple[str, ...] = ()
+    estimate: np.ndarray | None = None
+    estimate_variance: np.ndarray | None = None
+    between_venue_variance: float = np.nan
 
     def scale_for(self, attendance: float) -> float:
         """Return the attendance of a new event relative to the group's reference (1 when unknown)."""
@@ -125,8 +140,8 @@ class EffectProfile:
 
 
 def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]], *,
-                  weights: np.ndarray | None = None, min_relative_sigma: float = 0.25,
-                  detection_ratio: float = 4.0) -> EffectProfile:
+                  weights: np.ndarray | None = None, towards: EffectProfile | None = None,
+                  min_relative_sigma: float = 0.25, detection_ratio: float = 4.0) -> EffectProfile:
     """Learn the effect profile of a group of past events.
 
     Parameters
@@ -141,6 +156,12 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     weights : ndarray, optional
         One weight per event, for a profile meant for one new event that
         resembles some past events more than others; equal by default.
+    towards : EffectProfile, optional
+        The response of the events' kind at the most responsive cell of
+        each venue, pooled over venues (one cell). The estimate is drawn
+        towards that shape, spread over the cells in the proportions the
+        events show (see :func:`kind_prior`), instead of towards zero, by
+        as much as its own variance outweighs ``towards.between_venue_variance``.
     min_relative_sigma : float, default 0.25
         Floor of the event-to-event spread as a share of the effect for a
         single event, divided by the square root of the number of events:
@@ -164,15 +185,19 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     # variance in it: the placebo noise, or the events' spread when they differ more than noise explains.
     noise_variance = _placebo_noise_variance(placebos, positions)
     tested = noise_variance is not None
+    estimate, variance = beta, None
     if tested:
         null_variance = _slope_variance(events, positions, reference, noise_variance, weights)
         statistic = (beta**2).sum(axis=0)
         null_statistic = null_variance.sum(axis=0)
         affected = statistic > detection_ratio * null_statistic
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shrink = np.clip(1.0 - np.maximum(null_variance, estimate_variance) / np.where(beta != 0, beta**2, np.inf),
-                             0.0, 1.0)
-        beta = beta * shrink
+        variance = np.maximum(null_variance, estimate_variance)
+        if towards is None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                beta = beta * np.clip(1.0 - variance / np.where(beta != 0, beta**2, np.inf), 0.0, 1.0)
+        else:
+            beta = _drawn_towards(beta, variance, kind_prior(towards, positions, beta, reference),
+                                  towards.between_venue_variance)
         # The spread between events includes the hourly noise, which the baseline band already carries.
         sigma = np.sqrt(np.maximum(sigma**2 - noise_variance, 0.0))
     else:
@@ -187,7 +212,62 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     sigma = np.where(affected[None, :], sigma, 0.0)
     return EffectProfile(positions=positions, beta=beta, sigma=sigma, attendance_reference=reference,
                          attendance_spread=spread, event_ids=tuple(e.event_id for e in events), affected=affected,
-                         tested=tested, venue_ids=tuple(e.venue_id for e in events))
+                         tested=tested, venue_ids=tuple(e.venue_id for e in events), estimate=estimate,
+                         estimate_variance=variance)
+
+
+def kind_prior(kind: EffectProfile, knots: np.ndarray, beta: np.ndarray, reference: float) -> np.ndarray:
+    """Return what a venue's profile would be with its kind's shape and size and its own spread over cells.
+
+    ``kind`` is the one-cell profile of the kind's events at the most
+    responsive cell of their venues, and ``beta`` the venue's own estimate
+    at ``knots``, for an event of attendance ``reference``. The kind's
+    shape is rescaled to that attendance and placed at the cell that
+    responds most along it. Every other cell takes the share of it that
+    the venue's estimate shows there. Each share is measured along the
+    whole shape, so the hour-to-hour noise averages out. Zero where the
+    kind shows no effect or the venue none along the kind's shape.
+    """
+    shape = kind.at(knots)[0][:, 0] * kind.scale_for(reference)
+    along = shape @ beta
+    if not np.any(shape) or along.max() <= 0:
+        return np.zeros_like(beta)
+    share = np.clip(along / along.max(), 0.0, None)
+    return shape[:, None] * share[None, :]
+
+
+def _drawn_towards(beta: np.ndarray, variance: np.ndarray, prior: np.ndarray, between: float) -> np.ndarray:
+    """Return ``beta`` drawn towards ``prior``: each estimate keeps ``between / (between + variance)`` of its distance.
+
+    ``between`` is the variance of a venue's true profile around its kind's
+    shape, ``variance`` the estimate's own. When venues do not differ,
+    every venue takes its kind's shape. When they do, a venue keeps more of
+    its own profile the more precisely its events measure it.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        keep = np.where(between + variance > 0, between / (between + variance), 1.0)
+    return prior + (beta - prior) * keep
+
+
+def between_venue_variance(kind: EffectProfile, venue_profiles: list[EffectProfile]) -> float:
+    """Return how far the venues' true profiles lie from their kind's shape, as one variance.
+
+    Each venue's estimate differs from its prior (:func:`kind_prior`) by the
+    venue's true difference and by its own estimation error. The mean
+    squared distance over the affected cells and hours of every venue, less
+    the mean variance of the estimates, measures the true difference (zero
+    when negative). It is one figure for the kind, because each venue's few
+    events are too few to measure it alone.
+    """
+    excess, count = 0.0, 0
+    for profile in venue_profiles:
+        if profile.estimate is None or profile.estimate_variance is None or not profile.affected.any():
+            continue
+        prior = kind_prior(kind, profile.positions, profile.estimate, profile.attendance_reference)
+        distance = (profile.estimate - prior)[:, profile.affected] ** 2
+        excess += float(np.sum(distance - profile.estimate_variance[:, profile.affected]))
+        count += distance.size
+    return max(excess / count, 0.0) if count else np.nan
 
 
 def predictive_factor(effective_events: float) -> float:

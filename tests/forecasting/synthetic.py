@@ -60,3 +60,38 @@ def match_events(starts: list[str], attendances: list[float], duration_hours: fl
         "expected_attendance": np.asarray(attendances, dtype=float),
         "attendance_low": np.nan, "attendance_high": np.nan, "source": "calendar",
     })
+
+
+def venue_network_dataset(venue_excess: dict[str, list[dict[int, float]]], starts: list[str], *,
+                          weeks: int = 10) -> Dataset:
+    """Build a synthetic network of one cell per venue, 50 km apart, with a known excess for each match.
+
+    ``venue_excess`` maps each venue to the excess of each of its matches
+    (hour offset from the start hour to excess, as in
+    :func:`synthetic_dataset`), one per entry of ``starts``; a match is
+    planned at every venue for each start beyond the last excess given. All
+    crowds are 40,000 people.
+    """
+    hours = pd.date_range(pd.Timestamp("2024-01-01", tz=TIMEZONE), periods=weeks * 168, freq="h")
+    start = pd.to_datetime(starts).tz_localize(TIMEZONE)
+    traffic, cells, venues, events = [], [], [], []
+    for number, (venue, excess_by_match) in enumerate(venue_excess.items()):
+        values = daily_shape(hours)
+        for match_start, excess_by_hour in zip(start, excess_by_match):
+            for offset, excess in excess_by_hour.items():
+                values[hours.get_loc(match_start.floor("h") + pd.Timedelta(hours=offset))] += excess
+        cell = f"cell-{venue}"
+        latitude = 45.0 + 0.45 * number
+        traffic.append(pd.DataFrame({"cell_id": cell, "timestamp": hours, "load": values}))
+        cells.append({"cell_id": cell, "site_id": f"site-{venue}", "latitude": latitude, "longitude": 2.0,
+                      "utilisation_threshold": 0.8, "capacity_load": 400.0})
+        venues.append({"venue_id": venue, "name": venue.title(), "latitude": latitude, "longitude": 2.0,
+                       "capacity_people": 80000})
+        matches = match_events(starts, [40000.0] * len(starts))
+        events.append(matches.assign(event_id=[f"{venue}-{stamp:%Y-%m-%d}" for stamp in start], venue_id=venue))
+    settings = Settings(name="synthetic", title="Synthetic", timezone=TIMEZONE, country="", subdivision="",
+                        step_minutes=60, measures=(Measure("load", "MB", "volume"),),
+                        capacity=CapacitySettings(), staffing=StaffingSettings())
+    return Dataset(name="synthetic", path=Path("."), settings=settings,
+                   traffic=pd.concat(traffic, ignore_index=True), events=pd.concat(events, ignore_index=True),
+                   venues=pd.DataFrame(venues), cells=pd.DataFrame(cells), quality=DataQuality())

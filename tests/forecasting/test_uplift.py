@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from planner.forecasting.model import EventForecaster
-from planner.forecasting.uplift import PastEvent, learn_profile
+from planner.forecasting.uplift import EffectProfile, PastEvent, between_venue_variance, kind_prior, learn_profile
 from planner.inputs.weeks import parse_week
-from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset
+from tests.forecasting.synthetic import TIMEZONE, daily_shape, match_events, synthetic_dataset, venue_network_dataset
 
 # Excess of an event of 40,000 people, by hour after the start hour.
 EXCESS = {-1: 20.0, 0: 60.0, 1: 90.0, 2: 140.0, 3: 30.0}
@@ -208,3 +208,82 @@ def test_uplift_shrinks_with_the_spread_between_events():
     assert learn_profile(_single_cell_events([1.0, 1.0, 4.0]), placebos).beta[0, 0] == pytest.approx(1.5)
     close = learn_profile(_single_cell_events([1.9, 2.0, 2.1]), placebos).beta[0, 0]
     assert close == pytest.approx(2.0 * (1.0 - (0.01 / 3) / 4.0))
+
+
+def _kind(shape: list[float], *, between: float = np.nan, reference: float = 40000.0) -> EffectProfile:
+    """Return a one-cell kind profile with the given slope at knots 0.5, 1.5, ..."""
+    beta = np.array(shape)[:, None]
+    return EffectProfile(positions=np.arange(len(shape)) + 0.5, beta=beta, sigma=np.zeros_like(beta),
+                         attendance_reference=reference, attendance_spread=0.0, event_ids=(),
+                         affected=np.array([True]), between_venue_variance=between)
+
+
+def test_kind_prior_spreads_kind_shape_by_venue_shares():
+    # The kind's shape (0.2, 0.5) for 40,000 people; the venue's estimate for 60,000 at three cells.
+    # Along the shape the cells measure 0.58, 0.29 and 0.05: shares 1, 0.5 and 0.05 / 0.58.
+    beta = np.array([[0.4, 0.2, 0.0], [1.0, 0.5, 0.1]])
+    prior = kind_prior(_kind([0.2, 0.5]), np.array([0.5, 1.5]), beta, 60000.0)
+    shape = np.array([0.3, 0.75])
+    np.testing.assert_allclose(prior, shape[:, None] * np.array([1.0, 0.5, 0.05 / 0.58])[None, :])
+    # A venue that shows nothing along the kind's shape has no prior.
+    np.testing.assert_array_equal(kind_prior(_kind([0.2, 0.5]), np.array([0.5, 1.5]), -beta, 60000.0), 0.0)
+
+
+def test_venue_profile_keeps_share_of_distance_from_kind():
+    # Three events (1, 1, 4) around a slope of 2.0 whose variance as an estimate is 1 (see
+    # test_uplift_shrinks_with_the_spread_between_events); the kind's shape there is 0.5.
+    placebos = {week: [PastEvent(f"p{week}", "match", "stadium", 40000.0, np.array([0.5]), np.array([[excess]]))]
+                for week, excess in ((-2, 0.01), (-1, -0.01), (1, 0.01))}
+    events = _single_cell_events([1.0, 1.0, 4.0])
+    # Venues that do not differ from their kind: the kind's shape.
+    assert learn_profile(events, placebos, towards=_kind([0.5], between=0.0)).beta[0, 0] == pytest.approx(0.5)
+    # Venues that differ by as much as this estimate's own variance: half the distance is kept.
+    assert learn_profile(events, placebos, towards=_kind([0.5], between=1.0)).beta[0, 0] == pytest.approx(1.25)
+    # Without a kind, the slope is shrunk towards zero.
+    assert learn_profile(events, placebos).beta[0, 0] == pytest.approx(1.5)
+
+
+def test_between_venue_variance_less_estimate_variance():
+    kind = _kind([1.0])
+    one_cell = dict(positions=np.array([0.5]), sigma=np.zeros((1, 1)), attendance_reference=40000.0,
+                    attendance_spread=0.0, event_ids=(), affected=np.array([True]))
+    far = EffectProfile(beta=np.zeros((1, 1)), estimate=np.array([[1.3]]), estimate_variance=np.array([[0.04]]),
+                        **one_cell)
+    near = EffectProfile(beta=np.zeros((1, 1)), estimate=np.array([[0.9]]), estimate_variance=np.array([[0.01]]),
+                         **one_cell)
+    # (0.09 - 0.04 + 0.01 - 0.01) / 2 cells and hours.
+    assert between_venue_variance(kind, [far, near]) == pytest.approx(0.025)
+    # Distances that noise explains give no difference between venues.
+    assert between_venue_variance(kind, [near]) == 0.0
+    assert np.isnan(between_venue_variance(kind, []))
+
+
+# Three past matches at every venue, one every two weeks, and one planned in week 10.
+POOLED_STARTS = ["2024-01-13 20:00", "2024-01-27 20:00", "2024-02-10 20:00", "2024-03-09 20:00"]
+
+
+@pytest.mark.parametrize(("venues", "expected"), [(["a", "b", "c", "d"], 140.0), (["a", "b"], 220.0)],
+                         ids=["four-venues", "two-venues"])
+def test_venue_with_few_events_drawn_towards_kind(venues, expected):
+    # Synthetic: one cell per venue, 50 km apart, no noise. Every match has the same excess, except that
+    # venue a's three matches brought 250, 400 and 100 two hours after the start instead of 140: a mean
+    # of 250 whose variance as an estimate is 7,500. The other venues' matches show that venues do not
+    # differ, so with four venues a takes the kind's 140. With two, the kind is not pooled and a's mean
+    # is only shrunk towards zero: 250 * (1 - 7500 / 250**2) = 220.
+    common = {-1: 20.0, 0: 60.0, 1: 90.0, 2: 140.0, 3: 30.0}
+    excess = {"a": [{**common, 2: peak} for peak in (250.0, 400.0, 100.0)]}
+    excess.update({venue: [common] * 3 for venue in venues[1:]})
+    dataset = venue_network_dataset(excess, POOLED_STARTS)
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
+
+    table = result.table.set_index(["cell_id", "timestamp"])
+    hour = pd.Timestamp(POOLED_STARTS[-1], tz=TIMEZONE) + pd.Timedelta(hours=2)
+    uplift = table.loc[("cell-a", hour), "p50"] - table.loc[("cell-a", hour), "baseline"]
+    assert uplift == pytest.approx(expected, rel=0.02)
+    for venue in venues[1:]:
+        assert table.loc[(f"cell-{venue}", hour), "p50"] - table.loc[(f"cell-{venue}", hour), "baseline"] \
+            == pytest.approx(140.0, rel=1e-6)
+    pooled = [str(note) for note in result.notes if "drawn towards the response of past match events" in str(note)]
+    assert len(pooled) == (len(venues) if len(venues) >= 3 else 0)
+    assert all(f"at {len(venues)} venues" in note for note in pooled)
