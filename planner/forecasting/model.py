@@ -14,7 +14,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -317,40 +317,28 @@ class EventForecaster:
             else:
                 clean[np.ix_(window.rows, columns)] = np.nan
 
-        if previous is None or previous.pooled_errors:
+        if previous is None or previous.baseline.pooled_errors:
             baseline = self._fit_baseline(observed, clean, index, measure)
         else:
             same = (clean == previous.clean) | (np.isnan(clean) & np.isnan(previous.clean))
             changed = np.flatnonzero(~same.all(axis=0))
-            baseline = previous.baseline_parts()
+            baseline = previous.baseline
             if changed.size:
                 part = self._fit_baseline(observed[:, changed], clean[:, changed], index, measure)
-                if part["pooled_errors"]:
-                    baseline = self._fit_baseline(observed, clean, index, measure)
-                else:
-                    for name, values in part.items():
-                        if name != "pooled_errors":
-                            baseline[name][..., changed] = values
+                baseline = (self._fit_baseline(observed, clean, index, measure) if part.pooled_errors
+                            else baseline.with_cells(changed, part))
             logger.debug("measure %s: timing offsets change the event-free traffic of %d cells, fitted again",
                          measure, changed.size)
-        in_sample = baseline["in_sample"]
 
-        past_events = self._past_events(index, observed, in_sample, clean, offsets)
+        past_events = self._past_events(index, observed, baseline.in_sample, clean, offsets)
         past_events += self._stored_past_events({event.event_id for event, _ in past_events}, cells, measure)
         profiles, groups = self._learn_profiles(past_events)
-        return _MeasureFit(cells=cells, index=index, clean=clean, growth=baseline["growth"],
-                           error_quantiles=baseline["error_quantiles"], profiles=profiles, groups=groups,
-                           level=baseline["level"], in_sample=in_sample, past_event_count=len(past_events),
-                           level_shift=baseline["level_shift"], error_spread=baseline["error_spread"],
-                           band_ceiling=baseline["band_ceiling"], pooled_errors=baseline["pooled_errors"])
+        return _MeasureFit(cells=cells, index=index, clean=clean, baseline=baseline, profiles=profiles, groups=groups,
+                           past_event_count=len(past_events))
 
     def _fit_baseline(self, observed: np.ndarray, clean: np.ndarray, index: pd.DatetimeIndex,
-                      measure: str) -> dict:
-        """Fit the baseline of each cell on its event-free traffic ``clean``: level, trend, error band, level shift.
-
-        Returns arrays with the cells on their last axis, and ``pooled_errors``:
-        whether a cell took the error quantiles pooled over all cells.
-        """
+                      measure: str) -> _Baseline:
+        """Fit the baseline of each cell on its event-free traffic ``clean``: level, trend, error band, level shift."""
         all_rows = np.arange(len(index))
         in_sample = seasonal_profile(clean, index, all_rows, max_weeks=4, halflife_weeks=self.halflife_weeks,
                                      symmetric=True).values
@@ -392,9 +380,9 @@ class EventForecaster:
         recent_rows = np.arange(max(0, data_end - self.level_window_hours_), data_end)
         level_shift = hourly_level_shift(clean[recent_rows], self._baseline(clean, index, recent_rows, growth),
                                          index.hour.to_numpy()[recent_rows])
-        return {"in_sample": in_sample, "level": level, "growth": growth, "error_quantiles": error_quantiles,
-                "error_spread": error_spread, "band_ceiling": ceiling, "level_shift": level_shift,
-                "pooled_errors": pooled_errors}
+        return _Baseline(in_sample=in_sample, level=level, growth=growth, error_quantiles=error_quantiles,
+                         error_spread=error_spread, band_ceiling=ceiling, level_shift=level_shift,
+                         pooled_errors=pooled_errors)
 
     def _learn_timings(self, fit: _MeasureFit, observed: np.ndarray, index: pd.DatetimeIndex) -> dict:
         """Learn, per venue, how far the response to past events sits from their scheduled times."""
@@ -412,7 +400,7 @@ class EventForecaster:
                 window = event_window(event["start"], event["end"], index,
                                       hours_before=self.hours_before_event + int(MAX_OFFSET_HOURS),
                                       hours_after=self.hours_after_event + int(MAX_OFFSET_HOURS))
-                excess = window_excess(window.rows, observed, fit.in_sample, np.array([main_cell]))[:, 0]
+                excess = window_excess(window.rows, observed, fit.baseline.in_sample, np.array([main_cell]))[:, 0]
                 series.append(excess)
                 positions.append(window.positions)
                 starts.append(event["start"])
@@ -435,11 +423,11 @@ class EventForecaster:
         lead time. So a lasting change is followed at once, while a few odd
         days before the origin weigh little on the end of the week.
         """
-        if fit.level_shift is None or not self.level_window_hours_ or not self.level_decay_days_:
+        if not self.level_window_hours_ or not self.level_decay_days_:
             return np.ones((len(hours), len(fit.cells)))
         lead_days = np.maximum((hours - self.origin_) / pd.Timedelta(days=1), 0.0)
         weight = np.exp(-np.asarray(lead_days, dtype=float) / self.level_decay_days_)
-        return np.exp(weight[:, None] * fit.level_shift[hours.hour.to_numpy()])
+        return np.exp(weight[:, None] * fit.baseline.level_shift[hours.hour.to_numpy()])
 
     def _past_events(self, index: pd.DatetimeIndex, observed: np.ndarray, in_sample: np.ndarray,
                      clean: np.ndarray, offsets: dict[str, float]) -> list[tuple[PastEvent, dict[int, PastEvent]]]:
@@ -466,7 +454,7 @@ class EventForecaster:
         clean[: len(fit.index)] = fit.clean
         target_rows = index.get_indexer(hours)
 
-        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.growth)
+        baseline = _positive_or_zero(self._baseline(clean, index, target_rows, fit.baseline.growth)
                                      * self._level_correction(fit, hours))
         level = _positive(np.nanmean(baseline, axis=0))
         uplift = np.zeros_like(baseline)
@@ -549,13 +537,12 @@ class EventForecaster:
         # Traffic cannot be negative: a past event that lowered a cell's traffic, scaled to a much larger
         # crowd, would otherwise forecast less than nothing there.
         p50 = np.maximum(baseline + uplift, 0.0)
-        spread_by_hour = fit.error_spread[hours.hour.to_numpy()] if fit.error_spread is not None else 1.0
-        low_error = baseline * np.abs(fit.error_quantiles[0])[None, :] * spread_by_hour
-        high_error = baseline * np.abs(fit.error_quantiles[2])[None, :] * spread_by_hour
-        if fit.band_ceiling is not None:
-            # A level shift in the error sample can make the measured errors huge. So the baseline's own p90
-            # stays below the ceiling, and only an event's spread widens the band beyond it.
-            high_error = np.minimum(high_error, np.maximum(fit.band_ceiling[None, :] - baseline, 0.0))
+        spread_by_hour = fit.baseline.error_spread[hours.hour.to_numpy()]
+        low_error = baseline * np.abs(fit.baseline.error_quantiles[0])[None, :] * spread_by_hour
+        high_error = baseline * np.abs(fit.baseline.error_quantiles[2])[None, :] * spread_by_hour
+        # A level shift in the error sample can make the measured errors huge. So the baseline's own p90
+        # stays below the ceiling, and only an event's spread widens the band beyond it.
+        high_error = np.minimum(high_error, np.maximum(fit.baseline.band_ceiling[None, :] - baseline, 0.0))
         p10 = np.maximum(p50 - np.sqrt(low_error**2 + spread**2), 0.0)
         p90 = p50 + np.sqrt(high_error**2 + spread**2)
         # A cell without any traffic before the origin has nothing to forecast from, so it gets no numbers.
@@ -650,32 +637,43 @@ class EventForecaster:
 
 
 @dataclass
+class _Baseline:
+    """The baseline fitted cell by cell: each array has the cells on its last axis."""
+
+    in_sample: np.ndarray
+    level: np.ndarray
+    growth: np.ndarray
+    error_quantiles: np.ndarray
+    error_spread: np.ndarray
+    # Per cell, the highest value the baseline's p90 may reach: BAND_CEILING times the highest event-free hour of
+    # the error sample.
+    band_ceiling: np.ndarray
+    level_shift: np.ndarray
+    # Whether some cell took the error quantiles pooled over all cells, so that no cell can be fitted alone.
+    pooled_errors: bool
+
+    def with_cells(self, columns: np.ndarray, part: _Baseline) -> _Baseline:
+        """Return a copy whose cells at ``columns`` take the values of ``part``, fitted on those cells alone."""
+        arrays = {}
+        for item in fields(self):
+            if item.name != "pooled_errors":
+                arrays[item.name] = getattr(self, item.name).copy()
+                arrays[item.name][..., columns] = getattr(part, item.name)
+        return _Baseline(**arrays, pooled_errors=self.pooled_errors)
+
+
+@dataclass
 class _MeasureFit:
+    """One measure's fit: the baseline, the event profiles and the timing offsets."""
+
     cells: list[str]
     index: pd.DatetimeIndex
     clean: np.ndarray
-    growth: np.ndarray
-    error_quantiles: np.ndarray
+    baseline: _Baseline
     profiles: dict
     groups: dict
-    level: np.ndarray
-    in_sample: np.ndarray
     past_event_count: int
     timings: dict = field(default_factory=dict)
-    level_shift: np.ndarray | None = None
-    error_spread: np.ndarray | None = None
-    # Per cell, the highest value the baseline's p90 may reach: BAND_CEILING times the highest event-free hour of
-    # the error sample.
-    band_ceiling: np.ndarray | None = None
-    # Whether some cell took the error quantiles pooled over all cells, so that no cell can be fitted alone.
-    pooled_errors: bool = False
-
-    def baseline_parts(self) -> dict:
-        """Return copies of the per-cell baseline arrays, by the names ``_fit_baseline`` gives them."""
-        return {"in_sample": self.in_sample.copy(), "level": self.level.copy(), "growth": self.growth.copy(),
-                "error_quantiles": self.error_quantiles.copy(), "error_spread": self.error_spread.copy(),
-                "band_ceiling": self.band_ceiling.copy(), "level_shift": self.level_shift.copy(),
-                "pooled_errors": self.pooled_errors}
 
 
 def _hours_by_cells(traffic: pd.DataFrame, measure: str, index: pd.DatetimeIndex, cells: list[str]) -> np.ndarray:
