@@ -3,9 +3,10 @@
 Planners read the workbook as they read the report, so it is in the
 report's language: the sheet names, the column headers, the values of the
 plan's categories (``add`` is shown as ``à renforcer``, ``customer_care_agent``
-as ``conseiller clientèle``), the measure labels, the ``learned_from`` text
-and the data-quality notes. The rows and the numbers are those of the CSV
-files, which keep the machine names and values for other programs.
+as ``conseiller clientèle``), the measure labels, the ``learned_from``
+text, the data-quality notes and the plan's notes. The rows and the
+numbers are those of the CSV files, which keep the machine names and
+values for other programs.
 Identifiers and the dataset's own names (cells, events, venues, files) are
 written as they are. Times, dates, ids and numbers are real Excel values
 with number formats (see :mod:`planner.reporting.xlsx_format`); a time is
@@ -203,7 +204,9 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     that says why. Missing values are empty cells. A table of more than
     ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells at risk
     for the forecast, the highest utilisation for capacity), and a ``notes``
-    sheet says so in ``lang``; the CSV files hold every row.
+    sheet says so in ``lang``; the CSV files hold every row. The ``notes``
+    sheet also lists the plan's notes, as the HTML report does, and, in a
+    week when the clocks change, which hour is skipped or repeated.
     """
     workbook = Workbook(write_only=True)
     try:
@@ -217,7 +220,8 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
 
 def _write_workbook(workbook: Workbook, plan: WeeklyPlan, path: str | Path, lang: str) -> None:
     timezone = str(plan.dataset.timezone)
-    notes = []
+    # The plan's notes come first, in the order that the HTML report lists them under its Notes heading.
+    notes = [_render_note(plan.dataset.settings, lang, note) for note in plan.notes]
     repeated_hour = False
     for sheet_name, build_table in SHEET_TABLES.items():
         if sheet_name == "data_quality":
@@ -298,7 +302,7 @@ def clock_change_note(hours: pd.DatetimeIndex, timezone: str) -> Message:
 
 
 def _render_note(settings, lang: str, note: str) -> str:
-    """Render a data-quality note in ``lang`` with the measures' labels, as the HTML report shows it."""
+    """Render a data-quality or plan note in ``lang`` with the measures' labels, as the HTML report shows it."""
     return render_message(label_message(note, settings, lang), lang)
 
 

@@ -119,7 +119,7 @@ def test_report_xlsx_sheet_names_in_french(voice_report):
 
     assert names == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
                      "Effectifs par intervalle", "Actions par événement", "Canaux voix", "Qualité des données",
-                     "Hypothèses"]
+                     "Hypothèses", "Notes"]
 
 
 def test_report_xlsx_voice_channels_sheet(voice_report):

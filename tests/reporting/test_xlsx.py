@@ -68,7 +68,7 @@ def test_xlsx_french_sheet_names_and_headers(dodgers_plan, tmp_path):
 
     assert workbook.sheetnames == ["Prévision", "Événements", "Capacité", "Effectifs", "Modèle de calcul des effectifs",
                                    "Effectifs par intervalle", "Actions par événement", "Canaux voix",
-                                   "Qualité des données", "Hypothèses"]
+                                   "Qualité des données", "Hypothèses", "Notes"]
     assert "Identifiant de l’événement" in headers
     assert "Appris sur" in headers
     assert "Objectif de niveau de service" in headers
@@ -108,7 +108,7 @@ def test_xlsx_english_on_request(dodgers_plan, dodgers_sheets):
     traffic = next(row for row in sheets["Data quality"] if row["Table"] == "traffic")
 
     assert list(sheets) == ["Forecast", "Events", "Capacity", "Staffing", "Staffing model", "Staffing intervals",
-                            "Event actions", "Voice channels", "Data quality", "Assumptions"]
+                            "Event actions", "Voice channels", "Data quality", "Assumptions", "Notes"]
     assert {row["Learned from"] for row in sheets["Events"]} == {
         "72 events: dodgers-2005-04-12 ... dodgers-2005-09-14"}
     assert {row["Past events used"] for row in sheets["Events"]} == {"same venue"}
@@ -189,10 +189,26 @@ def test_xlsx_notes_sheet_in_french(dodgers_plan, tmp_path, monkeypatch):
     xlsx.write_xlsx(dodgers_plan, tmp_path / "report.xlsx", lang="fr")
     notes = _read_workbook(tmp_path / "report.xlsx")["Notes"]
 
-    assert [row["Note"] for row in notes] == [
+    # The plan's staffing note comes first, then the rows kept.
+    assert notes[0]["Note"].startswith("la charge des équipes suit la mesure")
+    assert [row["Note"] for row in notes][1:] == [
         "Prévision\u00a0: 0 ligne sur 168, les cellules à risque, les plus exposées d’abord\u202f; "
         "forecast.csv contient toutes les lignes",
         "Effectifs par intervalle\u00a0: 100 lignes sur 672, les premières"]
+
+
+def test_xlsx_notes_sheet_lists_plan_notes(dodgers_plan, dodgers_sheets):
+    # The week's one plan note, listed under Notes in the HTML report, states how the staffing workload is scaled.
+    settings = dodgers_plan.dataset.settings
+    french = [row["Note"] for row in dodgers_sheets["fr"]["Notes"]]
+    english = [row["Note"] for row in dodgers_sheets["en"]["Notes"]]
+
+    assert len(dodgers_plan.notes) == 1
+    assert french == [render_message(label_message(note, settings, "fr"), "fr") for note in dodgers_plan.notes]
+    assert english == [render_message(label_message(note, settings, "en"), "en") for note in dodgers_plan.notes]
+    assert "la charge des équipes suit la mesure Voitures entrant sur l’autoroute" in french[0]
+    assert "247,3 par heure" in french[0]
+    assert "staffing workload is scaled by the network's Cars entering the freeway" in english[0]
 
 
 def test_quality_table_renders_notes(dodgers_plan):
