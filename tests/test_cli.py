@@ -171,6 +171,21 @@ def test_report_scenario_side_by_side(tmp_path):
     assert "unannounced-march.csv" in page
 
 
+def test_report_scenario_french_staffing_rows(tmp_path):
+    # Each staffing row sums a role's staff over the week's shifts. French calls a shift a "poste", but a
+    # "poste de travail" is a workstation.
+    scenario = BUNDLED_DATA / "paris-2023" / "scenarios" / "unannounced-march.csv"
+    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(tmp_path),
+                 "--lang", "fr", "--scenario", str(scenario)])
+    page = (tmp_path / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+
+    assert code in (0, 1)
+    assert "Sans le scénario" in page
+    assert "<th>agents cumulés sur les postes, conseiller clientèle</th>" in page
+    assert "<th>agents cumulés sur les postes, ingénieur de supervision</th>" in page
+    assert "postes de travail" not in page
+
+
 def test_report_after_autumn_change_and_gap(tmp_path, capsys):
     # 2005-W43 ends with the 25-hour day of 30 October (Los Angeles) and starts three weeks after the data ends.
     code = main(["report", "--data", str(BUNDLED_DATA / "dodgers"), "--week", "2005-W43", "--out", str(tmp_path)])

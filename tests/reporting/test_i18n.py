@@ -42,6 +42,8 @@ FIELD_PATTERN = re.compile(r"\{[^{}]*\}|%\([^)]*\)[a-z]")
 # French punctuation that takes a no-break space before it: ; : ! ? followed by a space, a quote or the end.
 # A colon inside a word, a time (18:00) or a URL (tcp://host:8786) is followed by neither.
 HIGH_PUNCTUATION = re.compile(r"[;:!?](?=[\s\"»)]|$)")
+# A French translation may quote a ``{name!r}`` field in guillemets, « {name} », in place of Python's quotes.
+GUILLEMET_FIELD = re.compile(r"«\u00a0\{(\w+)\}\u00a0»")
 
 
 def _used_message_ids() -> dict[str, str | tuple[str, str]]:
@@ -103,7 +105,7 @@ def test_po_keeps_placeholders():
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for translated in strings:
-            assert _fields(translated) == _fields(ids[-1]), message.id
+            assert _fields(GUILLEMET_FIELD.sub(r"{\1!r}", translated)) == _fields(ids[-1]), message.id
 
 
 def _french_typography_errors(text: str) -> list[str]:
@@ -358,6 +360,21 @@ def test_region_field_country_names():
     assert str(message) == "United States (CA): p"
     assert render_message(message, "fr") == "États-Unis (CA)\u00a0: p"
     assert render_message(unknown, "fr") == "QQ (X)\u00a0: p"
+
+
+def test_french_venue_note_names_lieu_in_guillemets():
+    # "site" is a cell site in telecom, so the French notes call an event's venue "lieu".
+    source = translatable("past {kind} events at other venues", kind="demonstration")
+    borrowed = translatable("{event}: no history at venue {venue!r}; its uplift on {measure} is borrowed from {source} "
+                            "and {footprint} (an assumed footprint)", event="march", venue="nation",
+                            measure="Activité Internet", source=source, footprint="y")
+    french = render_message(borrowed, "fr")
+
+    assert french.startswith("march\u00a0: aucun historique pour le lieu «\u00a0nation\u00a0»\u202f; ")
+    assert "des événements passés de type demonstration dans d’autres lieux" in french
+    assert "'nation'" not in french
+    assert "site" not in french
+    assert str(borrowed).startswith("march: no history at venue 'nation'; ")
 
 
 def test_french_measure_name_after_de_reads():

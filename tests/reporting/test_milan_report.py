@@ -126,6 +126,8 @@ def test_xlsx_assumptions_sheet(milan_workbook):
     assert rows[0] == ("Paramètre", "Raison")
     assert len(reasons) == 22
     assert reasons["venues.csv:capacity_people"].startswith(f"Capacité assise de San Siro\u00a0: 80{NARROW_NO_BREAK_SPACE}018")
+    assert reasons["staffing.shrinkage"].endswith(
+        "absences\u00a0: c’est un chiffre de planification courant, mais il n’a été mesuré pour aucune équipe.")
 
 
 def test_flat_p90_cells_at_cap(milan_plan):
