@@ -154,7 +154,7 @@ def test_report_paris_demo_map_and_range(tmp_path):
     assert code in (0, 1)
     assert "SYNTHETIC cell grid" in page
     assert "from 119,000 to 800,000" in page
-    assert page.count('alt="Map of Pension reform protest day 9 (Paris march)"') == 1
+    assert page.count('alt="Map of Pension reform protest day 9 (Paris march) on Thursday, March 23, 2023"') == 1
     assert 'id="scenario"' not in page
 
 

@@ -9,6 +9,7 @@ cells get every cell labelled. The x axis is stretched by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 
 import matplotlib
@@ -26,7 +27,7 @@ from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from planner.decisions.plan import WeeklyPlan, event_hours  # noqa: E402
 from planner.inputs.geography import EARTH_RADIUS_M  # noqa: E402
-from planner.reporting.i18n import format_number, format_percent, translations  # noqa: E402
+from planner.reporting.i18n import format_date, format_number, format_percent, translations  # noqa: E402
 
 FIGURE_SIZE_INCHES = (7.0, 5.5)
 FIGURE_DPI = 100
@@ -42,6 +43,13 @@ MAX_COORDINATE_DECIMALS = 6
 """Maximum decimals of the tick labels, about 10 cm."""
 MAX_CELLS_ALL_LABELLED = 10
 """Datasets with at most this many cells get every cell labelled, not only the cells at risk."""
+DOT_LABEL_OFFSET_POINTS = 7.0
+"""Gap between a cell's dot and its label."""
+VENUE_CLEARANCE_POINTS = 60.0
+"""Distance from the venue star within which a dot's label moves to the dot's side away from the star.
+
+A little more than the width of a label such as ``glendale-ramp`` at font size 7, about 52 points.
+"""
 
 
 class CoordinateFormatter(Formatter):
@@ -143,19 +151,11 @@ def draw_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
                      c=np.nan_to_num(values[dots]), cmap=colour_map, norm=norm, s=60, edgecolors="grey",
                      linewidths=0.5, zorder=3.5)
 
-    anchors = _draw_venue_or_route(axes, plan, event, _)
+    anchors, venue_point = _draw_venue_or_route(axes, plan, event, _)
     at_risk = utilisation["action"].isin(("add", "watch"))
     labelled = utilisation if len(cells) <= MAX_CELLS_ALL_LABELLED else utilisation[at_risk]
-    for cell_id, row in labelled.iterrows():
-        position = (cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
-        if at_risk[cell_id]:
-            anchors.append(position)
-        # A polygon has room for its label inside, but a dot's label goes above it so as not to hide its colour.
-        drawn_as_dot = not dataset.cell_shapes.get(str(cell_id))
-        axes.annotate(f"{cell_id}\n{format_percent(row['utilisation_p90'], lang)}", position, fontsize=7, ha="center",
-                      va="bottom" if drawn_as_dot else "center", xytext=(0, 7 if drawn_as_dot else 0),
-                      textcoords="offset points", zorder=4, fontweight="bold" if row["action"] == "add" else "normal",
-                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+    anchors.extend((cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
+                   for cell_id in labelled.index if at_risk[cell_id])
 
     axes.autoscale_view()
     middle_latitude = float(np.nanmean(cells["latitude"].to_numpy(float)))
@@ -167,12 +167,65 @@ def draw_event_map(plan: WeeklyPlan, event_id: str, measure: str, lang: str = "f
     axes.yaxis.set_major_formatter(CoordinateFormatter(lang))
     axes.set_xlabel(_("Longitude"))
     axes.set_ylabel(_("Latitude"))
-    axes.set_title(f"{event['name']}", fontsize=10)
+    # Several events of a week may share a name, such as three games against the same team, so the title has the date.
+    axes.set_title(f"{event['name']}, {format_date(event['start'], lang)}", fontsize=10)
     colour_bar = figure.colorbar(ScalarMappable(norm=norm, cmap=colour_map), ax=axes, shrink=0.8,
                                  format=FuncFormatter(lambda value, _position: format_percent(value, lang)))
     colour_bar.set_label(_("Peak p90 utilisation, 1 h before to 2 h after the event"))
     figure.tight_layout()
+
+    # The labels come last, once the axes have their final size, because a dot's label avoids the venue star.
+    _label_cells(axes, labelled, dataset, venue_point, lang)
     return figure
+
+
+def _label_cells(axes, labelled: pd.DataFrame, dataset, venue: tuple[float, float] | None, lang: str) -> None:
+    """Label each cell of ``labelled`` (indexed by cell id) with its id and peak utilisation, in bold for ``add``."""
+    cells = dataset.cells.set_index("cell_id")
+    axes.apply_aspect()
+    for cell_id, row in labelled.iterrows():
+        position = (cells.at[cell_id, "longitude"], cells.at[cell_id, "latitude"])
+        # A polygon has room for its label inside, but a dot's label goes beside it so as not to hide its colour.
+        drawn_as_dot = not dataset.cell_shapes.get(str(cell_id))
+        placement = _dot_label_placement(axes, position, venue) if drawn_as_dot else _INSIDE
+        axes.annotate(f"{cell_id}\n{format_percent(row['utilisation_p90'], lang)}", position, fontsize=7,
+                      ha=placement.ha, va=placement.va, multialignment="center", xytext=placement.offset,
+                      textcoords="offset points", zorder=4,
+                      fontweight="bold" if row["action"] == "add" else "normal",
+                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+
+
+@dataclass(frozen=True)
+class LabelPlacement:
+    """Alignment of a cell's label and its offset from the cell, in points, as ``Axes.annotate`` takes them."""
+
+    ha: str
+    va: str
+    offset: tuple[float, float]
+
+
+_INSIDE = LabelPlacement("center", "center", (0.0, 0.0))
+_ABOVE = LabelPlacement("center", "bottom", (0.0, DOT_LABEL_OFFSET_POINTS))
+_BELOW = LabelPlacement("center", "top", (0.0, -DOT_LABEL_OFFSET_POINTS))
+_LEFT = LabelPlacement("right", "center", (-DOT_LABEL_OFFSET_POINTS, 0.0))
+_RIGHT = LabelPlacement("left", "center", (DOT_LABEL_OFFSET_POINTS, 0.0))
+
+
+def _dot_label_placement(axes, cell: tuple[float, float], venue: tuple[float, float] | None) -> LabelPlacement:
+    """Return where a dot's label goes: above the dot, or on its side away from a venue star close to it.
+
+    ``cell`` and ``venue`` are (longitude, latitude). The distance is measured
+    on the page, so ``axes`` must have its final limits and aspect.
+    """
+    if venue is None:
+        return _ABOVE
+    cell_pixels, venue_pixels = axes.transData.transform([cell, venue])
+    dx, dy = (venue_pixels - cell_pixels) * 72.0 / axes.figure.dpi
+    if np.hypot(dx, dy) > VENUE_CLEARANCE_POINTS or (dx == 0 and dy == 0):
+        return _ABOVE
+    if abs(dx) >= abs(dy):
+        return _LEFT if dx > 0 else _RIGHT
+    return _BELOW if dy > 0 else _ABOVE
 
 
 def _zoom(axes, anchors: np.ndarray, latitude: float) -> None:
@@ -200,8 +253,12 @@ def _widen(axes, latitude: float) -> None:
             set_limits(centre - least_span / 2, centre + least_span / 2)
 
 
-def _draw_venue_or_route(axes, plan: WeeklyPlan, event: pd.Series, _) -> list[tuple[float, float]]:
-    """Draw the event's route, else its venue; return the points drawn as (longitude, latitude)."""
+def _draw_venue_or_route(axes, plan: WeeklyPlan, event: pd.Series,
+                         _) -> tuple[list[tuple[float, float]], tuple[float, float] | None]:
+    """Draw the event's route, else its venue.
+
+    Return the points drawn and the venue's star, if drawn, as (longitude, latitude).
+    """
     routes = plan.dataset.routes
     route = routes[routes["event_id"] == event["event_id"]] if not routes.empty else routes
     if len(route) >= 2:
@@ -212,12 +269,13 @@ def _draw_venue_or_route(axes, plan: WeeklyPlan, event: pd.Series, _) -> list[tu
                       xytext=(route["longitude"].iloc[-2], route["latitude"].iloc[-2]),
                       arrowprops={"arrowstyle": "->", "color": "navy", "lw": 2.5}, zorder=3)
         axes.legend(loc="lower right", fontsize=8)
-        return list(zip(route["longitude"], route["latitude"]))
+        return list(zip(route["longitude"], route["latitude"])), None
     venues = plan.dataset.venues.set_index("venue_id")
     if event["venue_id"] in venues.index:
         venue = venues.loc[event["venue_id"]]
         axes.scatter([venue["longitude"]], [venue["latitude"]], marker="*", s=250, color="navy", zorder=3,
                      label=str(venue["name"]))
         axes.legend(loc="lower right", fontsize=8)
-        return [(float(venue["longitude"]), float(venue["latitude"]))]
-    return []
+        star = (float(venue["longitude"]), float(venue["latitude"]))
+        return [star], star
+    return [], None

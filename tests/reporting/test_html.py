@@ -249,8 +249,13 @@ def test_render_html_counts_cells_once(make_plan):
 
 def test_render_html_map_per_event(make_plan):
     page = render_html(make_plan(), lang="en", generated_at=GENERATED_AT)
-    assert page.count('alt="Map of Milan v Inter"') == 1
+    assert page.count('alt="Map of Milan v Inter on Wednesday, August 14, 2013"') == 1
     assert "the cells the event puts at risk are labelled" in page
+
+
+def test_render_html_map_alt_french(make_plan):
+    page = render_html(make_plan(), lang="fr", generated_at=GENERATED_AT)
+    assert page.count('alt="Carte de l’événement Milan v Inter du mercredi 14 août 2013"') == 1
 
 
 @pytest.mark.parametrize(("number", "last_day"), [(13, "dimanche 31 mars 2013"), (43, "dimanche 27 octobre 2013")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from planner.decisions.plan import plan_week
 from planner.inputs import load_dataset
@@ -80,3 +81,43 @@ def test_coordinate_decimals_close_ticks():
     assert coordinate_decimals([34.07]) == 3
     labels = CoordinateFormatter("fr").format_ticks([9.1240, 9.1242, 9.1244])
     assert labels == ["9,1240", "9,1242", "9,1244"]
+
+
+@pytest.fixture(scope="module")
+def dodgers_three_games_plan():
+    # 2005-W38 has three home games against Pittsburgh, on 23, 24 and 25 September.
+    dataset = load_dataset(BUNDLED_DATA / "dodgers")
+    return plan_week(dataset, resolve_week("2005-W38", dataset))
+
+
+def test_event_map_titles_dated(dodgers_three_games_plan):
+    events = dodgers_three_games_plan.events.drop_duplicates("event_id")
+    titles = [draw_event_map(dodgers_three_games_plan, event_id, "cars", "fr").axes[0].get_title()
+              for event_id in events["event_id"]]
+
+    assert len(set(events["name"])) == 1
+    assert titles == ["Dodgers – Pittsburgh, vendredi 23 septembre 2005",
+                      "Dodgers – Pittsburgh, samedi 24 septembre 2005",
+                      "Dodgers – Pittsburgh, dimanche 25 septembre 2005"]
+
+
+def test_dot_label_clear_of_venue_star(dodgers_three_games_plan):
+    event_id = dodgers_three_games_plan.events["event_id"].iloc[0]
+    figure = draw_event_map(dodgers_three_games_plan, event_id, "cars", "fr")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    axes = figure.axes[0]
+    label = next(text for text in axes.texts if text.get_text().startswith("glendale-ramp"))
+    box = label.get_window_extent(canvas.get_renderer())
+    venue = dodgers_three_games_plan.dataset.venues.iloc[0]
+    cell = dodgers_three_games_plan.dataset.cells.iloc[0]
+    star_x, star_y = axes.transData.transform((venue["longitude"], venue["latitude"]))
+    dot_x, dot_y = axes.transData.transform((cell["longitude"], cell["latitude"]))
+    # The star is drawn with s=250 points², so it reaches about 8 points from its centre.
+    star_radius = np.sqrt(250) / 2 * figure.dpi / 72
+
+    assert not box.padded(star_radius).contains(star_x, star_y)
+    assert box.x1 < star_x
+    # The label stays next to its dot: the venue is east of the cell, so the label goes west of the dot.
+    assert box.x1 < dot_x
+    assert box.y0 < dot_y < box.y1
