@@ -320,13 +320,20 @@ def _reference_rows(traffic: pd.DataFrame, measures: list[str], week: Week, week
     with_data = before & traffic[measures].notna().any(axis=1).to_numpy()
     if not with_data.any():
         return with_data
-
-    # The maximum is taken over the UTC values in place, because a boolean selection would copy the timestamps of
-    # the whole history.
-    utc = timestamps.dt.tz_convert(None).to_numpy()
-    last_utc = np.max(utc, where=with_data, initial=utc.min())
-    last_hour = pd.Timestamp(last_utc).tz_localize("UTC").tz_convert(timestamps.dt.tz)
+    last_hour = _latest(timestamps, with_data)
     return with_data & (timestamps > last_hour - pd.Timedelta(weeks=weeks)).to_numpy()
+
+
+def _latest(timestamps: pd.Series, rows: np.ndarray) -> pd.Timestamp:
+    """Return the latest of the tz-aware ``timestamps`` on the rows where the mask ``rows`` is true.
+
+    The mask must select at least one row. The maximum is taken over the
+    UTC values in place, because a boolean selection would copy the
+    timestamps of every selected row.
+    """
+    utc = timestamps.dt.tz_convert(None).to_numpy()
+    latest_utc = np.max(utc, where=rows, initial=utc.min())
+    return pd.Timestamp(latest_utc).tz_localize("UTC").tz_convert(timestamps.dt.tz)
 
 
 def check_history_recent(dataset: Dataset, week: Week) -> pd.Timestamp | None:
@@ -337,10 +344,11 @@ def check_history_recent(dataset: Dataset, week: Week) -> pd.Timestamp | None:
     ValueError
         When the week starts more than ``MAX_WEEKS_AHEAD`` weeks after that timestamp.
     """
-    before = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"]
-    if before.empty:
+    timestamps = dataset.traffic["timestamp"]
+    before = (timestamps < week.start).to_numpy()
+    if not before.any():
         return None  # The forecaster raises its own error on a week with no history.
-    last_data = before.max()
+    last_data = _latest(timestamps, before)
     if week.start - last_data > pd.Timedelta(weeks=MAX_WEEKS_AHEAD):
         raise ValueError(translatable(
             "{week} starts {days:.0f} days after the last traffic of dataset {dataset!r} ({last:%Y-%m-%d %H:%M}), "
