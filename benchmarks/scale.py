@@ -361,6 +361,7 @@ def _plan_in_child(folder: Path, out: Path, scored_weeks: int = 1) -> int:
     usual_result = forecaster.predict(week.start, week.end, dataset.events.iloc[0:0])
     lap("forecast")
     plans = []
+    reference = None
     for scenario, forecast_result in ((None, result), (dataset.events.iloc[0:0], usual_result)):
         forecast = _with_actuals(forecast_result.table, dataset, week)
         events = _describe_events(forecast_result.events, scenario if scenario is not None else dataset.events,
@@ -369,8 +370,10 @@ def _plan_in_child(folder: Path, out: Path, scored_weeks: int = 1) -> int:
         event_actions = plan_event_actions(capacity, dataset.settings)
         voice = plan_voice_channels(forecast, dataset.cells, dataset.settings)
         lap("capacity")
-        staffing, intervals = plan_staffing(forecast, capacity, dataset.settings, reference_traffic(dataset, week),
-                                            week)
+        if reference is None:
+            # Both plans share one reference, as in planner.engine.local.plan_with_usual_week.
+            reference = reference_traffic(dataset, week)
+        staffing, intervals = plan_staffing(forecast, capacity, dataset.settings, reference, week)
         lap("staffing")
         plans.append(WeeklyPlan(dataset=dataset, week=week, forecast=forecast, events=events, capacity=capacity,
                                 staffing=staffing, staffing_intervals=intervals, notes=list(forecast_result.notes),

@@ -297,12 +297,43 @@ def _describe_events(summary: pd.DataFrame, calendar: pd.DataFrame, venues: pd.D
 def reference_traffic(dataset: Dataset, week: Week, weeks: int = 4) -> dict[str, float]:
     """Return the typical hourly network total of each measure over the last ``weeks`` weeks of data before ``week``.
 
-    See ``reference_from_totals`` for how the total is taken.
+    See ``reference_from_totals`` for how the total is taken. Only the rows of
+    those weeks are copied and summed, because the traffic contains every
+    cell-hour of the history. Copying all of it took most of the staffing
+    stage of ``benchmarks/scale.py`` at 50,000 cells.
     """
     measures = list(dataset.settings.measure_names)
-    before = dataset.traffic[dataset.traffic["timestamp"] < week.start]
-    totals = before.groupby("timestamp")[measures].sum(min_count=1)
+    rows = _reference_rows(dataset.traffic, measures, week, weeks)
+    totals = dataset.traffic.loc[rows, ["timestamp", *measures]].groupby("timestamp")[measures].sum(min_count=1)
     return reference_from_totals(totals, measures, f"{dataset.name!r} before {week.label}", weeks)
+
+
+def _reference_rows(traffic: pd.DataFrame, measures: list[str], week: Week, weeks: int) -> np.ndarray:
+    """Return a row mask of the traffic in the last ``weeks`` weeks with data before ``week``.
+
+    The weeks end at the last hour before ``week`` where some measure has a
+    value, as in ``reference_from_totals``, so the hourly totals of these
+    rows are the totals that function keeps from the whole history.
+    """
+    timestamps = traffic["timestamp"]
+    before = (timestamps < week.start).to_numpy()
+    with_data = before & traffic[measures].notna().any(axis=1).to_numpy()
+    if not with_data.any():
+        return with_data
+    last_hour = _latest(timestamps, with_data)
+    return with_data & (timestamps > last_hour - pd.Timedelta(weeks=weeks)).to_numpy()
+
+
+def _latest(timestamps: pd.Series, rows: np.ndarray) -> pd.Timestamp:
+    """Return the latest of the tz-aware ``timestamps`` on the rows where the mask ``rows`` is true.
+
+    The mask must select at least one row. The maximum is taken over the
+    UTC values in place, because a boolean selection would copy the
+    timestamps of every selected row.
+    """
+    utc = timestamps.dt.tz_convert(None).to_numpy()
+    latest_utc = np.max(utc, where=rows, initial=utc.min())
+    return pd.Timestamp(latest_utc).tz_localize("UTC").tz_convert(timestamps.dt.tz)
 
 
 def check_history_recent(dataset: Dataset, week: Week) -> pd.Timestamp | None:
@@ -313,10 +344,11 @@ def check_history_recent(dataset: Dataset, week: Week) -> pd.Timestamp | None:
     ValueError
         When the week starts more than ``MAX_WEEKS_AHEAD`` weeks after that timestamp.
     """
-    before = dataset.traffic.loc[dataset.traffic["timestamp"] < week.start, "timestamp"]
-    if before.empty:
+    timestamps = dataset.traffic["timestamp"]
+    before = (timestamps < week.start).to_numpy()
+    if not before.any():
         return None  # The forecaster raises its own error on a week with no history.
-    last_data = before.max()
+    last_data = _latest(timestamps, before)
     if week.start - last_data > pd.Timedelta(weeks=MAX_WEEKS_AHEAD):
         raise ValueError(translatable(
             "{week} starts {days:.0f} days after the last traffic of dataset {dataset!r} ({last:%Y-%m-%d %H:%M}), "

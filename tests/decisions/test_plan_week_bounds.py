@@ -32,6 +32,22 @@ def test_week_far_after_data_rejected(dodgers):
     assert "--week next" in message
 
 
+def test_last_history_hour_before_week(dodgers):
+    timestamps = dodgers.traffic["timestamp"]
+    inside = Week(2005, 30, dodgers.timezone)
+    after_data = Week(2005, 42, dodgers.timezone)
+
+    inside_last = check_history_recent(dodgers, inside)
+    after_last = check_history_recent(dodgers, after_data)
+
+    assert inside_last == timestamps[timestamps < inside.start].max()
+    assert inside_last == inside.start - pd.Timedelta(hours=1)
+    assert after_last == timestamps.max()
+    assert after_last == pd.Timestamp("2005-10-01 23:00", tz=dodgers.timezone)
+    assert str(after_last.tz) == str(dodgers.timezone)
+    assert check_history_recent(dodgers, Week(2005, 10, dodgers.timezone)) is None
+
+
 def test_event_after_week_not_listed(dodgers):
     # 2005-W40 ends at midnight on Monday 10 October, when the Columbus Day holiday starts.
     week = resolve_week("next", dodgers)
