@@ -50,7 +50,9 @@ class WeeklyPlan:
         ``none``: which history the uplift was learned from),
         ``learned_from`` (the past events used, as text),
         ``learned_events`` (how many), ``learned_at_venue`` (how many of
-        them at the event's venue), ``attendance_capped_to`` (the venue's
+        them at the event's venue), ``pooled_venues`` (how many venues of
+        its kind the profile was drawn towards, 0 when it was not),
+        ``attendance_capped_to`` (the venue's
         ``capacity_people`` when an attendance figure is above it, so the
         uplift is scaled for that many people; NaN otherwise) and
         ``offset_hours`` (how far the forecast moved the event from its

@@ -49,7 +49,7 @@ room for months of fast growth while a single odd week cannot push the band to s
 FORECAST_COLUMNS = ["cell_id", "measure", "timestamp", "baseline", "p10", "p50", "p90", "event_id"]
 EVENT_COLUMNS = ["event_id", "measure", "peak_uplift_ratio", "uplift_ratio_p10", "uplift_ratio_p90",
                  "peak_time", "peak_cell_id", "cells_affected", "pooling", "learned_from", "learned_events",
-                 "learned_at_venue", "attendance_capped_to", "offset_hours"]
+                 "learned_at_venue", "pooled_venues", "attendance_capped_to", "offset_hours"]
 
 
 @dataclass(frozen=True)
@@ -625,8 +625,8 @@ class EventForecaster:
             return self._summarise(event.event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd,
                                    affected, columns, venue_id=event.venue_id or "")
 
-        return self.planned_.route_uplift(event, route, fit.profiles, fit.cells, measure, hours, level, totals, notes,
-                                          summarise)
+        return self.planned_.route_uplift(event, route, fit.profiles, fit.groups, fit.cells, measure, hours, level,
+                                          totals, notes, summarise)
 
     def _summarise(self, event_id, measure, pooling, profile, fit, hours, window, baseline, mean, sd, affected,
                    columns, venue_id=""):

@@ -205,12 +205,9 @@ def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
         venue_profile = profiles[("venue", event.venue_id, "*")]
         if not venue_profile.affected.any():
             continue
-        # The venue's profile spans the same cells as the event's excess: the venue's reach.
-        main_cell = [strongest_cell(venue_profile)]
-        single = _select_cells(event, main_cell)
-        single_placebos = {shift: _select_cells(placebo, main_cell) for shift, placebo in placebos.items()}
-        travelling.setdefault(("kind", event.kind), []).append((single, single_placebos))
-        travelling.setdefault(("all",), []).append((single, single_placebos))
+        single = _at_cell((event, placebos), strongest_cell(venue_profile))
+        travelling.setdefault(("kind", event.kind), []).append(single)
+        travelling.setdefault(("all",), []).append(single)
     for key, members in travelling.items():
         profiles[key] = learn_profile(*_split(members))
     # How far the venues of a kind truly differ from its shape, which decides how far each is drawn to it.
@@ -219,6 +216,18 @@ def learn_profiles(past_events: list[tuple[PastEvent, dict[int, PastEvent]]],
             venue_profiles = [profiles[group] for group in groups if group[1] and group[2] == key[1]]
             profiles[key] = replace(profile, between_venue_variance=between_venue_variance(profile, venue_profiles))
     return profiles, groups
+
+
+def learn_at_venue_cell(members: list[tuple[PastEvent, dict[int, PastEvent]]],
+                        venue_profile: EffectProfile) -> EffectProfile:
+    """Learn a one-cell profile from a venue's past events, at the most responsive cell of ``venue_profile``.
+
+    It is learned as the travelling profile of a kind is, from this venue's
+    events alone, so that a moving event that starts at a venue with
+    history learns from the events held there.
+    """
+    cell = strongest_cell(venue_profile)
+    return learn_profile(*_split([_at_cell(member, cell) for member in members]))
 
 
 def learn_on(members: list[tuple[PastEvent, dict[int, PastEvent]]], columns: np.ndarray,
@@ -447,6 +456,12 @@ def _split(members: list[tuple[PastEvent, dict[int, PastEvent]]]) -> tuple[list[
         for shift, placebo in event_placebos.items():
             placebos.setdefault(shift, []).append(placebo)
     return events, placebos
+
+
+def _at_cell(member: tuple[PastEvent, dict[int, PastEvent]], cell: int) -> tuple[PastEvent, dict[int, PastEvent]]:
+    """Return a past event and its placebos at one cell of the venue's reach, which their excess spans."""
+    event, placebos = member
+    return _select_cells(event, [cell]), {shift: _select_cells(placebo, [cell]) for shift, placebo in placebos.items()}
 
 
 def _select_cells(event: PastEvent, cells: list[int]) -> PastEvent:

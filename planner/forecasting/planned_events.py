@@ -3,12 +3,13 @@
 An event at a venue with history takes the profile learned there, for its
 kind if the venue has seen it, re-learned with more weight on the past
 events of a similar start time and duration. When its kind was seen at
-several venues, that profile is drawn towards the kind's, by as much as the
-venue's own few events leave it uncertain. An event at a venue without
-history borrows the travelling profile of its kind (else of all kinds),
-spread over the cells near the venue by the footprint kernel
-(``planner.forecasting.footprint``). A moving event takes the peak of that
-travelling profile along its route (``planner.forecasting.routes``).
+three venues or more, that profile is drawn towards the kind's, by as much
+as the venue's own few events leave it uncertain. An event at a venue
+without history borrows the travelling profile of its kind (else of all
+kinds), spread over the cells near the venue by the footprint kernel
+(``planner.forecasting.footprint``). A moving event takes the peak of a
+travelling profile along its route (``planner.forecasting.routes``): that
+of its starting venue's past events when it has some, else its kind's.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import pandas as pd
 
 from planner.forecasting.footprint import venue_footprint
 from planner.forecasting.past_events import (VenueReach, duration_hours, event_attendance, event_number, hour_of_day,
-                                             learn_on, network_columns)
+                                             learn_at_venue_cell, learn_on, network_columns)
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
 from planner.forecasting.uplift import Z_90, EffectProfile, uplift_for_event
 from planner.forecasting.windows import EventWindow, time_of_day_known
 from planner.inputs.dataset import Dataset
-from planner.messages import translatable
+from planner.messages import Message, translatable
 
 
 class PlannedEvents:
@@ -74,6 +75,10 @@ class PlannedEvents:
         for key, pooling in ((("venue", venue, event.kind), "venue"), (("venue", venue, "*"), "venue")):
             profile = profiles.get(key)
             if profile is not None:
+                if key[2] == "*" and venue:
+                    notes.append(translatable("{event}: no past {kind} event at venue {venue!r}; its uplift on "
+                                              "{measure} is learned from the venue's past events of other kinds",
+                                              event=event.event_id, kind=event.kind, venue=venue, measure=measure))
                 if not profile.tested:
                     notes.append(translatable("{event}: no event-free week lies around the past events it is "
                                               "learned from, so its effect on {measure} could not be told apart "
@@ -109,25 +114,24 @@ class PlannedEvents:
                                   event=event.event_id, measure=measure))
         return None, "none", None
 
-    def route_uplift(self, event, route: pd.DataFrame, profiles: dict, cells: list[str], measure: str,
-                     hours: pd.DatetimeIndex, level: np.ndarray,
+    def route_uplift(self, event, route: pd.DataFrame, profiles: dict, groups: dict, cells: list[str],
+                     measure: str, hours: pd.DatetimeIndex, level: np.ndarray,
                      totals: tuple[np.ndarray, np.ndarray, np.ndarray], notes: list[str],
                      summarise: Callable[..., dict]) -> dict:
         """Add a moving event's uplift to ``totals`` (uplift, variance, event ids) and return its summary row.
 
-        The size of the effect is the peak of the travelling profile of the
-        event's kind (else of all kinds): the relative uplift at a cell with
-        the whole crowd of the reference attendance present. The route sets
-        where and when it applies. ``summarise(pooling, profile, window,
-        mean, sd, affected, columns)`` returns the summary row of an event
-        that affects some cells.
+        The size of the effect is the peak of a travelling profile: the
+        relative uplift at a cell with the whole crowd of the reference
+        attendance present. It is learned from the past events of the
+        event's kind at its starting venue, at the venue's most responsive
+        cell, else from those of its kind at every venue, else from all past
+        events. The route sets where and when it applies. ``summarise(pooling,
+        profile, window, mean, sd, affected, columns)`` returns the summary
+        row of an event that affects some cells.
         """
         uplift, variance, event_ids = totals
-        for key, pooling in ((("kind", event.kind), "kind"), (("all",), "all")):
-            profile = profiles.get(key)
-            if profile is not None and profile.affected.any():
-                break
-        else:
+        profile, pooling, source = self._travelling_profile(event, profiles, groups)
+        if profile is None:
             notes.append(translatable("{event}: no past event moved {measure} measurably at any venue; no uplift "
                                       "is forecast along its route", event=event.event_id, measure=measure))
             return empty_summary(event.event_id, measure, "none", None, 0)
@@ -154,15 +158,31 @@ class PlannedEvents:
         marked[rows] = weights[rows] > 0
         event_ids[marked] = np.where(event_ids[marked] == "", event.event_id, event_ids[marked] + ";" + event.event_id)
         notes.append(translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
-                                  "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
-                                  "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
-                                  "{pooling} past events", event=event.event_id, length_km=schedule.length_m / 1000,
+                                  "from head to tail (an assumed {density:g} people per m² over {width_m:g} m), "
+                                  "each cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
+                                  "{source}", event=event.event_id, length_km=schedule.length_m / 1000,
                                   march_m=march_m, density=settings.routes.density_people_per_m2,
-                                  width_m=settings.routes.street_width_m, radius=radius, pooling=pooling))
+                                  width_m=settings.routes.street_width_m, radius=radius, source=source))
         if len(rows) == 0:
             return empty_summary(event.event_id, measure, pooling, profile, 0, venue_id=event.venue_id or "")
         window = EventWindow(rows=rows, positions=np.zeros(len(rows)))
         return summarise(pooling, profile, window, cell_mean, cell_sd, weights.max(axis=0) > 0, np.arange(len(cells)))
+
+    def _travelling_profile(self, event, profiles: dict, groups: dict) -> tuple[EffectProfile | None, str, Message]:
+        """Return the one-cell profile a moving event takes, its pooling and the words for its source."""
+        venue = event.venue_id or ""
+        members = groups.get(("venue", venue, event.kind)) if venue else None
+        venue_profile = profiles.get(("venue", venue, "*"))
+        if members and venue_profile is not None and venue_profile.affected.any():
+            profile = learn_at_venue_cell(members, venue_profile)
+            if profile.affected.any():
+                return profile, "venue", translatable("past {kind} events at its venue", kind=event.kind)
+        for key, pooling, source in ((("kind", event.kind), "kind", translatable("past {kind} events", kind=event.kind)),
+                                     (("all",), "all", translatable("all past events"))):
+            profile = profiles.get(key)
+            if profile is not None and profile.affected.any():
+                return profile, pooling, source
+        return None, "none", translatable("no past event")
 
     def _weighted_by_similarity(self, profile: EffectProfile, members: list, event,
                                 kind_shape: EffectProfile | None) -> EffectProfile:
@@ -250,7 +270,8 @@ def _sources(profile: EffectProfile | None, venue_id: str) -> dict:
     """Return the summary columns on the past events a profile was learned from.
 
     ``learned_events`` counts them and ``learned_at_venue`` counts those at
-    ``venue_id``. A profile of the event's kind can contain past events at
+    ``venue_id``. ``pooled_venues`` counts the venues of the event's kind
+    whose shape the profile was drawn towards (0 when it was not). A profile of the event's kind can contain past events at
     its own venue, because a moving event takes its kind's profile even
     where past marches started.
     """
@@ -258,7 +279,7 @@ def _sources(profile: EffectProfile | None, venue_id: str) -> dict:
     venue_ids = profile.venue_ids if profile is not None else ()
     at_venue = sum(1 for past_venue in venue_ids if venue_id and past_venue == venue_id)
     return {"learned_from": _describe_sources(event_ids), "learned_events": len(event_ids),
-            "learned_at_venue": at_venue}
+            "learned_at_venue": at_venue, "pooled_venues": profile.pooled_venues if profile is not None else 0}
 
 
 def _describe_sources(event_ids: tuple[str, ...]) -> str:

@@ -17,8 +17,8 @@ its own variance in it, so that a cell with a weak, uncertain response gets
 a weak uplift rather than noise. That variance is the placebo noise's, or,
 when the past events differ from each other by more than that noise, the
 events' spread divided among them: a few events with very different
-responses give a weak uplift too. When the events' kind was seen at several
-venues, the estimate is drawn towards the kind's shape rather than towards
+responses give a weak uplift too. When the events' kind was seen at three
+venues or more, the estimate is drawn towards the kind's shape rather than towards
 zero, by as much as the venues of the kind truly differ from it
 (:func:`kind_prior`, :func:`between_venue_variance`).
 
@@ -100,6 +100,9 @@ class EffectProfile:
     estimate, estimate_variance : ndarray, shape (P, cells), optional
         The slope before it is shrunk, and its variance as an estimate (the
         placebo noise's, or the events' spread when larger).
+    pooled_venues : int
+        The number of venues of the kind whose shape this profile was drawn
+        towards (``towards`` of :func:`learn_profile`), 0 when not drawn.
     between_venue_variance : float
         For the profile of a kind at the most responsive cell of each venue:
         how far a venue's own profile truly lies from the kind's shape, as a
@@ -120,6 +123,7 @@ class EffectProfile:
     venue_ids: tuple[str, ...] = ()
     estimate: np.ndarray | None = None
     estimate_variance: np.ndarray | None = None
+    pooled_venues: int = 0
     between_venue_variance: float = np.nan
 
     def scale_for(self, attendance: float) -> float:
@@ -213,7 +217,8 @@ def learn_profile(events: list[PastEvent], placebos: dict[int, list[PastEvent]],
     return EffectProfile(positions=positions, beta=beta, sigma=sigma, attendance_reference=reference,
                          attendance_spread=spread, event_ids=tuple(e.event_id for e in events), affected=affected,
                          tested=tested, venue_ids=tuple(e.venue_id for e in events), estimate=estimate,
-                         estimate_variance=variance)
+                         estimate_variance=variance,
+                         pooled_venues=len(set(towards.venue_ids)) if towards is not None and tested else 0)
 
 
 def kind_prior(kind: EffectProfile, knots: np.ndarray, beta: np.ndarray, reference: float) -> np.ndarray:

@@ -44,7 +44,7 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 # Counts: written without a decimal part when every value is a whole number.
 COUNT_COLUMNS: frozenset[str] = frozenset({
     "expected_attendance", "attendance_low", "attendance_high", "attendance_capped_to", "cells_affected",
-    "learned_events", "learned_at_venue", "extra_units", "required_staff",
+    "learned_events", "learned_at_venue", "pooled_venues", "extra_units", "required_staff",
     "channels_needed", "channels_installed", "extra_channels", "calibration_arrivals", "staff_on_shift",
 })
 # Written as ISO 8601 with offset; any other column of datetimes is written the same way.

@@ -110,6 +110,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "learned_from": N_("Learned from"),
     "learned_events": N_("Past events learned from"),
     "learned_at_venue": N_("Of them at this venue"),
+    "pooled_venues": N_("Drawn towards venues of its kind"),
     "attendance_capped_to": N_("Attendance used (venue capacity)"),
     "offset_hours": N_("Moved by timing offset (h)"),
     "time_known": N_("Time of day known"),

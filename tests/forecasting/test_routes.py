@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from planner.forecasting.model import EventForecaster
+from planner.forecasting.past_events import learn_at_venue_cell
 from planner.forecasting.routes import march_length_m, route_cell_weights, route_schedule
+from planner.inputs import load_dataset
 from planner.inputs.settings import RouteSettings
+from planner.inputs.weeks import parse_week
+from tests.conftest import BUNDLED_DATA
 from tests.forecasting.grid import LATITUDE, east_of, grid_dataset, north_of, planned_event
 from tests.forecasting.synthetic import TIMEZONE
 
@@ -109,3 +115,26 @@ def test_route_range_widens_quantiles():
         row = table[(table["cell_id"] == "cell-1") & (table["timestamp"] == DEPARTURE)].iloc[0]
         spreads.append(row["p90"] - row["p10"])
     assert spreads[1] > spreads[0]
+
+
+def test_march_learns_from_its_venue_first():
+    # The bundled Paris calendar: every march starts at the Place de la République, the only venue.
+    dataset = load_dataset(BUNDLED_DATA / "paris-2023")
+    week = parse_week("2023-W12", dataset.timezone)
+    forecaster = EventForecaster().fit(dataset, week.start)
+    result = forecaster.predict(week.start, week.end)
+    marches = result.events[result.events["event_id"].isin(dataset.routes["event_id"])]
+    assert len(marches) > 0
+    assert (marches["pooling"] == "venue").all()
+    assert (marches["learned_at_venue"] == marches["learned_events"]).all()
+
+    # With one venue, the venue's events at its most responsive cell are the kind's travelling profile.
+    fit = forecaster.measures_["internet"]
+    own = learn_at_venue_cell(fit.groups[("venue", "republique", "demonstration")],
+                              fit.profiles[("venue", "republique", "*")])
+    np.testing.assert_array_equal(own.beta, fit.profiles[("kind", "demonstration")].beta)
+    # Events of the same kind elsewhere (here, a kind profile five times as strong) leave the marches alone.
+    for measure_fit in forecaster.measures_.values():
+        kind = measure_fit.profiles[("kind", "demonstration")]
+        measure_fit.profiles[("kind", "demonstration")] = replace(kind, beta=5 * kind.beta)
+    pd.testing.assert_frame_equal(forecaster.predict(week.start, week.end).table, result.table)

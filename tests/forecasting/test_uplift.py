@@ -287,3 +287,20 @@ def test_venue_with_few_events_drawn_towards_kind(venues, expected):
     pooled = [str(note) for note in result.notes if "drawn towards the response of past match events" in str(note)]
     assert len(pooled) == (len(venues) if len(venues) >= 3 else 0)
     assert all(f"at {len(venues)} venues" in note for note in pooled)
+    assert (result.events["pooled_venues"] == (len(venues) if len(venues) >= 3 else 0)).all()
+
+
+def test_other_kind_at_venue_noted():
+    # A concert planned where only matches were held takes the venue's matches, and a note records it.
+    dataset = venue_network_dataset({"a": [{0: 60.0, 1: 90.0}] * 3}, POOLED_STARTS)
+    events = dataset.events.copy()
+    events.loc[events.index[-1], "kind"] = "concert"
+    week = parse_week("2024-W10", TIMEZONE)
+    result = EventForecaster().fit(dataclasses.replace(dataset, events=events), week.start).predict(week.start,
+                                                                                                    week.end)
+
+    assert result.events["pooling"].tolist() == ["venue"]
+    assert result.events["learned_events"].tolist() == [3]
+    assert [str(note) for note in result.notes if "of other kinds" in str(note)] == [
+        "a-2024-03-09: no past concert event at venue 'a'; its uplift on load is learned from the venue's past "
+        "events of other kinds"]

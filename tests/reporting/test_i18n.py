@@ -179,15 +179,19 @@ def test_render_message_nested_dates_and_decimals():
     gap = translatable("{cell} {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({hours} h)", cell="cell-a",
                        first=first, last=first + pd.Timedelta(hours=4), hours=5)
     note = translatable("{event}: moves along a {length_km:,.1f} km route; the march is {march_m:,.0f} m "
-                        "from head to tail (assumed {density:g} people per m2 over {width_m:g} m), each "
-                        "cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
-                        "{pooling} past events", event="march", length_km=5.25, march_m=12500.4, density=1.5,
-                        width_m=20, radius=800, pooling="kind")
+                        "from head to tail (an assumed {density:g} people per m² over {width_m:g} m), "
+                        "each cell within {radius:,.0f} m loaded while it passes, with the peak effect of "
+                        "{source}", event="march", length_km=5.25, march_m=12500.4, density=1.5,
+                        width_m=20, radius=800, source=translatable("past {kind} events", kind="demonstration"))
 
     assert str(gap) == "cell-a 2024-01-10 01:00 to 2024-01-10 05:00 (5 h)"
     assert render_message(gap, "fr") == "cell-a du 10 janv. 2024 01:00 au 10 janv. 2024 05:00 (5 h)"
     assert render_message(note, "fr").startswith(f"march\u00a0: se déplace sur un parcours de 5,2 km\u202f; le cortège mesure "
                                                  f"12{NARROW_NO_BREAK_SPACE}500 m")
+    assert render_message(note, "fr").endswith("(densité supposée de 1,5 par m² sur 20 m de large)\u202f; chaque "
+                                               "cellule à moins de 800 m est chargée pendant son passage, avec "
+                                               "l’effet de pointe appris sur des événements passés de type "
+                                               "demonstration")
     assert render_message("plain text, not a message", "fr") == "plain text, not a message"
 
 
