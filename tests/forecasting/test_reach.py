@@ -89,13 +89,13 @@ def test_borrowed_uplift_lands_on_footprint(paris):
 
 
 def test_moving_event_counts_venue_sources(paris):
-    # The march of 13 April moves along its route, so it takes the profile of its kind, learned from the eleven
-    # earlier marches, which all started at its own venue.
+    # The march of 13 April moves along its route from its venue, so it takes the travelling profile of the
+    # eleven earlier marches, which all started there.
     dataset, week = paris
     result = EventForecaster().fit(dataset, week.start).predict(week.start, week.end)
     summary = result.events.set_index("event_id").loc[EVENT]
 
-    assert summary["pooling"] == "kind"
+    assert summary["pooling"] == "venue"
     assert summary["learned_from"] == "11 events: paris-protest-2023-01-19 ... paris-protest-2023-04-06"
     assert summary["learned_events"] == 11
     assert summary["learned_at_venue"] == 11
