@@ -266,11 +266,13 @@ def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:
                 unit_capacity[measure] = capacity
                 unit_name[measure] = unit.name
 
-    per_unit = rows["measure"].map(unit_capacity).astype(float).to_numpy()
-    is_add = (rows["action"] == "add").to_numpy()
-    p90 = rows["forecast_p90"].to_numpy(dtype=float)
-    capacity = rows["capacity"].to_numpy(dtype=float)
-    threshold = rows["threshold"].to_numpy(dtype=float)
+    # Only the rows to add capacity to take units: a national network has millions of other rows.
+    added = np.flatnonzero((rows["action"] == "add").to_numpy())
+    measures = rows["measure"].to_numpy()[added]
+    per_unit = pd.Series(measures).map(unit_capacity).astype(float).to_numpy()
+    p90 = rows["forecast_p90"].to_numpy(dtype=float)[added]
+    capacity = rows["capacity"].to_numpy(dtype=float)[added]
+    threshold = rows["threshold"].to_numpy(dtype=float)[added]
 
     with np.errstate(divide="ignore", invalid="ignore"):
         shortfall = p90 / threshold - capacity
@@ -279,9 +281,12 @@ def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:
         # Float rounding can leave the ratio a hair above the threshold, so one more unit settles it.
         units = units + (p90 / (capacity + units * per_unit) > threshold)
 
-    rows["extra_units"] = np.where(is_add, units, 0.0)
-    names = rows["measure"].map(unit_name)
-    rows["extra_unit_name"] = np.where(is_add & names.notna().to_numpy(), names.astype(object), "")
+    extra_units = np.zeros(len(rows))
+    extra_units[added] = units
+    rows["extra_units"] = extra_units
+    names = np.full(len(rows), "", dtype=object)
+    names[added] = pd.Series(measures).map(unit_name).fillna("").to_numpy(dtype=object)
+    rows["extra_unit_name"] = names
 
 
 def _join_event_ids(event_ids: pd.Series) -> str:
