@@ -271,9 +271,9 @@ def _sources(profile: EffectProfile | None, venue_id: str) -> dict:
 
     ``learned_events`` counts them and ``learned_at_venue`` counts those at
     ``venue_id``. ``pooled_venues`` counts the venues of the event's kind
-    whose shape the profile was drawn towards (0 when it was not). A profile of the event's kind can contain past events at
-    its own venue, because a moving event takes its kind's profile even
-    where past marches started.
+    whose shape the profile was drawn towards (0 when it was not). A
+    profile of the event's kind can contain past events at its own venue,
+    when a moving event falls back on its kind's profile.
     """
     event_ids = profile.event_ids if profile is not None else ()
     venue_ids = profile.venue_ids if profile is not None else ()

@@ -89,7 +89,7 @@ def test_render_html_summary_lists_action(french_html):
 
 
 def test_render_html_borrowed_uplift_sentence(french_html):
-    assert "Aucun événement passé dans ce lieu\u00a0: la hausse est empruntée à 1 événement passé du même type " \
+    assert "Aucun événement passé de ce type dans ce lieu\u00a0: la hausse est empruntée à 1 événement passé du même type " \
            "(match)." in french_html
     assert "E0 (2013-05-19)" in french_html
 
@@ -107,7 +107,7 @@ def test_render_html_kind_sources_at_venue(make_plan):
     french = _event_card(dataclasses.replace(plan, events=events), "fr")
 
     assert "The uplift is learned from 8 past events of the same kind (match), 8 of them at this venue." in card
-    assert "No past event at this venue" not in card
+    assert "No past event of this kind at this venue" not in card
     assert "La hausse est apprise sur 8 événements passés du même type (match), dont 8 dans ce lieu." in french
 
 
@@ -116,7 +116,7 @@ def test_render_html_kind_sources_elsewhere(make_plan):
     events = plan.events.assign(learned_events=3, learned_at_venue=0)
     card = _event_card(dataclasses.replace(plan, events=events))
 
-    assert "No past event at this venue, so the uplift is borrowed from 3 past events of the same kind (match)." in card
+    assert "No past event of this kind at this venue, so the uplift is borrowed from 3 past events of the same kind (match)." in card
 
 
 def test_render_html_attendance_capped(make_plan):
