@@ -22,6 +22,7 @@ import planner
 from planner.decisions.plan import WeeklyPlan
 from planner.decisions.staffing import describe_staffing_models
 from planner.forecasting.model import BAND_CEILING
+from planner.forecasting.timing import duration_text
 from planner.reporting import i18n, maps, plots, summary
 
 logger = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ def environment(lang: str) -> jinja2.Environment:
         "message": lambda value: i18n.render_message(value, lang),
         "localize_text": lambda value: i18n.localize_text(value, lang),
         "sources": lambda value: i18n.translate_sources(value, lang),
+        "duration": lambda hours: duration_text(round(abs(float(hours)) * 60)),
     })
     environment.tests["missing"] = _is_missing
     return environment

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.decisions.plan import WeeklyPlan, event_cells, event_hours, plan_week
+from planner.decisions.plan import WeeklyPlan, event_cells, event_hours, offset_hours, plan_week
 from planner.forecasting.windows import time_of_day_known
 
 AT_RISK_ACTIONS: tuple[str, ...] = ("add", "watch")
@@ -295,12 +295,13 @@ def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
     offset can move hours away from the calendar's times. Columns:
     ``event_id``, ``name``, ``start`` (the calendar's local start, which
     tells apart events of the same name), ``time_known`` (whether the
-    calendar gives the time of day or the date only), ``measure``,
+    calendar gives the time of day or the date only), ``offset_hours``
+    (how far the forecast placed the event from ``start``), ``measure``,
     ``peak_actual``, ``peak_p50``, ``peak_p90`` and ``within_p90`` (whether
     the peak actual stayed at or below the peak p90).
     """
-    columns = ["event_id", "name", "start", "time_known", "measure", "peak_actual", "peak_p50", "peak_p90",
-               "within_p90"]
+    columns = ["event_id", "name", "start", "time_known", "offset_hours", "measure", "peak_actual", "peak_p50",
+               "peak_p90", "within_p90"]
     forecast = plan.forecast
     if plan.events.empty or not plan.has_actuals:
         return pd.DataFrame(columns=columns)
@@ -320,7 +321,8 @@ def event_peaks(plan: WeeklyPlan) -> pd.DataFrame:
         peak_actual = window["actual"].max()
         peak_p90 = window["p90"].max()
         rows.append({"event_id": event.event_id, "name": event.name, "start": event.start,
-                     "time_known": time_of_day_known(event), "measure": event.measure,
+                     "time_known": time_of_day_known(event), "offset_hours": offset_hours(event),
+                     "measure": event.measure,
                      "peak_actual": peak_actual, "peak_p50": window["p50"].max(), "peak_p90": peak_p90,
                      "within_p90": bool(peak_actual <= peak_p90)})
     return pd.DataFrame(rows, columns=columns)

@@ -13,6 +13,7 @@ import pytest
 from planner.decisions.plan import WeeklyPlan, event_hours, plan_week
 from planner.inputs import load_dataset, parse_week
 from planner.reporting import plots, summary
+from planner.reporting.html import render_html
 from planner.reporting.maps import event_utilisation
 from tests.conftest import BUNDLED_DATA
 
@@ -50,6 +51,17 @@ def test_event_peaks_over_placed_hours(drifted_plan):
         assert peaks.loc[measure, "peak_p90"] == pytest.approx(marked["p90"].max())
     # The spike before kick-off, not the quiet hours of the calendar's 15:00-16:55.
     assert peaks.loc["internet", "peak_actual"] == pytest.approx(438.73)
+    assert peaks.loc["internet", "offset_hours"] == pytest.approx(-(3 + 23 / 60))
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "placed 3 h 23 min earlier by the forecast"),
+                                            ("fr", "placé 3 h 23 min plus tôt par la prévision")])
+def test_report_says_where_match_placed(drifted_plan, lang, text):
+    page = render_html(drifted_plan, lang=lang)
+    peaks = page[page.index('<h3>' + ("Event-window peaks" if lang == "en" else "Pointes pendant les événements")):]
+
+    assert text in peaks
+    assert ("Placed by the forecast" if lang == "en" else "Placé par la prévision") in page
 
 
 def test_event_map_over_placed_hours(drifted_plan):
