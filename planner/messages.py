@@ -28,7 +28,9 @@ language when rendered:
 - a :class:`Region` is shown as its country's name in the language, with
   the subdivision code in brackets (``Italie (MI)``, ``Italy (MI)``);
 - ``!r`` quotes a value as Python does, which suits file names, keys and
-  values copied from an input file.
+  values copied from an input file. A translation may show such a field in
+  its own quotation marks instead, ``« {value} »`` in French, and the value
+  is then shown as ``str(value)``, with no number formatting.
 """
 
 from __future__ import annotations

@@ -137,7 +137,22 @@ def render_message(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
         template = catalog.gettext(text.template)
     else:
         template = catalog.ngettext(text.template, text.plural_template, text.count)
-    return _MessageFormatter(lang).vformat(template, (), text.params)
+    return _MessageFormatter(lang).vformat(template, (), _params_as_written(text, template))
+
+
+def _params_as_written(text: Message, template: str) -> dict[str, object]:
+    """Return the parameters of ``text``, as strings for the fields that the translation shows without ``!r``.
+
+    The English template quotes with ``!r`` a value copied from an input file
+    or the command line. A translation may show that field in its own quotation
+    marks instead, such as ``« {value} »`` in French. Passed as ``str(value)``,
+    a number reads as written in the file (``4360700000``) and is not grouped
+    by Babel (``4 360 700 000``).
+    """
+    english = _quoted_fields(text.template) | _quoted_fields(text.plural_template or "")
+    unquoted = english - _quoted_fields(template)
+    return {name: str(value) if name in unquoted and not isinstance(value, Message) else value
+            for name, value in text.params.items()}
 
 
 def message_renderer(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
