@@ -255,7 +255,7 @@ def test_bad_input_error_in_french(dataset_folder, tmp_path, capsys):
 
     assert code == 2
     assert error.startswith("Erreur\u00a0: 1 problème dans les données d’entrée\u00a0:")
-    assert f"{folder / 'traffic.csv'}, ligne 4, colonne 'calls' (valeur '-3')\u00a0: valeur de trafic négative" in error
+    assert f"{folder / 'traffic.csv'}, ligne 4, colonne «\u00a0calls\u00a0» (valeur «\u00a0-3\u00a0»)\u00a0: valeur de trafic négative" in error
     assert "écrivez la valeur mesurée, ou laissez le champ vide si elle manque" in error
 
 
@@ -384,7 +384,7 @@ def test_invalid_weeks_error_in_french(monkeypatch, capsys):
         main(["backtest", "--data", str(BUNDLED_DATA / "dodgers"), "--weeks", "deux"])
     error = capsys.readouterr().err
 
-    assert "argument --weeks\u00a0: nombre de semaines 'deux' invalide\u202f; attendu\u00a0: un nombre entier, par exemple 8" in error
+    assert "argument --weeks\u00a0: nombre de semaines «\u00a0deux\u00a0» invalide\u202f; attendu\u00a0: un nombre entier, par exemple 8" in error
 
 
 def test_invalid_planner_lang_rejected(monkeypatch, capsys):
@@ -393,7 +393,7 @@ def test_invalid_planner_lang_rejected(monkeypatch, capsys):
     error = capsys.readouterr().err
 
     assert code == 2
-    assert error == "Erreur\u00a0: PLANNER_LANG='de' invalide\u202f; donnez-lui l’une des valeurs fr, en, ou supprimez-la\n"
+    assert error == "Erreur\u00a0: PLANNER_LANG=«\u00a0de\u00a0» invalide\u202f; donnez-lui l’une des valeurs fr, en, ou supprimez-la\n"
 
 
 @pytest.mark.parametrize("argv, environment, expected", [
@@ -463,7 +463,7 @@ def test_review_attendance_not_whole_rejected(monkeypatch, capsys, value):
     error = capsys.readouterr().err
 
     assert stopped.value.code == 2
-    assert (f"argument --attendance\u00a0: affluence {value!r} invalide\u202f; attendu\u00a0: ÉVÉNEMENT=N, avec N un nombre entier "
+    assert (f"argument --attendance\u00a0: affluence «\u00a0{value}\u00a0» invalide\u202f; attendu\u00a0: ÉVÉNEMENT=N, avec N un nombre entier "
             "de personnes supérieur à 0") in error
 
 
@@ -595,5 +595,5 @@ def test_week_before_data_error_in_french(monkeypatch, capsys, tmp_path):
 
     assert code == 2
     assert error == ("Erreur\u00a0: seulement 0 heure de trafic avant le 28 oct. 2013 00:00 dans le jeu de données "
-                     "'san-siro', alors que la planification en exige au moins 24\u202f; les données vont du 1er nov. 2013 "
+                     "«\u00a0san-siro\u00a0», alors que la planification en exige au moins 24\u202f; les données vont du 1er nov. 2013 "
                      "00:00 au 1er déc. 2013 23:00\u00a0: planifiez une semaine plus tardive\n")

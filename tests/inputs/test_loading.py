@@ -224,7 +224,7 @@ def test_implausible_value_rejected(bundled_folder, tmp_path):
     assert [(problem.row, problem.column) for problem in problems] == [(5001, "cars"), (6001, "cars")]
     assert problems[0].value == "5000000"
     french = render_message(problems[0].describe(), "fr")
-    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur '5000000')")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne «\u00a0cars\u00a0» (valeur «\u00a05000000\u00a0»)")
     assert "100 fois la capacité de la cellule" in french
     assert "capacité de la cellule, 700,0 par heure" in french
     assert "(en débit horaire\u00a0: 60\u202f000\u202f000,0)" in french
@@ -262,7 +262,7 @@ def test_huge_traffic_value_rejected(bundled_folder, tmp_path, value):
     problems = caught.value.problems
     assert [(problem.row, problem.column, problem.value) for problem in problems] == [(5001, "cars", value)]
     french = render_message(problems[0].describe(), "fr")
-    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne 'cars' (valeur {value!r})")
+    assert french.startswith(f"{folder / 'traffic.csv'}, ligne 5001, colonne «\u00a0cars\u00a0» (valeur «\u00a0{value}\u00a0»)")
 
 
 def test_suspect_value_noted(bundled_folder, tmp_path):
@@ -336,8 +336,8 @@ def test_attendance_far_above_capacity_rejected(bundled_folder, tmp_path):
     event = problems["events.csv"]
     assert (event.row, event.column, event.value) == (line, "expected_attendance", 4360700000)
     french = render_message(event.describe(), "fr")
-    assert french.startswith(f"{folder / 'events.csv'}, ligne {line}, colonne 'expected_attendance' "
-                             "(valeur 4360700000)\u00a0: affluence supérieure à 10 fois la capacité du lieu, "
+    assert french.startswith(f"{folder / 'events.csv'}, ligne {line}, colonne «\u00a0expected_attendance\u00a0» "
+                             "(valeur «\u00a04360700000\u00a0»)\u00a0: affluence supérieure à 10 fois la capacité du lieu, "
                              "80\u202f018 personnes (capacity_people dans venues.csv)")
 
 

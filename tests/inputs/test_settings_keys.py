@@ -50,7 +50,7 @@ def test_settings_decimal_comma_hint(tmp_path):
     [problem] = caught.value.problems
     assert (problem.row, problem.value) == (line, "shrinkage = 0,3")
     french = render_message(problem.describe(), "fr")
-    assert french == (f"{path}, ligne {line} (valeur 'shrinkage = 0,3')\u00a0: syntaxe TOML invalide à la colonne 14\u202f; "
+    assert french == (f"{path}, ligne {line} (valeur «\u00a0shrinkage = 0,3\u00a0»)\u00a0: syntaxe TOML invalide à la colonne 14\u202f; "
                       "les nombres s’écrivent avec un point décimal en TOML\u00a0: écrivez 0.3, et non 0,3 (détail de "
                       "l’analyseur\u00a0: Expected newline or end of document after a statement)")
 
@@ -103,4 +103,4 @@ def test_settings_role_typo_one_problem(tmp_path):
     assert (problem.column, problem.value) == ("staffing.roles.customer_care_agnet", "customer_care_agnet")
     assert render_message(problem.message, "fr") == ("rôle inconnu\u202f; attendu l’un de supervision_engineer, "
                                                       "customer_care_agent. Vouliez-vous dire "
-                                                      "'customer_care_agent'\u202f?")
+                                                      "«\u00a0customer_care_agent\u00a0»\u202f?")

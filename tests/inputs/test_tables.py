@@ -260,7 +260,7 @@ def test_traffic_shifted_duplicate_explained(settings, tmp_path):
         (3, "timestamp", "2023-03-26 03:00:00")]
     french = render_message(problems[0].message, "fr")
     assert french.startswith("ligne en double\u202f; la ligne 2 a les mêmes cell_id et timestamp")
-    assert french.endswith("La ligne 2 indique '2023-03-26 02:00:00', une heure locale de l’heure sautée au "
+    assert french.endswith("La ligne 2 indique «\u00a02023-03-26 02:00:00\u00a0», une heure locale de l’heure sautée au "
                            "printemps que [inputs] nonexistent_local_time = \"shift_forward\" a avancée au même "
                            "instant")
 

@@ -15,6 +15,9 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
 import planner
+from planner.inputs import InputError
+from planner.inputs.settings import load_settings
+from planner.inputs.tables import read_events, read_venues
 from planner.messages import EXTRACTION_KEYWORDS, Message, Region, translatable, translatable_plural
 from planner.reporting import i18n
 from planner.reporting.i18n import (
@@ -106,6 +109,15 @@ def test_po_keeps_placeholders():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for translated in strings:
             assert _fields(GUILLEMET_FIELD.sub(r"{\1!r}", translated)) == _fields(ids[-1]), message.id
+
+
+def test_po_french_has_no_python_quotes():
+    quoted = []
+    for message in _catalog():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        quoted += [translated for translated in strings if "!r}" in translated]
+
+    assert quoted == []
 
 
 def _french_typography_errors(text: str) -> list[str]:
@@ -391,3 +403,29 @@ def test_french_measure_name_after_de_reads():
 
     assert "dans l’historique de la mesure Activité Internet" in render_message(no_history, "fr")
     assert "son surcroît sur la mesure Activité Internet" in render_message(borrowed, "fr")
+
+
+def test_unknown_venue_error_french_guillemets(bad_data):
+    settings = load_settings(bad_data / "settings.toml")
+    venues = read_venues(bad_data / "venues.csv")[0]
+    with pytest.raises(InputError) as caught:
+        read_events(bad_data / "events_unknown_venue.csv", settings, venues)
+    [problem] = caught.value.problems
+    french = render_message(problem.describe(), "fr")
+
+    assert french == (f"{bad_data / 'events_unknown_venue.csv'}, ligne 2, colonne «\u00a0venue_id\u00a0» "
+                      "(valeur «\u00a0stade-de-france\u00a0»)\u00a0: venue_id inconnu\u202f; ajoutez le lieu à "
+                      "venues.csv, ou laissez venue_id vide pour un événement qui couvre toute la zone")
+    assert str(problem).startswith(f"{bad_data / 'events_unknown_venue.csv'}, line 2, column 'venue_id' "
+                                   "(value 'stade-de-france'): unknown venue_id")
+
+
+def test_guillemet_field_number_as_written():
+    # A value copied from a file keeps the digits it was written with, not Babel's grouping.
+    count = translatable("line {row}: {value!r}", row=6, value=4360700000)
+    text = translatable("line {row}: {value!r}", row=6, value="n/a")
+
+    assert render_message(count, "fr") == "ligne 6\u00a0: «\u00a04360700000\u00a0»"
+    assert render_message(count, "en") == "line 6: 4360700000"
+    assert render_message(text, "fr") == "ligne 6\u00a0: «\u00a0n/a\u00a0»"
+    assert render_message(text, "en") == "line 6: 'n/a'"
