@@ -263,7 +263,9 @@ def _channel_problems(frame: pd.DataFrame, table: RawTable, columns: list[str]) 
         values = frame[column]
         invalid = values.notna() & ((values < 0) | (values != values.round()))
         for index in invalid[invalid].index:
-            problems.append(Problem(table.file, int(table.lines[index]), column, values[index],
+            # Report the value as written in the file, as the table's other problems do, not the parsed number.
+            written = table.frame.at[index, column]
+            problems.append(Problem(table.file, int(table.lines[index]), column, written,
                                     translatable("installed voice channels must be a whole number >= 0; write the "
                                                  "count of channels, or leave the field empty to size against "
                                                  "the cell's capacity")))

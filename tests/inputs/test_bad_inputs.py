@@ -92,7 +92,7 @@ REJECTED_FILES = [
     ("venues_bad_latitude.csv", [(2, "latitude", "148.8414")], "latitude out of range"),
     ("cells_missing_capacity.csv", [(3, "capacity_calls", "")], "missing value"),
     ("cells_bad_threshold.csv", [(3, "utilisation_threshold", "1.5")], "threshold out of range"),
-    ("cells_bad_channels.csv", [(3, "channels_calls", 12.5)], "whole number"),
+    ("cells_bad_channels.csv", [(3, "channels_calls", "12.5")], "whole number"),
 ]
 
 
