@@ -36,7 +36,7 @@ def test_bad_file_error_in_french(bad_data, settings, file):
         if problem.row is not None:
             assert f", ligne {problem.row}" in french
         if problem.value is not None:
-            assert f"(valeur {problem.value!r})" in french
+            assert f"(valeur «\u00a0{problem.value}\u00a0»)" in french
         # Numbers written in the English text, such as a line or a count, are kept in the French one.
         assert sorted(re.findall(r"\d+", english)) == sorted(re.findall(r"\d+", french))
     assert error.render(message_renderer("fr")).splitlines()[0].endswith("dans les données d’entrée\u00a0:")
