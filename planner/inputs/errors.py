@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from planner.messages import Message, translatable, translatable_plural
 
 
@@ -39,7 +41,7 @@ class Problem:
         elif self.column is not None:
             place = translatable("{place}, column {column!r}", place=place, column=self.column)
         if self.value is not None:
-            place = translatable("{place} (value {value!r})", place=place, value=self.value)
+            place = translatable("{place} (value {value!r})", place=place, value=_plain(self.value))
         return translatable("{place}: {problem}", place=place, problem=self.message)
 
     def __str__(self) -> str:
@@ -73,3 +75,8 @@ class InputError(ValueError):
             lines.append(render_message(translatable_plural("... and {count} more problem",
                                                             "... and {count} more problems", hidden)))
         return "\n".join([render_message(header), *("  " + line for line in lines)])
+
+
+def _plain(value: Any) -> Any:
+    """Return a numpy scalar as the Python value it holds, so that its repr reads 12.5, not np.float64(12.5)."""
+    return value.item() if isinstance(value, np.generic) else value

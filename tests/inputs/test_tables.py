@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -312,3 +313,12 @@ def test_scenario_missing_file_message(paris, tmp_path):
     assert message.startswith("fichier de scénario introuvable")
     assert "--scenario" in message
     assert "chaque dossier de jeu de données" not in message
+
+
+
+@pytest.mark.parametrize(("value", "shown"), [(np.float64(12.5), "12.5"), (np.int64(3), "3"), ("12.5", "'12.5'")],
+                         ids=["float64", "int64", "text"])
+def test_problem_shows_numpy_value_plainly(value, shown):
+    problem = Problem("cells.csv", 4, "channels_installed", value, "not a whole number")
+
+    assert str(problem) == f"cells.csv, line 4, column 'channels_installed' (value {shown}): not a whole number"
