@@ -85,14 +85,14 @@ class PlannedEvents:
                                               "from noise and is used as measured", event=event.event_id,
                                               measure=measure))
                 if profile.affected.any():
-                    kind_shape = _kind_shape(profiles, event.kind)
-                    if kind_shape is not None:
-                        notes.append(translatable("{event}: its uplift on {measure} is learned at its venue and drawn "
-                                                  "towards the response of past {kind} events at {venues} venues, the "
-                                                  "more so as its venue's own events leave it uncertain",
-                                                  event=event.event_id, measure=measure, kind=event.kind,
-                                                  venues=len(set(kind_shape.venue_ids))))
-                    profile = self._weighted_by_similarity(profile, groups[key], event, kind_shape)
+                    profile = self._weighted_by_similarity(profile, groups[key], event,
+                                                           _kind_shape(profiles, event.kind))
+                if profile.pooled_venues:
+                    notes.append(translatable("{event}: its uplift on {measure} is learned at its venue and drawn "
+                                              "towards the response of past {kind} events at {venues} venues, the "
+                                              "more so as its venue's own events leave it uncertain",
+                                              event=event.event_id, measure=measure, kind=event.kind,
+                                              venues=profile.pooled_venues))
                 return profile, pooling, None
         if not venue:
             notes.append(translatable("{event}: no past {kind} event in the history of {measure}; no uplift is "
