@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -158,11 +159,16 @@ def test_report_paris_demo_map_and_range(tmp_path):
     assert 'id="scenario"' not in page
 
 
-def test_report_scenario_side_by_side(tmp_path):
+def _scenario_report(folder: Path, lang: str) -> tuple[int, str]:
+    """Run the Paris 2023-W12 report with its unannounced-march scenario; return the exit code and the page."""
     scenario = BUNDLED_DATA / "paris-2023" / "scenarios" / "unannounced-march.csv"
-    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(tmp_path),
-                 "--lang", "en", "--scenario", str(scenario)])
-    page = (tmp_path / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(folder),
+                 "--lang", lang, "--scenario", str(scenario)])
+    return code, (folder / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_scenario_side_by_side(tmp_path):
+    code, page = _scenario_report(tmp_path, "en")
 
     assert code in (0, 1)
     assert "Without the scenario" in page
@@ -174,10 +180,7 @@ def test_report_scenario_side_by_side(tmp_path):
 def test_report_scenario_french_staffing_rows(tmp_path):
     # Each staffing row sums a role's staff over the week's shifts. French calls a shift a "poste", but a
     # "poste de travail" is a workstation.
-    scenario = BUNDLED_DATA / "paris-2023" / "scenarios" / "unannounced-march.csv"
-    code = main(["report", "--data", str(BUNDLED_DATA / "paris-2023"), "--week", "2023-W12", "--out", str(tmp_path),
-                 "--lang", "fr", "--scenario", str(scenario)])
-    page = (tmp_path / "paris-2023" / "2023-W12" / "report.html").read_text(encoding="utf-8")
+    code, page = _scenario_report(tmp_path, "fr")
 
     assert code in (0, 1)
     assert "Sans le scénario" in page

@@ -268,8 +268,8 @@ def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:
 
     # Only the rows to add capacity to take units: a national network has millions of other rows.
     added = np.flatnonzero((rows["action"] == "add").to_numpy())
-    measures = rows["measure"].to_numpy()[added]
-    per_unit = pd.Series(measures).map(unit_capacity).astype(float).to_numpy()
+    measures = pd.Series(rows["measure"].to_numpy()[added])
+    per_unit = measures.map(unit_capacity).astype(float).to_numpy()
     p90 = rows["forecast_p90"].to_numpy(dtype=float)[added]
     capacity = rows["capacity"].to_numpy(dtype=float)[added]
     threshold = rows["threshold"].to_numpy(dtype=float)[added]
@@ -285,7 +285,7 @@ def _add_extra_units(rows: pd.DataFrame, settings: Settings) -> None:
     extra_units[added] = units
     rows["extra_units"] = extra_units
     names = np.full(len(rows), "", dtype=object)
-    names[added] = pd.Series(measures).map(unit_name).fillna("").to_numpy(dtype=object)
+    names[added] = measures.map(unit_name).fillna("").to_numpy(dtype=object)
     rows["extra_unit_name"] = names
 
 

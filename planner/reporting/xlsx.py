@@ -205,7 +205,7 @@ def write_xlsx(plan: WeeklyPlan, path: str | Path, lang: str = DEFAULT_LANGUAGE)
     that says why. Missing values are empty cells. A table of more than
     ``MAX_SHEET_ROWS`` rows keeps those most at risk (whole cells at risk
     for the forecast, the highest utilisation for capacity), and a ``notes``
-    sheet says so in ``lang``; the CSV files hold every row. The ``notes``
+    sheet states it in ``lang``; the CSV files hold every row. The ``notes``
     sheet also lists the plan's notes, as the HTML report does, and, in a
     week when the clocks change, which hour is skipped or repeated.
     """
